@@ -1,0 +1,1 @@
+"""Ingest → analyze → index: everything that turns source files into the Whoosh index."""

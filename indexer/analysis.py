@@ -1,0 +1,216 @@
+"""Kyrgyz-aware text analysis: the one analyzer used to index and to query.
+
+The pipeline is Whoosh-style, ``Tokenizer | Filter | Filter``, each filter a
+small generator over tokens:
+
+    KyTokenizer      words (Cyrillic incl. ң ө ү, Latin, hyphen compounds), numbers
+    CleanFilter      NFC, invisible characters, Latin look-alikes, abbreviation endings, lowercase
+    CompoundFilter   ``Ысык-Көл`` → whole + parts; ``2025-жылдын`` → ``2025`` + ``жыл``
+    StemFilter       the Kyrgyz / Russian stemmer (cached)
+
+``stem(word)`` is exactly what one indexed word goes through.  ``ANALYZER``
+lives at module level so that the schema Whoosh pickles into the index
+reopens in any process.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.analysis import Filter, Tokenizer
+from whoosh.analysis.acore import Token
+
+from indexer import lang
+from indexer.morphology import stem_word
+
+# Version of everything that decides which terms a text becomes.  Bump it when
+# the tokenizer, the normalizer, the stemmer or their data change: an index
+# built with another version needs a reindex.
+ANALYZER_VERSION = "ky-1"
+
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_COMBINING = "\u0300-\u036f"
+_LETTER = rf"[^\W\d_]|[{_COMBINING}{_INVISIBLE}]"
+_WORD = rf"(?:{_LETTER})+"
+_HYPHENS = "-\u2010\u2011"
+# A token: a word or a number, optionally joined by hyphens to further words
+# (Ысык-Көл, иш-аракет, 2025-жылдын, 9-декабрында).
+TOKEN_RE = re.compile(rf"(?:{_WORD}|\d+)(?:[{_HYPHENS}](?:{_WORD}|\d+))*")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_HYPHEN_RE = re.compile(f"[{_HYPHENS}]")
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+_ABBREV_RE = re.compile(r"^([A-ZА-ЯЁҢӨҮ]{2,})([a-zа-яёңөү]{1,6})$")
+
+FOLD_TABLE = str.maketrans(lang.KEYBOARD_FOLD)
+HOMOGLYPH_TABLE = str.maketrans(lang.HOMOGLYPHS)
+
+
+def normalize(word: str) -> str:
+    """NFC, no invisible characters, Latin look-alikes inside Cyrillic words repaired, lowercase."""
+    if not word.isascii():
+        word = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", word))
+        if _LATIN_RE.search(word) and _CYRILLIC_RE.search(word):
+            word = word.translate(HOMOGLYPH_TABLE)
+    return word.lower()
+
+
+def fold(text: str) -> str:
+    """What a Russian keyboard types for Kyrgyz letters: ң→н, ө→о, ү→у."""
+    return text.translate(FOLD_TABLE)
+
+
+def has_kyrgyz_letters(text: str) -> bool:
+    return fold(text) != text
+
+
+@lru_cache(maxsize=262_144)
+def _stem_normalized(word: str) -> str:
+    if "-" in word:
+        head, _, last = word.rpartition("-")
+        if not last:
+            return word
+        return f"{head}-{stem_word(last)}"
+    return stem_word(word)
+
+
+def stem(word: str) -> str:
+    """Normalize and stem one word: exactly what an indexed token goes through."""
+    word = normalize(word)
+    word = _HYPHEN_RE.sub("-", word)
+    return _stem_normalized(word) or word
+
+
+def is_stopword(term: str) -> bool:
+    """True for a Kyrgyz or Russian function word (given as a word or as its stem)."""
+    return term in lang.STOPWORDS or term in lang.STOPWORD_STEMS
+
+
+class KyTokenizer(Tokenizer):
+    """Splits text into words and numbers; hyphen-joined runs stay one token here."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for match in TOKEN_RE.finditer(value):
+            t.text = match.group()
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = t.text
+            if positions:
+                t.pos = pos
+                pos += 1
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+class CleanFilter(Filter):
+    """Normalizes each token; strips a case ending glued to an abbreviation (УКМКнын → укмк)."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text
+            m = _ABBREV_RE.match(text)
+            if m and m.group(2) in lang.ABBREVIATION_ENDINGS:
+                text = m.group(1)
+            t.text = _HYPHEN_RE.sub("-", normalize(text))
+            yield t
+
+
+class CompoundFilter(Filter):
+    """Hyphen compounds: the whole word and each part; a number with a suffix: number + word.
+
+    ``mode`` decides what a compound becomes: at index time the whole token and its
+    parts (the parts on consecutive positions, later tokens shifted); in a query the
+    whole token; in a phrase the parts, so that a phrase lines up with the index.
+    """
+
+    def __call__(self, tokens):
+        shift = 0
+        for t in tokens:
+            text = t.text
+            if "-" not in text:
+                if shift and t.positions:
+                    t.pos += shift
+                yield t
+                continue
+            parts = [p for p in text.split("-") if p]
+            if not parts:
+                continue
+            numeric = parts[0].isdigit()
+            mode = getattr(t, "mode", "") or "index"
+            base_pos = t.pos + shift if t.positions else 0
+            emit_whole = not numeric and len(parts) > 1 and mode in ("index", "query")
+            emit_parts = numeric or len(parts) == 1 or mode in ("index", "phrase")
+            if emit_whole:
+                t.text = "-".join(parts)
+                if t.positions:
+                    t.pos = base_pos
+                yield t
+            if emit_parts:
+                start = t.startchar if t.chars else 0
+                offset = 0
+                for i, part in enumerate(parts):
+                    t.text = part
+                    if t.positions:
+                        t.pos = base_pos + i
+                    if t.chars:
+                        at = text.find(part, offset)
+                        t.startchar = start + at
+                        t.endchar = start + at + len(part)
+                        offset = at + len(part)
+                    yield t
+                shift += len(parts) - 1
+
+
+class StemFilter(Filter):
+    """Replaces each token by its stem (numbers pass through)."""
+
+    is_morph = True
+
+    def __call__(self, tokens):
+        stem_ = _stem_normalized
+        for t in tokens:
+            text = t.text
+            if not text.isdigit():
+                t.text = stem_(text) or text
+            yield t
+
+
+def make_analyzer():
+    return KyTokenizer() | CleanFilter() | CompoundFilter() | StemFilter()
+
+
+# The one analyzer: the schema's text fields and the query builder both use it.
+ANALYZER = make_analyzer()
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+def analyze(text: str, mode: str = "index") -> list[Term]:
+    """Run ``ANALYZER`` over ``text``; ``mode`` is ``index``, ``query`` or ``phrase``."""
+    return [Term(t.text, t.pos, t.startchar, t.endchar)
+            for t in ANALYZER(text, positions=True, chars=True, mode=mode)]
