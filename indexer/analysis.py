@@ -84,8 +84,8 @@ def stem(word: str) -> str:
 
 
 def is_stopword(term: str) -> bool:
-    """True for a Kyrgyz or Russian function word (given as a word or as its stem)."""
-    return term in lang.STOPWORDS or term in lang.STOPWORD_STEMS
+    """True for a Kyrgyz or Russian function word (given as typed)."""
+    return normalize(term) in lang.STOPWORDS
 
 
 class KyTokenizer(Tokenizer):
