@@ -1,0 +1,49 @@
+"""The document record that flows from ingestion into the index, and ingestion problems."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    body: str
+    date: dt.date | None = None
+    date_source: str = "none"          # header | field | body | none
+    views: int | None = None
+    url: str | None = None
+    source: str | None = None          # where it came from: a site name or the file it was read from
+    topics: list[str] = field(default_factory=list)
+    districts: tuple[str, ...] = ()
+    oblasts: tuple[str, ...] = ()
+    origin: str = ""                   # file:line it was read from (for messages)
+
+    def content_hash(self) -> str:
+        """A hash of everything the source says about the document (not of derived fields)."""
+        payload = json.dumps(
+            [self.id, self.title, self.body, self.date.isoformat() if self.date else None,
+             self.views, self.url, self.source, self.topics],
+            ensure_ascii=False,
+        )
+        return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the input: ``path:line: level: reason``."""
+    path: str
+    line: int | None
+    level: str                          # "error" (item skipped) or "warning" (item kept)
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.level}: {self.reason}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "error"
