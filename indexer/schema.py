@@ -1,0 +1,70 @@
+"""The Whoosh schema: one analyzer for title and body, columns for sorting and facets."""
+from __future__ import annotations
+
+import datetime as dt
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from indexer import places
+from indexer.analysis import ANALYZER
+from indexer.documents import Document
+
+
+def make_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
+        body=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
+        # yyyymmdd as an integer, 0 when the document has no date; a column for sorting and facets
+        date=NUMERIC(int, bits=32, signed=False, stored=True, sortable=True),
+        date_source=STORED(),
+        views=STORED(),
+        url=STORED(),
+        source=STORED(),
+        topics=KEYWORD(stored=True, commas=True, lowercase=True),
+        district=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        oblast=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        # bit i set = mentions places.DISTRICTS[i] / places.OBLASTS[i]: facet counts from columns
+        district_bits=NUMERIC(int, bits=64, signed=False, sortable=True),
+        oblast_bits=NUMERIC(int, bits=64, signed=False, sortable=True),
+        hash=STORED(),
+    )
+
+
+def date_to_int(value: dt.date | None) -> int:
+    return value.year * 10000 + value.month * 100 + value.day if value else 0
+
+
+def int_to_date(value: int | None) -> dt.date | None:
+    if not value:
+        return None
+    return dt.date(value // 10000, value // 100 % 100, value % 100)
+
+
+def bits(names, universe) -> int:
+    index = {name: i for i, name in enumerate(universe)}
+    mask = 0
+    for name in names:
+        if name in index:
+            mask |= 1 << index[name]
+    return mask
+
+
+def to_fields(doc: Document) -> dict:
+    """A ``Document`` as the keyword arguments of ``writer.add_document``."""
+    return dict(
+        id=doc.id,
+        title=doc.title,
+        body=doc.body,
+        date=date_to_int(doc.date),
+        date_source=doc.date_source,
+        views=doc.views,
+        url=doc.url,
+        source=doc.source,
+        topics=",".join(doc.topics),
+        district=",".join(doc.districts),
+        oblast=",".join(doc.oblasts),
+        district_bits=bits(doc.districts, places.DISTRICTS),
+        oblast_bits=bits(doc.oblasts, places.OBLASTS),
+        hash=doc.content_hash(),
+    )
