@@ -1,0 +1,1 @@
+"""Query → rank → highlight: everything that answers a search from the index."""
