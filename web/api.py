@@ -1,0 +1,52 @@
+"""The JSON API: /api/search, /api/doc/<id>, /api/stats, /healthz."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from web.params import search_args
+
+bp = Blueprint("api", __name__)
+
+
+def engine():
+    return current_app.config["ENGINE"]
+
+
+@bp.get("/api/search")
+def api_search():
+    a = search_args(request.args)
+    result = engine().search(a.q, page=a.page, per_page=a.per_page, filters=a.filters, sort=a.sort)
+    hits = [{k: h[k] for k in ("id", "title", "date", "url", "source", "score", "snippet",
+                               "districts", "oblasts")} for h in result["hits"]]
+    return jsonify({
+        "query": result["query"], "total": result["total"], "page": result["page"],
+        "per_page": result["per_page"], "pages": result["pages"], "sort": result["sort"],
+        "took_ms": result["took_ms"], "hits": hits, "facets": result["facets"],
+        "filters": {"from": a.filters.date_from.isoformat() if a.filters.date_from else None,
+                    "to": a.filters.date_to.isoformat() if a.filters.date_to else None,
+                    "district": list(a.filters.districts), "oblast": list(a.filters.oblasts)},
+    })
+
+
+@bp.get("/api/doc/<path:doc_id>")
+def api_doc(doc_id):
+    doc = engine().document(doc_id, request.args.get("q", ""))
+    if doc is None:
+        abort(404, description=f"no document with id {doc_id!r}")
+    return jsonify(doc)
+
+
+@bp.get("/api/stats")
+def api_stats():
+    return jsonify(engine().stats())
+
+
+@bp.get("/healthz")
+def healthz():
+    from search.engine import NoIndex
+    try:
+        s = engine().stats()
+    except NoIndex as exc:
+        return jsonify({"status": "no index", "error": str(exc)}), 503
+    return jsonify({"status": "ok", "documents": s["documents"], "generation": s["generation"],
+                    "reindex_needed": s["reindex_needed"]})
