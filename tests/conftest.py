@@ -1,0 +1,135 @@
+"""Shared fixtures: indexes built for real from files, the Flask app, a served process."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from indexer.build import rebuild
+from indexer.store import IndexStore
+from search.engine import SearchEngine
+from web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "24kg" / "articles.jsonl"
+_SCRIPT = Path(sys.executable).parent / "kgsearch"
+# The installed console script, as a user runs it (``python -m search.cli`` if not installed).
+KGSEARCH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "search.cli"]
+
+
+def require_corpus():
+    if not CORPUS.exists():
+        if os.environ.get("KGSEARCH_REQUIRE_CORPUS"):
+            pytest.fail(f"{CORPUS} is missing")
+        pytest.skip(f"{CORPUS} not present")
+
+
+def build_index(tmp_path: Path, sources, **kw) -> IndexStore:
+    store = IndexStore(tmp_path)
+    result = rebuild(store, [str(s) for s in sources], **kw)
+    assert result.published, result.summary()
+    return store
+
+
+def write_jsonl(path: Path, docs) -> Path:
+    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> IndexStore:
+    return build_index(tmp_path_factory.mktemp("sample-index"), [SAMPLE])
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_store) -> SearchEngine:
+    return SearchEngine(store=sample_store)
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory) -> IndexStore:
+    require_corpus()
+    return build_index(tmp_path_factory.mktemp("corpus-index"), [CORPUS])
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus_store) -> SearchEngine:
+    return SearchEngine(store=corpus_store)
+
+
+@pytest.fixture()
+def app(sample_engine):
+    app = create_app({"ENGINE": sample_engine, "TESTING": True})
+    yield app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args, env=None, timeout=300, **kw) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.run([*KGSEARCH, *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, env=full_env, timeout=timeout, **kw)
+
+
+class Server:
+    """``kgsearch serve`` as a real process on a free loopback port."""
+
+    def __init__(self, index_dir: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [*KGSEARCH, "serve", "--index", str(index_dir), "--port", str(self.port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stdout.read()}")
+            try:
+                self.get("/healthz")
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not come up in 30 s")
+
+    def get(self, path: str, timeout: float = 10):
+        with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
+            return resp.status, resp.read().decode("utf-8")
+
+    def get_json(self, path: str):
+        status, text = self.get(path)
+        return status, json.loads(text)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(sample_store):
+    srv = Server(sample_store.root)
+    yield srv
+    srv.stop()

@@ -1,0 +1,125 @@
+"""Ranking, partial matches, phrases, OR/NOT, fields, prefixes, highlighting, pagination."""
+import pytest
+
+from search.engine import SearchEngine
+from search.filters import Filters
+from tests.conftest import build_index, write_jsonl
+
+DOCS = [
+    {"id": "both", "title": "Жаңылык", "body": "Тоң районунда коррупцияга каршы жыйын өттү.", "date": "2025-12-10"},
+    {"id": "only-corruption", "title": "Башка", "body": "Коррупциянын алдын алуу боюнча сунуштар.", "date": "2024-01-05"},
+    {"id": "only-district", "title": "Аймак", "body": "Тоң районунун айыл өкмөтү жаңы мектеп курду.", "date": "2023-03-01"},
+    {"id": "title-hit", "title": "Коррупция тууралуу баяндама", "body": "Отчёт жарыяланды.", "date": "2022-06-01"},
+    {"id": "xss", "title": "<script>alert(1)</script> коррупция", "body": "Текст <b>калың</b> & коррупция <script>x</script>"},
+    {"id": "phrase", "title": "Органдар", "body": "Мамлекеттик органдардын өкүлдөрү катышты. Органдардын мамлекеттик иши."},
+    {"id": "fold", "title": "Өзгөчө", "body": "Көргөзмө ачылды: өз ара кызматташтык."},
+    {"id": "oz", "title": "Оз", "body": "Оз деген сөз башка."},
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("search")
+    src = write_jsonl(tmp / "docs.jsonl", DOCS)
+    store = build_index(tmp / "index", [src])
+    return SearchEngine(store=store)
+
+
+def ids(result):
+    return [h["id"] for h in result["hits"]]
+
+
+def test_inflected_forms_match(engine):
+    found = ids(engine.search("коррупция"))
+    assert {"both", "only-corruption", "title-hit", "xss"} <= set(found)
+
+
+def test_all_words_rank_above_partial_matches(engine):
+    result = engine.search("коррупция Тоң району")
+    found = ids(result)
+    assert found[0] == "both"
+    assert {"only-corruption", "only-district"} <= set(found)   # partial matches still returned
+    assert result["total"] == len(found)
+
+
+def test_title_match_is_boosted(engine):
+    found = ids(engine.search("коррупция"))
+    assert found.index("title-hit") < found.index("only-corruption")
+
+
+def test_or_and_not(engine):
+    assert set(ids(engine.search("мектеп OR баяндама"))) == {"only-district", "title-hit"}
+    found = set(ids(engine.search("коррупция -Тоң")))
+    assert "both" not in found and "only-corruption" in found
+    assert "both" not in set(ids(engine.search("коррупция NOT району")))
+
+
+def test_phrase_is_exact_order(engine):
+    assert ids(engine.search('"мамлекеттик органдардын"')) == ["phrase"]
+    assert ids(engine.search('"органдардын мамлекеттик"')) == ["phrase"]
+    assert ids(engine.search('"мамлекеттик иши органдардын"')) == []
+
+
+def test_field_restriction(engine):
+    assert ids(engine.search("title:коррупция")) and set(ids(engine.search("title:коррупция"))) == {"title-hit", "xss"}
+    assert "both" not in ids(engine.search("title:коррупция"))
+
+
+def test_prefix(engine):
+    assert {"both", "only-corruption", "title-hit", "xss"} <= set(ids(engine.search("корруп*")))
+
+
+def test_keyboard_folded_query_finds_kyrgyz_letters_ranked_below_exact(engine):
+    found = ids(engine.search("Тон району"))
+    assert "both" in found and "only-district" in found
+    found = ids(engine.search("оз"))
+    assert found[0] == "oz" and "fold" in found        # exact-letter match first
+    assert ids(engine.search("коргозмо")) == ["fold"]
+
+
+def test_malformed_queries_do_not_raise(engine):
+    for q in ['"коррупция', "OR", "NOT", "-", "***", "title:", '"" OR ""', "((коррупция"]:
+        engine.search(q)
+
+
+def test_highlight_marks_inflected_forms_and_escapes(engine):
+    hit = next(h for h in engine.search("коррупция")["hits"] if h["id"] == "both")
+    assert "<mark>коррупцияга</mark>" in hit["snippet"]
+    xss = next(h for h in engine.search("коррупция")["hits"] if h["id"] == "xss")
+    assert "<script>" not in xss["snippet"] and "&lt;script&gt;" in xss["snippet"]
+    assert "<script>" not in xss["title_html"] and "&lt;script&gt;" in xss["title_html"]
+    assert "&amp;" in xss["snippet"]
+
+
+def test_pagination_is_consistent(engine):
+    full = ids(engine.search("коррупция", per_page=100))
+    paged = []
+    for page in range(1, 4):
+        paged += ids(engine.search("коррупция", page=page, per_page=2))
+    assert paged == full[:6] or paged == full
+
+
+def test_empty_query_browses_newest_first(engine):
+    result = engine.search("")
+    assert result["total"] == len(DOCS)
+    dated = [h["date"] for h in result["hits"] if h["date"]]
+    assert dated == sorted(dated, reverse=True)
+    assert result["hits"][-1]["date"] is None    # undated documents last
+
+
+def test_stop_words_are_dropped_from_keyword_queries_but_count_in_phrases(engine):
+    assert set(ids(engine.search("коррупция жана"))) == set(ids(engine.search("коррупция")))
+
+
+def test_document_view_highlights_every_match(engine):
+    doc = engine.document("phrase", "органдардын")
+    assert doc["matches"] == 2
+    assert sum(p.count("<mark>") for p in doc["body_html"]) == 2
+    assert engine.document("missing") is None
+
+
+def test_result_shape(engine):
+    r = engine.search("коррупция", per_page=2)
+    assert set(r) >= {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
+    assert set(r["hits"][0]) >= {"id", "title", "date", "url", "source", "score", "snippet"}
+    assert r["per_page"] == 2 and len(r["hits"]) == 2
