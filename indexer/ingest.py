@@ -87,8 +87,8 @@ class Ingestor:
             self._on_problem(problem)
 
     # -- files --------------------------------------------------------------
-    def files(self, sources: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Path]]:
-        """(file, root) for every document file named or found under a named folder."""
+    def files(self, sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
+        """Every document file named, or found under a named folder."""
         for source in sources:
             root = Path(source)
             if root.is_dir():
@@ -99,18 +99,18 @@ class Ingestor:
                         if name.startswith("."):
                             continue
                         if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                            yield path, root
+                            yield path
                         else:
                             self.report.ignored_files += 1
             elif root.is_file():
-                yield root, root.parent
+                yield root
             else:
                 self._problem(root, None, "error", "no such file or folder")
 
     def documents(self, sources: Iterable[str | os.PathLike]) -> Iterator[Document]:
-        for path, root in self.files(sources):
+        for path in self.files(sources):
             self.report.files += 1
-            for doc in self._read_file(path, root):
+            for doc in self._read_file(path):
                 first = self._seen.get(doc.id)
                 if first is not None:
                     self._problem(*_split_origin(doc.origin), "error",
@@ -120,7 +120,7 @@ class Ingestor:
                 self.report.read += 1
                 yield doc
 
-    def _read_file(self, path: Path, root: Path) -> Iterator[Document]:
+    def _read_file(self, path: Path) -> Iterator[Document]:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -138,11 +138,11 @@ class Ingestor:
         if is_jsonl:
             yield from self._read_jsonl(path, data)
         else:
-            doc = self._read_page(path, root, data)
+            doc = self._read_page(path, data)
             if doc is not None:
                 yield doc
 
-    def _read_page(self, path: Path, root: Path, data: bytes) -> Document | None:
+    def _read_page(self, path: Path, data: bytes) -> Document | None:
         text, warning = _decode(data)
         if warning:
             self._problem(path, None, "warning", warning)
@@ -150,8 +150,9 @@ class Ingestor:
         if not page.body:
             self._problem(path, None, "error", "no body text after the header")
             return None
-        rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
-        doc_id = rel.with_suffix("").as_posix()
+        # The id is the file name without its extension: the same page gets the same id
+        # whether it is read alone, in its folder or in a parent folder.
+        doc_id = path.stem
         date, date_source = dates.extract_date(page.date_line, None, page.body)
         return finish(Document(
             id=doc_id, title=page.title or first_sentence(page.body), body=page.body,

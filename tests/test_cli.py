@@ -12,7 +12,7 @@ def test_reindex_then_search_json_finds_both_seed_pages(tmp_path):
     r = run_cli("search", "коррупция", "--json", "--index", index)
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert {h["id"] for h in data["hits"]} == {"sample/000_a04a57a4dc81b787", "sample/001_e1040fed04d77296"}
+    assert {h["id"] for h in data["hits"]} == {"000_a04a57a4dc81b787", "001_e1040fed04d77296"}
     r = run_cli("search", "коррупция", "--index", index, "--limit", "1")
     assert "2 found" in r.stdout and "Тоң районунда" in r.stdout
     r = run_cli("stats", "--index", index, "--json")

@@ -29,7 +29,7 @@ def test_no_results_page(client):
 
 
 def test_doc_page_highlights_and_shows_views(client):
-    html = client.get("/doc/sample/000_a04a57a4dc81b787?q=коррупция").get_data(as_text=True)
+    html = client.get("/doc/000_a04a57a4dc81b787?q=коррупция").get_data(as_text=True)
     assert "Кароолор: 67" in html
     assert html.count("<mark>") >= 5
     assert "2025-12-10" in html
