@@ -1,0 +1,519 @@
+"""Districts and oblasts mentioned in Kyrgyz (and Russian) text.
+
+The gazetteer is data under ``data/places/``:
+
+* ``units.tsv``      7 oblasts, Бишкек and Ош (first-level cities), 40 districts, Бишкек's 4
+                     city districts, oblast-centre cities; Kyrgyz + Russian names, source column
+* ``aliases.tsv``    older names and renames (Кара-Буура району → Айтматов району; Жалал-Абад
+                     шаары → Манас шаары), older forms (областы), Russian variants
+* ``heads.tsv``      level words: району / облусу / шаары / район / область / город / РИИБ …
+* ``suffixes.tsv``   Kyrgyz case endings (and Russian ones) a bare name may carry
+* ``bare_names.tsv`` the few names that count without a level word
+* ``joiners.tsv``    жана / менен / и — lists before a plural level word
+
+Matching works on a lowercased, keyboard-folded copy of the text (ң→н ө→о ү→у, Latin
+look-alikes repaired; the copy has the same length, so capitals are checked on the
+original), split into words once; names are looked up in dicts built at import.
+
+Rules:
+
+1. NAME + LEVEL WORD: a name followed by a level word of a matching level is that unit, in
+   any case and spelling: ``Тоң районунда``, ``тон району``, ``Ысык-Көл облусундагы``,
+   ``Нарын областынын``, ``Бишкек шаарынын``, ``Кемин РИИБнын``.  The level word decides
+   between units of the same name (Нарын району / облусу / шаары; Манас району / шаары;
+   Чүй району / облусу; Ош облусу / шаары).  A name + a level word of a level it does not
+   have (``Москва шаары``, ``Чүй өрөөнү``) is nothing.
+2. RUSSIAN: adjective + level word (``Тонский район``, ``Иссык-Кульской области``,
+   ``Ак-Сыйского района``), and ``город``/``г.`` + name (``г. Ош``, ``в городе Оше``).
+3. LISTS: names joined by commas / жана / и before a PLURAL level word all take it
+   (``Ноокат, Алай жана Кара-Суу райондорунда``, ``Бишкек жана Ош шаарларында``).
+4. BARE NAMES (no level word): only the names in ``bare_names.tsv``, written with a capital
+   (Бишкек also lowercase), carrying only a listed Kyrgyz/Russian case ending
+   (``Бишкекте``, ``Ошто``, ``Ноокатта``, ``Нарында`` — but not ``Ошондой``, ``Нарын дарыясы``),
+   and not glued by a hyphen to another word (``Бишкек-Ош жолу``, ``Ош-6``-like compounds
+   are left alone).  Manas, Чүй, Москва, Ленин, Свердлов, Панфилов, Айтматов, Октябрь,
+   Биринчи май, Кемин, Алай, Тоң … are never bare (see the comment in bare_names.tsv).
+
+A district implies its oblast; a city implies its first-level unit (Каракол → Ысык-Көл
+облусу; Бишкек шаары and Ош шаары are first-level units themselves).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indexer import lang
+
+PLACES_DIR = lang.DATA_DIR / "places"
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with open(PLACES_DIR / name, encoding="utf-8", newline="") as fh:
+        lines = [line for line in fh if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+# ------------------------------------------------------------ text folding
+
+def _make_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for latin, cyr in lang.HOMOGLYPHS.items():
+        if len(latin) == 1 and len(cyr) == 1:
+            table[ord(latin)] = cyr.lower()
+    for letter, typed in lang.KEYBOARD_FOLD.items():
+        table[ord(letter)] = typed.lower()
+    for code in list(range(0x410, 0x430)) + [0x401]:
+        table.setdefault(code, chr(code).lower())
+    for code in range(ord("A"), ord("Z") + 1):
+        table.setdefault(code, chr(code).lower())
+    table[ord("ё")] = "е"
+    table[0x401] = "е"
+    for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
+        table[ord(dash)] = "-"
+    for space in "\u00a0\u2009\u202f":
+        table[ord(space)] = " "
+    return table
+
+
+_TABLE = _make_table()
+
+
+def _fold(text: str) -> str:
+    """Lowercase, ң→н ө→о ү→у, Latin look-alikes → Cyrillic; same length as ``text``."""
+    return text.translate(_TABLE)
+
+
+_WORD_RE = re.compile(r"[^\W_]+")
+_SPLIT_RE = re.compile(r"[-\s]+")
+
+
+def _words(label: str) -> tuple[str, ...]:
+    return tuple(w for w in _SPLIT_RE.split(_fold(label).strip(" .")) if w)
+
+
+# ------------------------------------------------------------ gazetteer
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str        # oblast | city | district
+    name_ky: str
+    name_ru: str
+    oblast_ky: str   # "" for oblasts and first-level cities
+    source: str
+
+    @property
+    def level(self) -> str:
+        return self.kind
+
+    @property
+    def first_level(self) -> str:
+        return self.oblast_ky or self.name_ky
+
+
+UNITS: dict[str, Unit] = {}
+for _row in _read("units.tsv"):
+    _u = Unit(_row["kind"], _row["name_ky"], _row["name_ru"], _row["oblast_ky"], _row["source"])
+    UNITS[_u.name_ky] = _u
+
+OBLASTS: tuple[str, ...] = tuple(
+    u.name_ky for u in UNITS.values() if u.kind == "oblast" or (u.kind == "city" and not u.oblast_ky))
+DISTRICTS: tuple[str, ...] = tuple(u.name_ky for u in UNITS.values() if u.kind == "district")
+assert len(OBLASTS) <= 63 and len(DISTRICTS) <= 63
+
+_SUFFIX_CLASSES: dict[str, frozenset[str]] = {}
+for _row in _read("suffixes.tsv"):
+    _SUFFIX_CLASSES[_row["class"]] = frozenset(
+        "" if s == "-" else _fold(s) for s in _row["suffixes"].split())
+_CASE_CLASSES = tuple(c for c in _SUFFIX_CLASSES if c != "ru_adj")
+_RU_ADJ = _SUFFIX_CLASSES["ru_adj"]
+_ALL_SUFFIXES = frozenset().union(*_SUFFIX_CLASSES.values())
+_MAX_SUFFIX = max(len(s) for s in _ALL_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class _Head:
+    level: str
+    plural: bool
+    before: bool
+
+
+_HEAD_EXACT: dict[str, _Head] = {}
+_HEAD_PREFIX: list[tuple[str, _Head]] = []
+for _row in _read("heads.tsv"):
+    _h = _Head(_row["level"], _row["number"] == "pl", _row["position"] == "before")
+    _p = _fold(_row["prefix"])
+    if _row["match"] == "exact":
+        _HEAD_EXACT[_p] = _h
+    else:
+        _HEAD_PREFIX.append((_p, _h))
+_HEAD_PREFIX.sort(key=lambda ph: -len(ph[0]))
+_HEAD_FIRST2 = frozenset(p[:2] for p, _ in _HEAD_PREFIX) | frozenset(p[:2] for p in _HEAD_EXACT)
+
+_JOINERS = frozenset(_fold(r["word"]) for r in _read("joiners.tsv"))
+_NOT_BEFORE: dict[str, tuple[str, ...]] = {}
+for _row in _read("not_places.tsv"):
+    _key = _fold(_row["word"])
+    _NOT_BEFORE[_key] = _NOT_BEFORE.get(_key, ()) + (_fold(_row["next"]),)
+
+
+def _head(word: str) -> _Head | None:
+    if word[:2] not in _HEAD_FIRST2:
+        return None
+    h = _HEAD_EXACT.get(word)
+    if h is not None:
+        return h
+    for prefix, h in _HEAD_PREFIX:
+        if word.startswith(prefix):
+            return h
+    return None
+
+
+def _is_ru_adjective(word: str) -> bool:
+    return word.endswith(("ский", "ская", "ское", "цкий", "цкая"))
+
+
+def _parse_label(label: str) -> tuple[str | None, tuple[str, ...], bool]:
+    """A gazetteer label or a typed filter value → (level or None, name words, is adjective).
+
+    "Тоң району" → ("district", ("тон",), False); "Иссык-Кульская обл." →
+    ("oblast", ("иссык", "кульск"), True); "город Бишкек" → ("city", ("бишкек",), False).
+    """
+    words = list(_words(label))
+    level = None
+    if len(words) > 1:
+        h = _head(words[-1])
+        if h is not None and not h.before:
+            level = h.level
+            words.pop()
+        else:
+            h = _head(words[0])
+            if h is not None and h.before:
+                level = h.level
+                words.pop(0)
+    is_adj = False
+    if words and _is_ru_adjective(words[-1]):
+        words[-1] = words[-1][:-2]
+        is_adj = True
+    return level, tuple(words), is_adj
+
+
+# (name words, level) → unit name; adjective stems likewise.
+_NAMES: dict[tuple[str, ...], dict[str, str]] = {}
+_ADJS: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def _add(label: str, unit: Unit) -> None:
+    level, words, is_adj = _parse_label(label)
+    if not words:
+        return
+    level = level or unit.level
+    table = _ADJS if is_adj else _NAMES
+    slot = table.setdefault(words, {})
+    slot.setdefault(level, unit.name_ky)   # first (canonical) reading wins
+
+
+for _u in UNITS.values():
+    _add(_u.name_ky, _u)
+for _u in UNITS.values():
+    _add(_u.name_ru, _u)
+for _row in _read("aliases.tsv"):
+    _add(_row["alias"], UNITS[_row["name_ky"]])
+
+
+@dataclass(frozen=True)
+class _Bare:
+    unit: str
+    suffixes: frozenset[str]
+    any_case: bool
+
+
+_BARE: dict[tuple[str, ...], _Bare] = {}
+for _row in _read("bare_names.tsv"):
+    if _row["unit"] not in UNITS:
+        raise ValueError(f"bare_names.tsv: unknown unit {_row['unit']!r}")
+    _classes = _CASE_CLASSES if _row["forms"] == "all" else tuple(_row["forms"].split(","))
+    _sfx = frozenset().union(*(_SUFFIX_CLASSES[c] for c in _classes))
+    _BARE[_words(_row["name"])] = _Bare(_row["unit"], _sfx, _row["case"] == "any")
+
+# First word of every name → the names starting with it (longest first).
+_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _w in set(_NAMES) | set(_ADJS) | set(_BARE):
+    _BY_FIRST.setdefault(_w[0], []).append(_w)
+for _lst in _BY_FIRST.values():
+    _lst.sort(key=len, reverse=True)
+_FIRST2 = frozenset(w[:2] for w in _BY_FIRST)
+
+
+# ------------------------------------------------------------ matching
+
+@dataclass(frozen=True)
+class Places:
+    districts: tuple[str, ...] = ()
+    oblasts: tuple[str, ...] = ()
+
+
+_NO_PLACES = Places()
+
+
+@lru_cache(maxsize=200_000)
+def _first_matches(w0: str) -> tuple[tuple[str, str], ...]:
+    """(stem, ending) readings of a word whose stem starts some name; () for most words."""
+    if w0[:2] not in _FIRST2:
+        return ()
+    out = []
+    if w0 in _BY_FIRST:
+        out.append((w0, ""))
+    for k in range(1, min(_MAX_SUFFIX, len(w0) - 2) + 1):
+        if w0[-k:] in _ALL_SUFFIXES and w0[:-k] in _BY_FIRST:
+            out.append((w0[:-k], w0[-k:]))
+    return tuple(out)
+
+
+def _candidates(words, i):
+    """Names starting at word i: (name words, index after the name, ending of its last word)."""
+    splits = _first_matches(words[i][2])
+    if not splits:
+        return ()
+    out = []
+    for stem, suffix in splits:
+        for name in _BY_FIRST.get(stem, ()):
+            n = len(name)
+            if n == 1:
+                out.append((name, i + 1, suffix))
+                continue
+            if suffix or i + n > len(words):
+                continue
+            ok = True
+            for k in range(1, n):
+                prev_end = words[i + k - 1][1]
+                start, _end, w, _f = words[i + k]
+                if words[i + k - 1][3][prev_end:start] not in ("-", " "):
+                    ok = False
+                    break
+                if k < n - 1:
+                    if w != name[k]:
+                        ok = False
+                        break
+                elif w != name[k]:
+                    if not w.startswith(name[k]) or w[len(name[k]):] not in _ALL_SUFFIXES:
+                        ok = False
+                        break
+                    out.append((name, i + n, w[len(name[k]):]))
+                    ok = False
+                    break
+            if ok:
+                out.append((name, i + n, ""))
+    out.sort(key=lambda c: c[1], reverse=True)
+    return out
+
+
+class _Scan:
+    __slots__ = ("text", "folded", "words", "districts", "oblasts", "found")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.folded = _fold(text)
+        f = self.folded
+        self.words = [(m.start(), m.end(), m.group(), f) for m in _WORD_RE.finditer(f)]
+        self.districts: set[str] = set()
+        self.oblasts: set[str] = set()
+        self.found: list[tuple[str, int, int]] | None = None
+
+    def gap(self, i: int) -> str:
+        """Text between word i-1 and word i."""
+        return self.folded[self.words[i - 1][1]:self.words[i][0]]
+
+    def emit(self, unit_name: str, i: int = 0, j: int = 0) -> None:
+        """Record a unit found in words i..j-1 (j exclusive)."""
+        if self.found is not None:
+            self.found.append((unit_name, self.words[i][0], self.words[max(i, j - 1)][1]))
+        unit = UNITS[unit_name]
+        if unit.kind == "district":
+            self.districts.add(unit.name_ky)
+        self.oblasts.add(unit.first_level)
+
+    def resolve(self, name, suffix, level) -> str | None:
+        if suffix == "":
+            unit = _NAMES.get(name, {}).get(level)
+            if unit:
+                return unit
+        if name in _ADJS and (suffix in _RU_ADJ or suffix == ""):
+            return _ADJS[name].get(level)
+        return None
+
+    def cancelled(self, j: int) -> bool:
+        """Word j is followed by a word that undoes its reading (not_places.tsv)."""
+        nexts = _NOT_BEFORE.get(self.words[j][2])
+        return bool(nexts) and j + 1 < len(self.words) and self.words[j + 1][2].startswith(nexts)
+
+    def head_at(self, j: int) -> _Head | None:
+        if j >= len(self.words):
+            return None
+        if not self.gap(j).isspace():
+            return None
+        h = _head(self.words[j][2])
+        if h is None or h.before or (h.plural and self.cancelled(j)):
+            return None
+        return h
+
+    def try_list(self, i: int) -> int:
+        """Names (joined by , жана и) followed by a level word.  Returns the index after it, or 0."""
+        items = []
+        k = i
+        words = self.words
+        while True:
+            cands = [c for c in _candidates(words, k)
+                     if (c[2] == "" and c[0] in _NAMES) or (c[0] in _ADJS and c[2] in _RU_ADJ)]
+            if not cands:
+                return 0
+            name, end, suffix = cands[0]
+            # prefer a candidate that is directly followed by a level word
+            for c in cands:
+                if self.head_at(c[1]) is not None:
+                    name, end, suffix = c
+                    break
+            items.append((name, suffix, k, end))
+            h = self.head_at(end)
+            if h is not None:
+                break
+            if end >= len(words) or len(items) > 8:
+                return 0
+            sep = self.gap(end).strip()
+            if words[end][2] in _JOINERS and sep in ("", ","):
+                if end + 1 >= len(words) or self.gap(end + 1).strip() not in ("", ","):
+                    return 0
+                k = end + 1
+            elif sep == ",":
+                k = end
+            else:
+                return 0
+        last = len(items) - 1
+        for n, (name, suffix, start, stop) in enumerate(items):
+            unit = None
+            if n == last or h.plural:
+                unit = self.resolve(name, suffix, h.level)
+            if unit:
+                self.emit(unit, start, items[-1][3] + 1)
+            elif n != last:
+                self.try_bare(start, stop, name, suffix)
+        return items[-1][3] + 1
+
+    def try_bare(self, i: int, end: int, name, suffix) -> bool:
+        bare = _BARE.get(name)
+        if bare is None or suffix not in bare.suffixes:
+            return False
+        start = self.words[i][0]
+        stop = self.words[end - 1][1]
+        if not bare.any_case and not self.text[start].isupper():
+            return False
+        if self.cancelled(end - 1):
+            return False
+        f = self.folded
+        if start >= 2 and f[start - 1] == "-" and f[start - 2].isalpha():
+            return False
+        if stop + 1 < len(f) and f[stop] == "-" and f[stop + 1].isalpha():
+            return False
+        self.emit(bare.unit, i, end)
+        return True
+
+    def run(self) -> None:
+        words = self.words
+        n = len(words)
+        i = 0
+        while i < n:
+            w = words[i][2]
+            if w[:2] in _HEAD_FIRST2 and i + 1 < n:
+                h = _head(w)
+                if h is not None and h.before and self.gap(i + 1).strip(" ") in ("", "."):
+                    for name, end, suffix in _candidates(words, i + 1):
+                        ok = suffix == "" or suffix in _SUFFIX_CLASSES["ru"]
+                        unit = _NAMES.get(name, {}).get(h.level) if ok else None
+                        if unit:
+                            self.emit(unit, i, end)
+                            i = end
+                            break
+                    else:
+                        i += 1
+                    continue
+            if not _first_matches(w):
+                i += 1
+                continue
+            after = self.try_list(i)
+            if after:
+                i = after
+                continue
+            for name, end, suffix in _candidates(words, i):
+                if self.head_at(end) is not None:
+                    continue  # a level word of a level this name does not have
+                if self.try_bare(i, end, name, suffix):
+                    i = end - 1
+                    break
+            i += 1
+
+
+def detect_places(text: str) -> Places:
+    """The districts and first-level units (oblasts, Бишкек, Ош) a text mentions."""
+    if not text:
+        return _NO_PLACES
+    scan = _Scan(text)
+    scan.run()
+    if not scan.oblasts:
+        return _NO_PLACES
+    return Places(tuple(sorted(scan.districts)), tuple(sorted(scan.oblasts)))
+
+
+def explain_places(text: str) -> list[tuple[str, str]]:
+    """Each unit found with the stretch of text it was read from (for reviewing precision)."""
+    scan = _Scan(text or "")
+    scan.found = []
+    scan.run()
+    return [(unit, text[a:b]) for unit, a, b in scan.found]
+
+
+# ------------------------------------------------------------ filter values
+
+def _lookup(value: str, level: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    typed_level, words, is_adj = _parse_label(value)
+    if not words:
+        return None
+    if typed_level is not None and typed_level != level:
+        if not (level == "oblast" and typed_level == "city"):
+            return None
+    tables = [_ADJS] if is_adj else [_NAMES, _ADJS]
+    levels = [typed_level] if typed_level else [level]
+    if level == "oblast":
+        levels = [typed_level] if typed_level else ["oblast", "city"]
+    for lv in levels:
+        for table in tables:
+            unit = table.get(words, {}).get(lv)
+            if unit and (level != "oblast" or unit in OBLASTS):
+                return unit
+    if not is_adj and typed_level is None and words in _BARE:
+        return _BARE[words].unit
+    return None
+
+
+def canonical_district(name: str) -> str | None:
+    """A typed district (canonical, alias, Russian, folded, any case, with or without
+    району) → its canonical name, or None."""
+    unit = _lookup(name, "district")
+    return unit if unit in UNITS and UNITS[unit].kind == "district" else None
+
+
+def canonical_oblast(name: str) -> str | None:
+    """A typed oblast or first-level city (Бишкек, Ош шаары, Иссык-Кульская область, чуй) →
+    its canonical name, or None.  A bare "Ош" is Ош облусу; "Ош шаары" is the city."""
+    unit = _lookup(name, "oblast")
+    return unit if unit in OBLASTS else None
+
+
+def oblast_of(district: str) -> str:
+    """The first-level unit of a district (canonical name or anything canonical_district takes)."""
+    canonical = district if district in DISTRICTS else canonical_district(district)
+    if canonical is None:
+        raise KeyError(f"unknown district: {district!r}")
+    return UNITS[canonical].oblast_ky
