@@ -4,13 +4,14 @@ The pipeline is Whoosh-style, ``Tokenizer | Filter | Filter``, each filter a
 small generator over tokens:
 
     KyTokenizer      words (Cyrillic incl. ң ө ү, Latin, hyphen compounds), numbers
-    CleanFilter      NFC, invisible characters, Latin look-alikes, abbreviation endings, lowercase
+    CleanFilter      NFC, invisible characters, Latin look-alikes, ё→е, abbreviation endings, lowercase
     CompoundFilter   ``Ысык-Көл`` → whole + parts; ``2025-жылдын`` → ``2025`` + ``жыл``
     StemFilter       the Kyrgyz / Russian stemmer (cached)
 
 ``stem(word)`` is exactly what one indexed word goes through.  ``ANALYZER``
 lives at module level so that the schema Whoosh pickles into the index
-reopens in any process.
+reopens in any process.  Stop words are kept in the index (a quoted phrase with
+them still matches exactly); the query builder drops them with ``is_stopword``.
 """
 from __future__ import annotations
 
@@ -28,13 +29,14 @@ from indexer.morphology import stem_word
 # Version of everything that decides which terms a text becomes.  Bump it when
 # the tokenizer, the normalizer, the stemmer or their data change: an index
 # built with another version needs a reindex.
-ANALYZER_VERSION = "ky-1"
+ANALYZER_VERSION = "ky-2"
 
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _COMBINING = "\u0300-\u036f"
-_LETTER = rf"[^\W\d_]|[{_COMBINING}{_INVISIBLE}]"
-_WORD = rf"(?:{_LETTER})+"
-_HYPHENS = "-\u2010\u2011"
+_HYPHENS = "\\-\u2010\u2011\u2013"
+# A word starts and ends with a letter; soft hyphens, zero-width characters and
+# combining marks may sit inside it.
+_WORD = rf"[^\W\d_](?:[{_INVISIBLE}{_COMBINING}]*[^\W\d_])*[{_COMBINING}]*"
 # A token: a word or a number, optionally joined by hyphens to further words
 # (Ысык-Көл, иш-аракет, 2025-жылдын, 9-декабрында).
 TOKEN_RE = re.compile(rf"(?:{_WORD}|\d+)(?:[{_HYPHENS}](?:{_WORD}|\d+))*")
@@ -42,19 +44,29 @@ _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _HYPHEN_RE = re.compile(f"[{_HYPHENS}]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
-_ABBREV_RE = re.compile(r"^([A-ZА-ЯЁҢӨҮ]{2,})([a-zа-яёңөү]{1,6})$")
+# An upper-case abbreviation with a lower-case case ending glued on (УКМКнын, ИИМдин)
+# or hyphened on (УКМК-нын, 10-да).
+_ABBREV_RE = re.compile(r"^([A-ZА-ЯЁҢӨҮ]{2,}|\d+)[-\u2010\u2011]?([a-zа-яёңөү]{1,8})$")
 
 FOLD_TABLE = str.maketrans(lang.KEYBOARD_FOLD)
 HOMOGLYPH_TABLE = str.maketrans(lang.HOMOGLYPHS)
 
 
+@lru_cache(maxsize=262_144)
 def normalize(word: str) -> str:
-    """NFC, no invisible characters, Latin look-alikes inside Cyrillic words repaired, lowercase."""
-    if not word.isascii():
-        word = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", word))
-        if _LATIN_RE.search(word) and _CYRILLIC_RE.search(word):
-            word = word.translate(HOMOGLYPH_TABLE)
-    return word.lower()
+    """NFC, no invisible characters, Latin look-alikes inside Cyrillic words repaired,
+    lower case, ё → е, one kind of hyphen."""
+    if word.isascii():
+        return word.lower()
+    word = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", word))
+    if _LATIN_RE.search(word) and _CYRILLIC_RE.search(word):
+        word = word.translate(HOMOGLYPH_TABLE)
+    word = word.lower()
+    if "ё" in word:
+        word = word.replace("ё", "е")
+    if not word.isalnum():
+        word = _HYPHEN_RE.sub("-", word)
+    return word
 
 
 def fold(text: str) -> str:
@@ -68,24 +80,36 @@ def has_kyrgyz_letters(text: str) -> bool:
 
 @lru_cache(maxsize=262_144)
 def _stem_normalized(word: str) -> str:
+    """Stem of a normalized token (a hyphen compound keeps its head, the last part is stemmed)."""
     if "-" in word:
         head, _, last = word.rpartition("-")
-        if not last:
+        if not last or not head:
             return word
-        return f"{head}-{stem_word(last)}"
-    return stem_word(word)
+        return f"{head}-{_stem_normalized(last)}"
+    if word.isdigit():
+        return word
+    return stem_word(word) or word
 
 
 def stem(word: str) -> str:
     """Normalize and stem one word: exactly what an indexed token goes through."""
+    return _stem_normalized(_clean(word)) or word
+
+
+def is_stopword(word: str) -> bool:
+    """True for a Kyrgyz or Russian function word (a surface word, in any case; a Kyrgyz
+    one also when typed on a Russian keyboard: учун = үчүн)."""
     word = normalize(word)
-    word = _HYPHEN_RE.sub("-", word)
-    return _stem_normalized(word) or word
+    return word in lang.STOPWORDS or word in lang.STOPWORDS_FOLDED
 
 
-def is_stopword(term: str) -> bool:
-    """True for a Kyrgyz or Russian function word (given as typed)."""
-    return normalize(term) in lang.STOPWORDS
+@lru_cache(maxsize=262_144)
+def _clean(text: str) -> str:
+    """What CleanFilter makes of one raw token."""
+    m = _ABBREV_RE.match(text)
+    if m and m.group(2) in lang.ABBREVIATION_ENDINGS:
+        text = m.group(1)
+    return normalize(text)
 
 
 class KyTokenizer(Tokenizer):
@@ -125,12 +149,10 @@ class CleanFilter(Filter):
     """Normalizes each token; strips a case ending glued to an abbreviation (УКМКнын → укмк)."""
 
     def __call__(self, tokens):
+        clean = _clean
         for t in tokens:
-            text = t.text
-            m = _ABBREV_RE.match(text)
-            if m and m.group(2) in lang.ABBREVIATION_ENDINGS:
-                text = m.group(1)
-            t.text = _HYPHEN_RE.sub("-", normalize(text))
+            t.raw = t.text  # CompoundFilter finds the parts' offsets in it
+            t.text = clean(t.text)
             yield t
 
 
@@ -165,19 +187,30 @@ class CompoundFilter(Filter):
                     t.pos = base_pos
                 yield t
             if emit_parts:
+                spans = _part_spans(getattr(t, "raw", text), len(parts)) if t.chars else None
                 start = t.startchar if t.chars else 0
-                offset = 0
                 for i, part in enumerate(parts):
                     t.text = part
                     if t.positions:
                         t.pos = base_pos + i
-                    if t.chars:
-                        at = text.find(part, offset)
-                        t.startchar = start + at
-                        t.endchar = start + at + len(part)
-                        offset = at + len(part)
+                    if spans:
+                        t.startchar = start + spans[i][0]
+                        t.endchar = start + spans[i][1]
                     yield t
                 shift += len(parts) - 1
+
+
+def _part_spans(raw: str, n: int) -> list[tuple[int, int]] | None:
+    """Offsets of the hyphen-separated parts inside the raw token text."""
+    spans = []
+    at = 0
+    for m in _HYPHEN_RE.finditer(raw):
+        if m.start() > at:
+            spans.append((at, m.start()))
+        at = m.end()
+    if at < len(raw):
+        spans.append((at, len(raw)))
+    return spans if len(spans) == n else None
 
 
 class StemFilter(Filter):
@@ -188,9 +221,7 @@ class StemFilter(Filter):
     def __call__(self, tokens):
         stem_ = _stem_normalized
         for t in tokens:
-            text = t.text
-            if not text.isdigit():
-                t.text = stem_(text) or text
+            t.text = stem_(t.text)
             yield t
 
 

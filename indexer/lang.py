@@ -19,11 +19,11 @@ def read_table(name: str) -> list[dict[str, str]]:
     path = LANG_DIR / name
     with open(path, encoding="utf-8", newline="") as fh:
         lines = [line for line in fh if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t"))
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def read_words(name: str) -> frozenset[str]:
-    """The first column of a one-word-per-line file (``#`` comments allowed)."""
+    """The first column of a one-word-per-line file (``#`` comments allowed), lower-cased."""
     words = set()
     with open(LANG_DIR / name, encoding="utf-8") as fh:
         for line in fh:
@@ -35,5 +35,10 @@ def read_words(name: str) -> frozenset[str]:
 
 KEYBOARD_FOLD = {row["letter"]: row["typed_as"] for row in read_table("keyboard_fold.tsv")}
 HOMOGLYPHS = {row["latin"]: row["cyrillic"] for row in read_table("homoglyphs.tsv")}
-STOPWORDS = read_words("stopwords_ky.tsv") | read_words("stopwords_ru.tsv")
+STOPWORDS_KY = read_words("stopwords_ky.tsv")
+STOPWORDS_RU = read_words("stopwords_ru.tsv")
+STOPWORDS = STOPWORDS_KY | STOPWORDS_RU
+# The same Kyrgyz function words typed on a Russian keyboard (үчүн → учун).
+_FOLD = str.maketrans(KEYBOARD_FOLD)
+STOPWORDS_FOLDED = frozenset(w.translate(_FOLD) for w in STOPWORDS_KY)
 ABBREVIATION_ENDINGS = read_words("abbreviation_endings.tsv")
