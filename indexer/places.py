@@ -87,6 +87,7 @@ def _fold(text: str) -> str:
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _SPLIT_RE = re.compile(r"[-\s]+")
+_RN_RE = re.compile(r"(?<![^\W_])р-н(?![^\W_])")   # Russian abbreviation of район
 
 
 def _words(label: str) -> tuple[str, ...]:
@@ -180,7 +181,7 @@ def _parse_label(label: str) -> tuple[str | None, tuple[str, ...], bool]:
     "Тоң району" → ("district", ("тон",), False); "Иссык-Кульская обл." →
     ("oblast", ("иссык", "кульск"), True); "город Бишкек" → ("city", ("бишкек",), False).
     """
-    words = list(_words(label))
+    words = list(_words(_RN_RE.sub("район", _fold(label))))
     level = None
     if len(words) > 1:
         h = _head(words[-1])
