@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
         from search.engine import SearchEngine
         app.config["ENGINE"] = SearchEngine(app.config["INDEX_DIR"])
     app.json.ensure_ascii = False
+    app.json.sort_keys = False      # facets keep their order (most frequent first, years newest first)
 
     from web import api, views
     app.register_blueprint(views.bp)
