@@ -45,6 +45,7 @@ def test_api_search_shape(client):
     hit = data["hits"][0]
     assert set(hit) >= {"id", "title", "date", "url", "source", "score", "snippet"}
     assert hit["date"] == "2025-12-10"
+    assert list(data["facets"]["year"]) == ["2025", "2013"]      # newest first, order kept in JSON
     assert "<mark>" in hit["snippet"]
     page2 = client.get("/api/search?q=коррупция&per_page=1&page=2").get_json()
     assert page2["hits"][0]["id"] != hit["id"]
