@@ -157,6 +157,7 @@ _NOT_BEFORE: dict[str, tuple[str, ...]] = {}
 for _row in _read("not_places.tsv"):
     _key = _fold(_row["word"])
     _NOT_BEFORE[_key] = _NOT_BEFORE.get(_key, ()) + (_fold(_row["next"]),)
+_ANY_NOT_BEFORE = _NOT_BEFORE.pop("*", ("\0",))
 
 
 def _head(word: str) -> _Head | None:
@@ -411,6 +412,8 @@ class _Scan:
             return False
         if self.cancelled(end - 1):
             return False
+        if suffix == "" and any(w[2].startswith(_ANY_NOT_BEFORE) for w in self.words[end:end + 3]):
+            return False  # "Токмок жана Жеңиш проспектилери", "Лейлек туюк көчөсү": a street
         f = self.folded
         if start >= 2 and f[start - 1] == "-" and f[start - 2].isalpha():
             return False
