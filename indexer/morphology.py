@@ -58,18 +58,25 @@ HARMONY = {row["suffix_vowel"]: frozenset(row["stem_vowels"]) for row in lang.re
 VERB_STEM_ENDINGS = tuple(row["ending"] for row in lang.read_table("ky_verb_stem_endings.tsv"))
 FINAL_CLUSTERS = frozenset(row["cluster"] for row in lang.read_table("ky_final_clusters.tsv"))
 CLUSTER_FREE_FIRST = frozenset("йрл")
-PROTECTED = lang.read_words("ky_protected_roots.tsv")
+_PROTECTED = lang.read_words("ky_protected_roots.tsv")
+FOLD = str.maketrans(lang.KEYBOARD_FOLD)
+# compared folded, so that үй typed as уй is a root too
+SHORT_ROOTS = frozenset(w.translate(FOLD) for w in lang.read_words("ky_short_roots.tsv"))
+# protected also as typed on a Russian keyboard (күнөө → куноо)
+PROTECTED = _PROTECTED | frozenset(w.translate(FOLD) for w in _PROTECTED)
+NAME_ENDINGS = tuple(row["ending"] for row in lang.read_table("ky_name_endings.tsv"))
 EXCEPTIONS = {row["form"]: row["stem"] for row in lang.read_table("ky_stem_exceptions.tsv")}
 DEVOICE = {"г": "к", "б": "п"}
 HIGH_VOWELS = frozenset("ыиуү")
 GLIDES = {"ю": "йу", "ё": "йо"}
+GLIDE_VOWELS = VOWELS - {"и"}  # июн, июль: Russian, not и+й+у
 
 
 class Rule:
     """One variant of one suffix: cut ``text`` in state ``src`` → state ``dst``."""
 
     __slots__ = ("text", "src", "dst", "morph", "before", "harmony", "min_stem",
-                 "syll2", "verbstem", "devoice")
+                 "syll2", "verbstem", "notname", "devoice")
 
     def __init__(self, text, src, dst, morph, before, harmony, min_stem, flags):
         self.text = text
@@ -81,6 +88,7 @@ class Rule:
         self.min_stem = min_stem
         self.syll2 = "syll2" in flags
         self.verbstem = "verbstem" in flags
+        self.notname = "notname" in flags
         self.devoice = text[0] in VOWELS
 
     def __repr__(self):
@@ -142,8 +150,9 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
     if len(stem) < rule.min_stem:
         return False
     last = stem[-1]
-    if len(stem) == 2 and last in VOWELS and stem not in PROTECTED:
-        return False  # Kyrgyz roots are not CV (бо|лор|у, ке|лер|и)
+    if len(stem) == 2 and stem.translate(FOLD) not in SHORT_ROOTS \
+            and _cut(stem, rule).translate(FOLD) not in SHORT_ROOTS:
+        return False  # бо|лор|у, ке|лер|и, ап|та: not roots
     if rule.before is not None and last not in rule.before:
         return False
     vowel = _last_vowel(stem)
@@ -167,22 +176,28 @@ for _c in FINAL_CLUSTERS:
 
 
 def _cut(stem: str, rule: Rule) -> str:
-    if rule.devoice and stem[-1] in DEVOICE:
+    if rule.devoice and stem[-1] in DEVOICE and len(stem) >= 2 and stem[-2] in VOWELS:
         stem = stem[:-1] + DEVOICE[stem[-1]]
     return stem
 
 
 def _candidates(word: str, state: str, out: list, depth: int = 0) -> None:
-    """Collect (stem, protected) for every way of cutting ``word`` from ``state``."""
+    """Collect (stem, output, protected, verbal) for every way of cutting ``word`` from ``state``.
+
+    ``output`` is the stem as returned: a verb stem of two or more syllables ending in
+    consonant + low vowel loses that vowel (ky_states.tsv).  Candidates are compared by
+    ``stem``, so that this does not make a verbal reading win over a nominal one.
+    """
     if word in EXCEPTIONS:
-        out.append((EXCEPTIONS[word], True))
+        out.append((word, EXCEPTIONS[word], True, False))
         return
     if state not in NON_FINAL:
-        if state in VERBAL and word[-1] in LOW_VOWELS and word[-2] not in VOWELS \
+        verbal = state in VERBAL
+        if verbal and word[-1] in LOW_VOWELS and word[-2] not in VOWELS \
                 and _syllables(word) >= 2 and word not in PROTECTED:
-            out.append((word[:-1], False))
+            out.append((word, word[:-1], False, True))
         else:
-            out.append((word, word in PROTECTED))
+            out.append((word, word, word in PROTECTED, verbal))
     if word in PROTECTED or depth > 8:
         return
     table = RULES.get(state)
@@ -197,24 +212,27 @@ def _candidates(word: str, state: str, out: list, depth: int = 0) -> None:
             continue
         stem = word[: n - k]
         for rule in rules:
+            if rule.notname and word.endswith(NAME_ENDINGS):
+                continue
             if _stem_ok(stem, rule):
                 _candidates(_cut(stem, rule), rule.dst, out, depth + 1)
 
 
 def _choose(word: str) -> str:
-    out: list[tuple[str, bool]] = []
+    out: list[tuple[str, str, bool, bool]] = []
     _candidates(word, "W", out)
-    protected = [s for s, p in out if p]
+    protected = [c for c in out if c[2]]
     if protected:
-        return min(protected, key=len)
-    return min((s for s, _ in out), key=_rank, default=word)
-
-
-def _rank(stem: str) -> tuple[int, int]:
-    """Shortest stem first, but a stem ending in consonant + high vowel (облу|су, not облус|у)
-    only if nothing else is left."""
-    weak = len(stem) >= 3 and stem[-1] in HIGH_VOWELS and stem[-2] not in VOWELS
-    return (1 if weak else 0, len(stem))
+        return min(protected, key=lambda c: len(c[0]))[1]
+    best = min(out, key=lambda c: (len(c[0]), c[3]))
+    stem = best[0]
+    if len(stem) >= 3 and stem[-1] in HIGH_VOWELS and stem[-2] not in VOWELS:
+        # облу|су or облус|у: a stem ending in consonant + high vowel is unlikely when the
+        # same stem plus that consonant is a reading too
+        for c in out:
+            if len(c[0]) == len(stem) + 1 and c[0].startswith(stem) and c[0][-1] not in VOWELS:
+                return c[1]
+    return best[1]
 
 
 def _final_devoice(stem: str) -> str:
@@ -235,7 +253,7 @@ def _glide(word: str) -> str:
     out = []
     prev = ""
     for c in word:
-        if c in GLIDES and prev in VOWELS:
+        if c in GLIDES and prev in GLIDE_VOWELS:
             out.append(GLIDES[c])
         else:
             out.append(c)
@@ -283,7 +301,10 @@ def _russian_data():
         elif kind == "kyrgyz_letter":
             kyrgyz.add(value)
         elif kind == "ending":
-            endings.append(value)
+            if value.startswith("C"):  # any consonant but й (дүйнөгө typed as дуйного is Kyrgyz)
+                endings.extend(c + value[1:] for c in sorted((LETTERS["C"] | {"ь"}) - {"й"}))
+            else:
+                endings.append(value)
         elif kind == "word":
             words.add(value)
     return frozenset(letters), tuple(sorted(endings, key=len, reverse=True)), frozenset(words), frozenset(kyrgyz)
@@ -297,8 +318,8 @@ def is_russian(word: str) -> bool:
 
     Kyrgyz letters (ң ө ү) mean Kyrgyz.  Otherwise a word is Russian when it is in the
     small Russian lexicon, ends in a Russian inflection that Kyrgyz words do not have
-    (-ого, -ский, -ции, -ости, ...), or has a letter Kyrgyz words do not use (щ ъ ь ё,
-    э inside a word) and no Kyrgyz ending can be cut from it.
+    (-ского, -ный, -ции, -ости, ...), or has a letter Kyrgyz words do not use (щ ъ ь ё)
+    and no Kyrgyz ending can be cut from it.
     """
     for c in word:
         if c in KY_LETTERS:
@@ -307,16 +328,41 @@ def is_russian(word: str) -> bool:
         return True
     if len(word) >= 4 and word.endswith(RU_ENDINGS):
         return True
-    for i, c in enumerate(word):
-        if c in RU_LETTERS and (c != "э" or i > 0):
+    for c in word:
+        if c in RU_LETTERS:
             return stem_kyrgyz(word) == word
     return False
 
 
-def stem_word(word: str) -> str:
-    """Stem one normalized lower-case word (no hyphens)."""
-    if not word or not word.isalpha():
-        return word
+def _stem_once(word: str) -> str:
     if is_russian(word):
         return _RUSSIAN.stemWord(word) or word
     return stem_kyrgyz(word)
+
+
+def stem_word(word: str) -> str:
+    """Stem one normalized lower-case word (no hyphens).
+
+    Repeated to a fixpoint, so that the result is idempotent also when a Kyrgyz stem
+    looks Russian (судья+нын → судья → суд); the length never grows, so it ends.
+    """
+    if not word or not word.isalpha():
+        return word
+    current = word
+    for _ in range(6):
+        nxt = _stem_once(current)
+        if nxt == current or not nxt:
+            break
+        current = nxt
+    return current
+
+
+def _read_sample() -> frozenset[str]:
+    try:
+        return lang.read_words("ru_sample.txt")
+    except OSError:
+        return frozenset()
+
+
+# A hand-written sample of Russian word forms, only for measuring is_russian.
+RU_SAMPLE = _read_sample()

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Throughput of the full analyzer (tokenizer → normalizer → compounds → stemmer) over real text.
+
+    .venv/bin/python bench/analyzer_bench.py [--corpus ../shared/corpus/24kg/articles.jsonl] [--rounds 3]
+    .venv/bin/python bench/analyzer_bench.py --quality     # also fold-consistency and Russian detection
+
+Reads the ``body`` of every JSON line, runs ``indexer.analysis.ANALYZER`` over each
+(mode="index", positions and character offsets on, as the indexer does) and prints
+tokens per second on one core: the first round with an empty stem cache, the later
+rounds with a warm one (the steady state of an indexing run).  A script, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer import analysis, morphology  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "24kg" / "articles.jsonl"
+KTMU = ROOT.parent / "shared" / "ud" / "ky_ktmu-ud-train.conllu"
+CYR_WORD = re.compile(r"^[а-яёңөү]+$")
+
+
+def load_bodies(path: Path) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line)["body"] for line in fh if line.strip()]
+
+
+def run(bodies: list[str]) -> tuple[int, float]:
+    analyzer = analysis.ANALYZER
+    n = 0
+    t0 = time.perf_counter()
+    for body in bodies:
+        for _ in analyzer(body, positions=True, chars=True, mode="index"):
+            n += 1
+    return n, time.perf_counter() - t0
+
+
+def clear_caches() -> None:
+    for fn in (analysis.normalize, analysis._clean, analysis._stem_normalized):
+        fn.cache_clear()
+
+
+def fold_consistency(bodies: list[str]) -> None:
+    """Share of corpus words w (with ң ө ү) for which stem(fold(w)) == fold(stem(w))."""
+    vocab: Counter[str] = Counter()
+    for body in bodies:
+        for m in analysis.TOKEN_RE.finditer(body):
+            w = analysis.normalize(m.group())
+            if CYR_WORD.match(w) and analysis.has_kyrgyz_letters(w):
+                vocab[w] += 1
+    ok_types = sum(1 for w in vocab if analysis.stem(analysis.fold(w)) == analysis.fold(analysis.stem(w)))
+    ok_tokens = sum(n for w, n in vocab.items()
+                    if analysis.stem(analysis.fold(w)) == analysis.fold(analysis.stem(w)))
+    total = sum(vocab.values())
+    print(f"fold-consistency over {len(vocab)} corpus word types with ң/ө/ү: "
+          f"types {ok_types / len(vocab):.4f}, tokens {ok_tokens / total:.4f}")
+    bad = [w for w, _ in vocab.most_common() if analysis.stem(analysis.fold(w)) != analysis.fold(analysis.stem(w))]
+    print("  e.g. " + ", ".join(f"{w}:{analysis.stem(w)}/{analysis.stem(analysis.fold(w))}" for w in bad[:12]))
+
+
+def russian_detection() -> None:
+    """Russian-vs-Kyrgyz decision: KTMU word types (Kyrgyz) and a hand-written Russian list."""
+    if KTMU.exists():
+        words = set()
+        with open(KTMU, encoding="utf-8") as fh:
+            for line in fh:
+                cols = line.split("\t")
+                if len(cols) > 3 and cols[0].isdigit():
+                    w = analysis.normalize(cols[1])
+                    if CYR_WORD.match(w):
+                        words.add(w)
+        wrong = sorted(w for w in words if morphology.is_russian(w))
+        print(f"KTMU (Kyrgyz) word types judged Kyrgyz: {1 - len(wrong) / len(words):.4f} "
+              f"({len(words) - len(wrong)}/{len(words)}); judged Russian e.g. {', '.join(wrong[:15])}")
+    ru = sorted(morphology.RU_SAMPLE)
+    missed = [w for w in ru if not morphology.is_russian(analysis.normalize(w))]
+    print(f"Russian sample (data/lang/ru_sample.txt) judged Russian: {1 - len(missed) / len(ru):.4f} "
+          f"({len(ru) - len(missed)}/{len(ru)}); missed e.g. {', '.join(missed[:15])}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--quality", action="store_true", help="also measure fold-consistency and Russian detection")
+    args = ap.parse_args(argv)
+    if not args.corpus.exists():
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+        return 1
+    bodies = load_bodies(args.corpus)
+    chars = sum(len(b) for b in bodies)
+    clear_caches()
+    print(f"corpus: {len(bodies)} documents, {chars:,} characters; analyzer {analysis.ANALYZER_VERSION}")
+    for i in range(args.rounds):
+        n, dt = run(bodies)
+        label = "cold cache" if i == 0 else "warm cache"
+        print(f"round {i + 1} ({label}): {n:,} tokens in {dt:.3f}s = {n / dt:,.0f} tokens/s")
+    info = analysis._stem_normalized.cache_info()
+    print(f"stem cache: {info.currsize:,} distinct terms, hits {info.hits:,}, misses {info.misses:,}")
+    if args.quality:
+        fold_consistency(bodies)
+        russian_detection()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

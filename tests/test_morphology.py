@@ -1,0 +1,247 @@
+"""The Kyrgyz / Russian stemmer: paradigms, over-stemming traps, folding, properties on real text."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer import morphology
+from indexer.analysis import fold, has_kyrgyz_letters, normalize, stem
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "24kg" / "articles.jsonl"
+KTMU = ROOT.parent / "shared" / "ud" / "ky_ktmu-ud-train.conllu"
+CYR_WORD = re.compile(r"^[а-яңөү]+$")
+
+
+# ----------------------------------------------------------------- paradigms
+# Each noun through plural × possessive × case (and -дагы, -лык); all forms must share one stem.
+NOUN_PARADIGMS = {
+    "район": "район районго районду райондун районда райондон райондор райондордо райондордун "
+             "району районун районуна районунда районундагы районунун райондору райондорунда",
+    "аймак": "аймак аймакта аймакка аймактын аймактар аймактарда аймактардын аймагы аймагын "
+             "аймагына аймагында аймагындагы аймагынын аймактары аймактарында аймактык",
+    "коррупция": "коррупция коррупцияга коррупциянын коррупцияда коррупциядан коррупцияны "
+                 "коррупциясы коррупциясын коррупциялар коррупциялык",
+    "мектеп": "мектеп мектепке мектепте мектептин мектеби мектебин мектебинде мектебинин "
+              "мектептер мектептерде мектептердин мектептери мектептеринде",
+    "көчө": "көчө көчөгө көчөдө көчөнүн көчөнү көчөлөр көчөлөрдө көчөлөрдүн көчөсү көчөсүн "
+            "көчөсүнө көчөсүндө көчөсүндөгү көчөсүнөн көчөлөрү көчөлөрүндө",
+    "шаар": "шаар шаарга шаарда шаардын шаардан шаарлар шаарларда шаары шаарын шаарына "
+            "шаарында шаарынын шаарындагы шаардагы",
+    "үй": "үй үйгө үйдө үйдүн үйлөр үйлөргө үйлөрдүн үйү үйүн үйүнө үйүндө үйлөрү",
+    "кызмат": "кызмат кызматка кызматта кызматтын кызматтар кызматтарга кызматы кызматын "
+              "кызматына кызматында кызматынын кызматтарынын",
+    "мамлекет": "мамлекет мамлекетке мамлекеттин мамлекеттер мамлекеттерде мамлекеттери "
+                "мамлекеттеринин мамлекеттик",
+    "салык": "салык салыкка салыктын салыктар салыгы салыгын салыгынан салыгынын салыктарын",
+    "өлкө": "өлкө өлкөгө өлкөдө өлкөнүн өлкөдөн өлкөлөр өлкөлөрдүн өлкөлөрү өлкөсү өлкөлүк",
+}
+
+# Adjectives in -лык (and -луу, -сыз) are conflated with their noun.
+DERIVED = {
+    "мамлекеттик": "мамлекет", "шаардык": "шаар", "улуттук": "улут", "айылдык": "айыл",
+    "өлкөлүк": "өлкө", "кызматтык": "кызмат", "мыйзамдуу": "мыйзам", "мыйзамсыз": "мыйзам",
+    "баалуу": "баа", "жылдык": "жыл",
+}
+
+# Verb forms: past, participle, present-future, passive, verbal noun, negation, plural subject.
+VERB_PARADIGMS = {
+    "бер": "берди берген берет берилди берилген берилет берүү берүүнү берүүгө бербейт беришти берип",
+    "ал": "алды алган алат алуу алууга алынды алынган албайт алышты алып",
+    "кел": "келди келген келет келүү келүүгө келбейт келишти келип",
+    "бол": "болду болгон болот болуу болууда болбойт болуп болушту",
+    "кур": "курду курган курат курулду курулган курулат куруу курулууда",
+    "өткөр": "өткөрдү өткөргөн өткөрөт өткөрүлдү өткөрүлгөн өткөрүү өткөрүлүүдө",
+}
+
+
+@pytest.mark.parametrize("lemma", sorted(NOUN_PARADIGMS))
+def test_noun_paradigm_has_one_stem(lemma):
+    forms = NOUN_PARADIGMS[lemma].split()
+    stems = {f: stem(f) for f in forms}
+    assert set(stems.values()) == {lemma}, {f: s for f, s in stems.items() if s != lemma}
+
+
+@pytest.mark.parametrize("word,expected", sorted(DERIVED.items()))
+def test_derived_adjective_joins_its_noun(word, expected):
+    assert stem(word) == expected
+
+
+@pytest.mark.parametrize("lemma", sorted(VERB_PARADIGMS))
+def test_verb_paradigm_has_one_stem(lemma):
+    forms = VERB_PARADIGMS[lemma].split()
+    stems = {f: stem(f) for f in forms}
+    assert set(stems.values()) == {lemma}, {f: s for f, s in stems.items() if s != lemma}
+
+
+def test_vowel_final_verb_stem_joins_its_verbal_noun():
+    # сакта+уу is written сактоо, иште+үү иштөө: one stem for all, not the noun иш
+    for forms in ("сактады сактаган сактайт сактап сактоо сактоону сакталды",
+                  "иштеди иштеген иштейт иштеп иштөө иштөөгө",
+                  "текшерди текшерген текшерүү текшерилди текшерилүүдө"):
+        assert len({stem(f) for f in forms.split()}) == 1, forms
+    assert stem("иштеген") != stem("иштер") == "иш"
+
+
+def test_consonant_alternation_is_undone():
+    assert stem("аймагы") == stem("аймак") == "аймак"
+    assert stem("мектеби") == "мектеп"
+    assert stem("салыгы") == "салык"
+    assert stem("чыгып") == stem("чыкты") == "чык"
+    assert stem("жылдыгы") == "жыл"
+
+
+# ----------------------------------------------------------------- over-stemming traps
+@pytest.mark.parametrize("root", ["иш", "ош", "сот", "пара", "ал", "бол", "салык", "кызмат",
+                                  "мамлекет", "адам", "киши", "маалымат", "орган", "жыйын", "талап"])
+def test_protected_roots_are_kept_whole(root):
+    assert stem(root) == root
+
+
+@pytest.mark.parametrize("a,b", [
+    ("сот", "сатты"),          # court / sold
+    ("салык", "салды"),        # tax / put
+    ("кызмат", "кыздар"),      # service / girls
+    ("адам", "ада"),           # person / (ada)
+    ("орган", "орду"),         # organ / place
+    ("айдоо", "айда"),         # driving / in the month
+    ("пара", "парлар"),        # bribe / pairs
+    ("шаар", "шарт"),          # city / condition
+    ("киши", "кишен"),         # person / fetter
+    ("маалымат", "маалым"),    # information / known
+    ("жол", "жолугушуу"),      # road / meeting
+])
+def test_unrelated_words_do_not_merge(a, b):
+    assert stem(a) != stem(b)
+
+
+def test_two_letter_stems_must_be_real_roots():
+    # бо|лор|у, ап|та: a cut that leaves a non-root of two letters is refused
+    assert stem("болору") != "бо"
+    assert stem("апта") == "апта"
+    assert stem("иштер") == "иш"
+    assert stem("үйлөр") == "үй"
+
+
+def test_personal_names_in_bai_keep_their_stem():
+    assert stem("Сооронбай") == stem("Сооронбайдын") == stem("Сооронбайга")
+
+
+def test_exceptions_table_irregular_plural():
+    assert stem("балдар") == stem("балдарга") == stem("бала") == "бала"
+
+
+# ----------------------------------------------------------------- Russian
+@pytest.mark.parametrize("word", ["тонский", "государственного", "министерства", "коррупции",
+                                  "ответственностью", "сообщается", "которые", "новости"])
+def test_russian_words_are_detected(word):
+    assert morphology.is_russian(word)
+
+
+@pytest.mark.parametrize("word", ["районунда", "коррупциянын", "өлкөгө", "олкого", "иштоого",
+                                  "маданий", "саясий", "жапаров", "коррупция", "мамлекеттик"])
+def test_kyrgyz_words_are_not_russian(word):
+    assert not morphology.is_russian(word)
+
+
+def test_russian_words_are_stemmed_by_snowball():
+    assert stem("Тонский") == stem("Тонского") == stem("тонской")
+    assert stem("государственного") == stem("государственный")
+    assert stem("Ёлка") == stem("елка")
+
+
+def test_russian_detection_on_sample_and_on_ktmu():
+    sample = sorted(morphology.RU_SAMPLE)
+    assert len(sample) > 100
+    hit = sum(morphology.is_russian(normalize(w)) for w in sample) / len(sample)
+    assert hit >= 0.5, hit
+    if not KTMU.exists():
+        pytest.skip("KTMU treebank not available")
+    words = set()
+    for line in KTMU.read_text(encoding="utf-8").splitlines():
+        cols = line.split("\t")
+        if len(cols) > 3 and cols[0].isdigit():
+            w = normalize(cols[1])
+            if CYR_WORD.match(w):
+                words.add(w)
+    kyrgyz = sum(not morphology.is_russian(w) for w in words) / len(words)
+    assert kyrgyz >= 0.98, kyrgyz
+
+
+# ----------------------------------------------------------------- keyboard folding
+@pytest.mark.parametrize("word", ["районунда", "өлкөгө", "өлкөлөрдүн", "көргөзмө", "коргоо",
+                                  "үйлөрү", "өкмөттүн", "түзүлгөн", "иштөөгө", "төлөөгө",
+                                  "мүчөлөрү", "көчөсүндөгү", "дүйнөгө", "оңдоо", "Ысык-Көлдө",
+                                  "бүгүнкү", "жүргүзүлүп", "өзгөрүүлөр"])
+def test_stemming_commutes_with_keyboard_fold(word):
+    assert stem(fold(word)) == fold(stem(word))
+
+
+def test_fold_query_form_reaches_the_index_term():
+    # "Тон району" typed as is, "коргоо" vs "көргөзмө": the folded query stem equals the
+    # fold of the indexed stem, so the search layer's fold map finds the exact-letter term
+    assert stem("району") == "район"
+    assert fold(stem("көргөзмөгө")) == stem("коргозмого")
+    assert stem("коргозмого") != stem("коргоого")
+
+
+# ----------------------------------------------------------------- properties
+ALPHABET = "абвгдеёжзийклмнңоөпрстуүфхцчшщъыьэюя"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=ALPHABET, min_size=1, max_size=18))
+def test_stem_properties_on_random_words(word):
+    s = stem(word)
+    assert s
+    assert len(s) <= len(word)
+    assert stem(s) == s
+
+
+def _corpus_vocab() -> Counter:
+    if not CORPUS.exists():
+        pytest.skip("24.kg corpus not available")
+    vocab: Counter = Counter()
+    with open(CORPUS, encoding="utf-8") as fh:
+        for line in fh:
+            for w in re.findall(r"[^\W\d_]+", json.loads(line)["body"]):
+                w = normalize(w)
+                if CYR_WORD.match(w):
+                    vocab[w] += 1
+    return vocab
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return _corpus_vocab()
+
+
+def test_stem_properties_on_corpus_vocabulary(vocab):
+    bad = []
+    for w in vocab:
+        s = stem(w)
+        if not s or len(s) > len(w) or stem(s) != s or stem(w) != s:
+            bad.append((w, s))
+    assert not bad, bad[:20]
+
+
+def test_fold_consistency_rate_on_corpus(vocab):
+    words = [w for w in vocab if has_kyrgyz_letters(w)]
+    ok = sum(stem(fold(w)) == fold(stem(w)) for w in words)
+    assert ok / len(words) >= 0.97, ok / len(words)
+
+
+def test_stemming_conflates_the_corpus(vocab):
+    # the stemmer must actually merge forms: far fewer stems than word types
+    stems = {stem(w) for w in vocab}
+    assert len(stems) < 0.6 * len(vocab)
+    for group in (["коррупция", "коррупцияга", "коррупциянын", "коррупциялык"],
+                  ["район", "районунда"], ["аймак", "аймагында"]):
+        present = [w for w in group if w in vocab]
+        assert len(present) >= 2 and len({stem(w) for w in present}) == 1, group
