@@ -6,9 +6,19 @@ Layout under the index root::
     PREVIOUS                name of the generation before it (for rollback)
     write.lock              held (flock) by the one process that writes
     generations/<name>/     a complete Whoosh index + manifest.json
+    generations/<name>.retired   when <name> stopped being CURRENT/PREVIOUS (prune grace)
 
 A rebuild writes a new generation beside the served one, flushes it to disk,
 and only then replaces ``CURRENT``; readers never see a half-built index.
+Incremental updates are copy-on-write: the new generation starts as hard links
+to the served one's files (Whoosh never rewrites a segment file in place; a
+commit writes new segment files and a new TOC under a new name), so the served
+generation is never modified.
+
+Retired generations are removed only ``prune_grace`` seconds after they left
+``CURRENT``/``PREVIOUS``, so a server that has just read ``CURRENT`` can still
+open the generation it names.  (Files a server already holds open stay
+readable after removal on POSIX systems.)
 """
 from __future__ import annotations
 
@@ -20,6 +30,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -33,8 +44,31 @@ def default_index_root() -> Path:
     return Path(os.environ.get("KGSEARCH_INDEX") or DEFAULT_INDEX)
 
 
+DEFAULT_PRUNE_GRACE = 60.0
+# Files of a Whoosh generation that are never shared with a copy-on-write child.
+_NOT_LINKED = {MANIFEST}
+_HELD_LOCK_FDS: set[int] = set()   # for children forked by a multi-process writer
+
+
 class IndexLocked(Exception):
     """Another process holds the write lock."""
+
+
+def checkpoint(point: str) -> None:
+    """Test hook: with ``KGSEARCH_TEST_PAUSE`` naming ``point`` (comma-separated list),
+    print a marker on stderr and sleep there so a test can ``kill -9`` the writer at a
+    known moment.  Does nothing when the variable is unset."""
+    wanted = os.environ.get("KGSEARCH_TEST_PAUSE")
+    if not wanted or point not in wanted.split(","):
+        return
+    sys.stderr.write(f"KGSEARCH_PAUSE {point} pid {os.getpid()}\n")
+    sys.stderr.flush()
+    time.sleep(float(os.environ.get("KGSEARCH_TEST_PAUSE_SECONDS", "60")))
+
+
+def held_lock_fds() -> set[int]:
+    """File descriptors of write locks this process holds (children close theirs)."""
+    return set(_HELD_LOCK_FDS)
 
 
 def _fsync_path(path: Path, directory: bool = False) -> None:
@@ -65,9 +99,12 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 class IndexStore:
-    def __init__(self, root: str | os.PathLike | None = None):
+    def __init__(self, root: str | os.PathLike | None = None, prune_grace: float | None = None):
         self.root = Path(root) if root else default_index_root()
         self.generations = self.root / "generations"
+        if prune_grace is None:
+            prune_grace = float(os.environ.get("KGSEARCH_PRUNE_GRACE", DEFAULT_PRUNE_GRACE))
+        self.prune_grace = prune_grace
 
     # -- reading ------------------------------------------------------------
     def _pointer(self, name: str) -> str | None:
@@ -106,6 +143,11 @@ class IndexStore:
             return 0
         return sum(f.stat().st_size for f in self.path(name).iterdir() if f.is_file())
 
+    def list_generations(self) -> list[str]:
+        if not self.generations.is_dir():
+            return []
+        return sorted(c.name for c in self.generations.iterdir() if c.is_dir())
+
     # -- writing (call under write_lock) --------------------------------------
     def new_generation(self) -> tuple[str, Path]:
         self.generations.mkdir(parents=True, exist_ok=True)
@@ -119,16 +161,37 @@ class IndexStore:
         path.mkdir()
         return path.name, path
 
+    def link_generation(self, source: str) -> tuple[str, Path]:
+        """A new generation whose Whoosh files are hard links to those of ``source``
+        (copies where the file system cannot link).  Whoosh never opens an existing
+        file for writing: a commit creates new segment files and a new TOC (written
+        under a temporary name, then renamed), and removes the files it no longer
+        needs, which only unlinks the new generation's names."""
+        src = self.path(source)
+        name, path = self.new_generation()
+        for child in src.iterdir():
+            if not child.is_file() or child.name in _NOT_LINKED or child.name.endswith("_LOCK") \
+                    or child.name.endswith("WRITELOCK"):
+                continue
+            try:
+                os.link(child, path / child.name)
+            except OSError:
+                shutil.copy2(child, path / child.name)
+        return name, path
+
     def write_manifest(self, name: str, manifest: dict) -> None:
         write_atomic(self.path(name) / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
 
     def publish(self, name: str) -> None:
         """Flush generation ``name`` to disk and make it the served one, atomically."""
         fsync_tree(self.path(name))
+        _fsync_path(self.generations, directory=True)
+        checkpoint("before-switch")
         old = self.current()
         if old and old != name:
             write_atomic(self.root / "PREVIOUS", old + "\n")
         write_atomic(self.root / "CURRENT", name + "\n")
+        checkpoint("after-switch")
         self.prune()
 
     def rollback(self) -> str:
@@ -140,15 +203,41 @@ class IndexStore:
         write_atomic(self.root / "CURRENT", prev + "\n")
         return prev
 
-    def prune(self) -> list[str]:
-        """Remove generations that are neither current nor previous (including half-built ones)."""
+    def prune(self, grace: float | None = None) -> list[str]:
+        """Remove generations that are neither current nor previous (call under the write lock).
+
+        Half-built generations (no manifest: a killed or failed run) go at once.  A
+        complete generation that left ``CURRENT``/``PREVIOUS`` is first marked retired
+        and removed by a later prune once ``grace`` seconds have passed, so a server
+        that read ``CURRENT`` a moment ago can still open it."""
+        grace = self.prune_grace if grace is None else grace
         keep = {self.current(), self.previous()}
         removed = []
-        if self.generations.is_dir():
-            for child in self.generations.iterdir():
-                if child.is_dir() and child.name not in keep:
-                    shutil.rmtree(child, ignore_errors=True)
-                    removed.append(child.name)
+        if not self.generations.is_dir():
+            return removed
+        now = time.time()
+        for child in self.generations.iterdir():
+            marker = self.generations / f"{child.name}.retired"
+            if child.is_file() and child.name.endswith(".retired"):
+                if not (self.generations / child.name[: -len(".retired")]).is_dir():
+                    child.unlink(missing_ok=True)   # its generation is gone
+                continue
+            if not child.is_dir():
+                continue
+            if child.name in keep:
+                marker.unlink(missing_ok=True)      # served again (rollback)
+                continue
+            if (child / MANIFEST).exists() and grace > 0:
+                try:
+                    retired_at = marker.stat().st_mtime
+                except FileNotFoundError:
+                    marker.write_text(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds") + "\n")
+                    continue
+                if now - retired_at < grace:
+                    continue
+            shutil.rmtree(child, ignore_errors=True)
+            marker.unlink(missing_ok=True)
+            removed.append(child.name)
         return removed
 
     @contextlib.contextmanager
@@ -183,8 +272,10 @@ class IndexStore:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"kgsearch {what}, pid {os.getpid()} on {socket.gethostname()}, "
                           f"since {started}".encode(), 0)
+            _HELD_LOCK_FDS.add(fd)
             yield
         finally:
+            _HELD_LOCK_FDS.discard(fd)
             if acquired:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, 0)

@@ -1,8 +1,14 @@
 """``kgsearch``: the command line on top of indexer/, search/ and web/.
 
-Exit codes: 0 success · 1 nothing could be indexed / no index / not found ·
-2 bad usage or a bad filter value · 3 ``--strict`` and the input had errors
-(the served index is unchanged) · 4 another run holds the write lock.
+Writing commands: ``reindex`` (full rebuild, atomic switch), ``add`` (upsert by
+id), ``delete``, ``optimize`` (merge segments), ``rollback``; all of them take
+the one write lock and switch ``CURRENT`` atomically, so ``serve`` never stops.
+
+Exit codes: 0 success (also "no changes") · 1 nothing could be indexed / no
+index / not found / nothing to roll back to · 2 bad usage or a bad filter value
+· 3 ``--strict`` and the input had errors (the served index is unchanged) ·
+4 another run holds the write lock (waited ``--lock-timeout`` s) · 5 ``add`` to
+an index built with another analyzer version (run ``reindex``).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from indexer.store import IndexLocked, IndexStore
 EXIT_NO_INDEX = 1
 EXIT_USAGE = 2
 EXIT_LOCKED = 4
+EXIT_REINDEX_NEEDED = 5
 DEFAULT_SOURCE = PROJECT_ROOT / "data"
 
 index_option = click.option(
@@ -42,17 +49,27 @@ def _engine(index_dir):
 
 
 class Progress:
-    """A progress bar (documents/s, elapsed) on a terminal; silent otherwise."""
+    """A progress bar (documents/s, ETA once the total is known) on a terminal;
+    silent when stderr is not a terminal or with ``--quiet``/``--json``."""
 
     def __init__(self, enabled: bool, desc: str):
         self.bar = None
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
-            self.bar = tqdm(desc=desc, unit=" docs", file=sys.stderr, dynamic_ncols=True)
+            self.bar = tqdm(desc=desc, unit=" docs", file=sys.stderr, dynamic_ncols=True,
+                            smoothing=0.1)
 
     def __call__(self, n: int = 1) -> None:
         if self.bar is not None:
+            if self.bar.total is not None and self.bar.n + n > self.bar.total:
+                self.bar.total = self.bar.n + n   # the count was an estimate
             self.bar.update(n)
+
+    def set_total(self, total: int) -> None:
+        """The expected number of documents (a cheap count), for the ETA."""
+        if self.bar is not None and total:
+            self.bar.total = total
+            self.bar.refresh()
 
     def write(self, line: str) -> None:
         if self.bar is not None:
@@ -62,7 +79,23 @@ class Progress:
 
     def close(self) -> None:
         if self.bar is not None:
+            if self.bar.total is not None and self.bar.n < self.bar.total:
+                self.bar.total = self.bar.n     # skipped items were counted in the estimate
+                self.bar.refresh()
             self.bar.close()
+            self.bar = None
+
+
+def _locked(progress: Progress | None, exc) -> None:
+    if progress is not None:
+        progress.close()
+    click.echo(f"kgsearch: {exc}", err=True)
+    sys.exit(EXIT_LOCKED)
+
+
+lock_timeout_option = click.option(
+    "--lock-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
+    help="Seconds to wait for another writer before giving up (exit 4).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,9 +110,14 @@ def main():
 @click.option("--strict", is_flag=True, help="Fail (exit 3) on any input error; the served index stays as it was.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
-@click.option("--lock-timeout", type=float, default=30.0, show_default=True,
-              help="Seconds to wait for another writer.")
-def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout):
+@lock_timeout_option
+@click.option("--procs", type=click.IntRange(1, 64), default=None,
+              help="Indexing processes (default: 2 with --multisegment for 5000+ documents "
+                   "on 2+ cores, else 1).")
+@click.option("--multisegment/--single-segment", default=None,
+              help="With --procs > 1: keep one segment per process instead of merging "
+                   "(default: multisegment; `kgsearch optimize` merges later).")
+def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, multisegment):
     """Rebuild the index from SOURCES (files or folders; default: data/) and switch to it."""
     from indexer.build import rebuild
     sources = [str(s) for s in sources] or [str(DEFAULT_SOURCE)]
@@ -87,11 +125,10 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout):
     progress = Progress(not quiet and not as_json, "indexing")
     try:
         result = rebuild(store, sources, strict=strict, on_problem=lambda p: progress.write(str(p)),
-                         progress=progress, lock_timeout=lock_timeout)
+                         progress=progress, on_total=progress.set_total, lock_timeout=lock_timeout,
+                         procs=procs, multisegment=multisegment)
     except IndexLocked as exc:
-        progress.close()
-        click.echo(f"kgsearch: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
+        _locked(progress, exc)
     progress.close()
     summary = result.summary()
     if as_json:
@@ -105,6 +142,123 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout):
         else:
             click.echo(f"kgsearch: {result.reason}", err=True)
     sys.exit(result.exit_code)
+
+
+def _report_change(result, store, as_json) -> None:
+    summary = result.summary()
+    if as_json:
+        _echo_json(summary)
+    else:
+        line = " · ".join(f"{k} {summary[k]}" for k in ("added", "updated", "unchanged", "deleted")
+                          if k in summary)
+        if summary.get("not_found"):
+            click.echo(f"kgsearch: not in the index: {', '.join(summary['not_found'])}", err=True)
+        click.echo(f"{line} · skipped {summary['skipped']} · warnings {summary['warnings']} · "
+                   f"{summary['seconds']} s", err=True)
+        if result.published:
+            click.echo(f"serving generation {result.generation} ({summary.get('documents')} documents) "
+                       f"from {store.root}", err=True)
+        else:
+            click.echo(f"kgsearch: {result.reason}", err=True)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--strict", is_flag=True, help="Fail (exit 3) on any input error; the served index stays as it was.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@lock_timeout_option
+def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
+    """Add or update the documents of SOURCES (upsert by id; unchanged ones are skipped)."""
+    from indexer.update import update
+    store = IndexStore(index_dir)
+    progress = Progress(not quiet and not as_json, "adding")
+    try:
+        result = update(store, [str(s) for s in sources], strict=strict,
+                        on_problem=lambda p: progress.write(str(p)), progress=progress,
+                        on_total=progress.set_total, lock_timeout=lock_timeout)
+    except IndexLocked as exc:
+        _locked(progress, exc)
+    progress.close()
+    _report_change(result, store, as_json)
+
+
+@main.command()
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@lock_timeout_option
+def delete(ids, index_dir, as_json, lock_timeout):
+    """Delete documents by ID (`-` reads ids from stdin, one a line), in one batch."""
+    from indexer.update import NoIndexToChange, update
+    wanted = []
+    for i in ids:
+        wanted += [line.strip() for line in sys.stdin] if i == "-" else [i]
+    store = IndexStore(index_dir)
+    try:
+        result = update(store, (), wanted, lock_timeout=lock_timeout)
+    except IndexLocked as exc:
+        _locked(None, exc)
+    except NoIndexToChange as exc:
+        click.echo(f"kgsearch: {exc}", err=True)
+        sys.exit(EXIT_NO_INDEX)
+    _report_change(result, store, as_json)
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@lock_timeout_option
+def optimize(index_dir, as_json, lock_timeout):
+    """Merge the index's segments into one (a new generation, switched atomically)."""
+    from indexer.update import NoIndexToChange
+    from indexer.update import optimize as do_optimize
+    store = IndexStore(index_dir)
+    try:
+        result = do_optimize(store, lock_timeout=lock_timeout)
+    except IndexLocked as exc:
+        _locked(None, exc)
+    except NoIndexToChange as exc:
+        click.echo(f"kgsearch: {exc}", err=True)
+        sys.exit(EXIT_NO_INDEX)
+    summary = result.summary()
+    if as_json:
+        _echo_json(summary)
+    elif result.published:
+        click.echo(f"merged {summary['segments_before']} segments into {summary['segments']} · "
+                   f"{summary['documents']} documents · {summary['seconds']} s; serving generation "
+                   f"{result.generation}", err=True)
+    else:
+        click.echo(f"kgsearch: {result.reason}", err=True)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@lock_timeout_option
+def rollback(index_dir, as_json, lock_timeout):
+    """Serve the previous generation again (the one before the last reindex/add/delete)."""
+    from indexer.update import NoIndexToChange
+    from indexer.update import rollback as do_rollback
+    store = IndexStore(index_dir)
+    before = store.current()
+    try:
+        name = do_rollback(store, lock_timeout=lock_timeout)
+    except IndexLocked as exc:
+        _locked(None, exc)
+    except NoIndexToChange as exc:
+        click.echo(f"kgsearch: {exc}", err=True)
+        sys.exit(EXIT_NO_INDEX)
+    manifest = store.manifest(name)
+    if as_json:
+        _echo_json({"generation": name, "previous": before, "documents": manifest.get("documents"),
+                    "built_at": manifest.get("built_at"), "updated_at": manifest.get("updated_at")})
+    else:
+        click.echo(f"serving generation {name} again ({manifest.get('documents')} documents, "
+                   f"built {manifest.get('built_at')}); `kgsearch rollback` returns to {before}", err=True)
 
 
 @main.command()
@@ -158,8 +312,9 @@ def serve(index_dir, host, port, threads):
     try:
         stats = engine.stats()
         if stats["reindex_needed"]:
-            click.echo(f"kgsearch: the index was built with analyzer {stats['analyzer_version']}, "
-                       f"the code has {stats['code_analyzer_version']}: run `kgsearch reindex`", err=True)
+            click.echo(f"kgsearch: reindex needed: the index was built with analyzer "
+                       f"{stats['analyzer_version']}, the code has {stats['code_analyzer_version']}: "
+                       "run `kgsearch reindex`", err=True)
     except NoIndex as exc:
         click.echo(f"kgsearch: {exc} (serving anyway; pages will say so)", err=True)
     app = create_app({"ENGINE": engine})
@@ -174,18 +329,32 @@ def stats(index_dir, as_json):
     """Documents, date range, places, size and generation of the index."""
     engine = _engine(index_dir)
     s = engine.stats()
+    manifest = engine.store.manifest(s["generation"])
+    s.setdefault("previous_generation", engine.store.previous())
+    for key in ("updated_at", "segments", "kind"):
+        s.setdefault(key, manifest.get(key))
+    s.setdefault("last_update", (manifest.get("updates") or [None])[-1])
     if as_json:
         _echo_json(s)
         return
     click.echo(f"index        {s['index']}")
-    click.echo(f"generation   {s['generation']} (built {s['built_at']})")
+    click.echo(f"generation   {s['generation']} (built {s['built_at']}"
+               + (f", last changed {s['updated_at']} by {s['kind']}" if s.get("updated_at")
+                  and s["updated_at"] != s["built_at"] else "") + ")")
+    if s.get("previous_generation"):
+        click.echo(f"previous     {s['previous_generation']} (`kgsearch rollback`)")
     click.echo(f"sources      {', '.join(s['sources'])}")
     click.echo(f"documents    {s['documents']} ({s['undated']} without a date)")
     if s["date_range"]:
         click.echo(f"dates        {s['date_range'][0]} … {s['date_range'][1]}")
-    click.echo(f"size         {s['index_bytes'] / 1e6:.2f} MB")
+    click.echo(f"size         {s['index_bytes'] / 1e6:.2f} MB"
+               + (f" in {s['segments']} segment(s)" if s.get("segments") else ""))
+    last = s.get("last_update")
+    if last and last.get("kind") in ("add", "delete"):
+        click.echo(f"last update  {last['at']}: {last['kind']} · added {last['added']} · updated "
+                   f"{last['updated']} · unchanged {last['unchanged']} · deleted {last['deleted']}")
     click.echo(f"analyzer     {s['analyzer_version']}"
-               + ("  (code has " + s["code_analyzer_version"] + ": run `kgsearch reindex`)"
+               + ("  (code has " + s["code_analyzer_version"] + ": reindex needed, run `kgsearch reindex`)"
                   if s["reindex_needed"] else ""))
     for name, n in s["oblasts"].items():
         click.echo(f"  {name:<22} {n}")

@@ -1,0 +1,241 @@
+"""Incremental changes to the served index: add (upsert by id), delete, optimize, rollback.
+
+Every change is copy-on-write: a new generation starts as hard links to the
+served generation's files (``IndexStore.link_generation``), one writer applies
+the whole batch there, commits, the result is verified and flushed, and only
+then does ``CURRENT`` switch.  The served generation is never written to, so a
+``kill -9`` at any moment leaves it readable with every document it had; it
+becomes ``PREVIOUS`` (``kgsearch rollback``).
+
+``add`` compares the stored content hash of each incoming document with the one
+in the index: unchanged documents are skipped, changed ones replaced (deleted
+and re-added in the same commit), new ones added.  Deletions look every id up
+with the writer's one searcher and mark documents deleted by number, in one
+batch and one commit (no ``update_document`` per document).
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from whoosh import index as whoosh_index
+
+from indexer.analysis import ANALYZER_VERSION
+from indexer.build import (
+    EXIT_NOTHING_INDEXED, EXIT_OK, EXIT_REINDEX_NEEDED, EXIT_STRICT, PAUSE_AT_DOC,
+    BuildResult, count_documents, date_range, now_iso, open_writer, verify,
+)
+from indexer.documents import Problem
+from indexer.ingest import IngestReport, Ingestor
+from indexer.schema import make_schema, to_fields
+from indexer.store import IndexStore, checkpoint
+
+MAX_UPDATE_LOG = 50
+
+
+class NoIndexToChange(Exception):
+    """``delete``/``optimize``/``rollback`` without a served index."""
+
+
+def _result(name, indexed, report, started, published, reason="", code=EXIT_OK, **extra) -> BuildResult:
+    return BuildResult(name, indexed, report, time.perf_counter() - started, published=published,
+                       reason=reason, exit_code=code, extra=extra)
+
+
+def update(
+    store: IndexStore,
+    sources: Sequence[str] = (),
+    delete_ids: Iterable[str] = (),
+    *,
+    strict: bool = False,
+    on_problem: Callable[[Problem], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    lock_timeout: float = 30.0,
+    limitmb: int = 256,
+) -> BuildResult:
+    """Upsert the documents of ``sources`` and delete ``delete_ids`` in one new generation.
+
+    ``extra`` of the result: ``added``, ``updated``, ``unchanged``, ``deleted``,
+    ``not_found`` (ids asked to delete that were not in the index), ``documents``."""
+    started = time.perf_counter()
+    sources = [str(s) for s in sources]
+    delete_ids = [str(i).strip() for i in delete_ids if str(i).strip()]
+    kind = "add" if sources else "delete"
+    if on_total and sources:
+        on_total(count_documents(sources))
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "deleted": 0, "not_found": []}
+    ingestor = Ingestor(on_problem=on_problem)
+    report: IngestReport = ingestor.report
+    with store.write_lock(timeout=lock_timeout, what=kind):
+        store.prune()
+        current = store.current()
+        old_manifest = store.manifest(current) if current else {}
+        if current is None and not sources:
+            raise NoIndexToChange(f"no index at {store.root}; nothing to delete")
+        built_with = old_manifest.get("analyzer_version")
+        if sources and current is not None and built_with != ANALYZER_VERSION:
+            return _result(current, 0, report, started, False,
+                           f"the index was built with analyzer {built_with}, the code has "
+                           f"{ANALYZER_VERSION}: adding would mix the two; run `kgsearch reindex`",
+                           EXIT_REINDEX_NEEDED, **counts)
+        if current is None:
+            name, path = store.new_generation()
+            ix = whoosh_index.create_in(str(path), make_schema())
+        else:
+            name, path = store.link_generation(current)
+            ix = whoosh_index.open_dir(str(path))
+        before = ix.doc_count()
+        writer = open_writer(ix, procs=1, limitmb=limitmb)
+
+        def discard():
+            writer.cancel()
+            ix.close()
+            shutil.rmtree(path, ignore_errors=True)
+
+        try:
+            searcher = writer.searcher()   # one searcher for every lookup of the batch
+            seen = 0
+            for doc in ingestor.documents(sources):
+                fields = to_fields(doc)
+                docnum = searcher.document_number(id=doc.id)
+                if docnum is None:
+                    writer.add_document(**fields)
+                    counts["added"] += 1
+                elif searcher.stored_fields(docnum).get("hash") == fields["hash"]:
+                    counts["unchanged"] += 1
+                else:
+                    writer.delete_document(docnum)
+                    writer.add_document(**fields)
+                    counts["updated"] += 1
+                seen += 1
+                if seen == PAUSE_AT_DOC:
+                    checkpoint("ingest")
+                if progress:
+                    progress(1)
+            for doc_id in dict.fromkeys(delete_ids):
+                docnum = searcher.document_number(id=doc_id)
+                if docnum is None:
+                    counts["not_found"].append(doc_id)
+                else:
+                    writer.delete_document(docnum)
+                    counts["deleted"] += 1
+        except BaseException:
+            discard()
+            raise
+        indexed = counts["added"] + counts["updated"]
+
+        if strict and report.errors:
+            discard()
+            return _result(None, indexed, report, started, False,
+                           f"--strict: {len(report.errors)} error(s) in the input; "
+                           "the served index is unchanged", EXIT_STRICT, **counts)
+        if sources and report.read == 0:
+            discard()
+            return _result(None, 0, report, started, False,
+                           "nothing could be indexed; the served index is unchanged",
+                           EXIT_NOTHING_INDEXED, **counts)
+        if indexed == 0 and counts["deleted"] == 0:
+            discard()
+            return _result(current, 0, report, started, False,
+                           "no changes; the served index is unchanged", EXIT_OK,
+                           documents=before, **counts)
+        try:
+            writer.commit()
+        except BaseException:
+            ix.close()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        ix.close()
+        expected = before + counts["added"] - counts["deleted"]
+        count, segments = verify(path, expected)
+        if count != expected:
+            shutil.rmtree(path, ignore_errors=True)
+            return _result(None, indexed, report, started, False,
+                           f"verification failed: {count} documents in the new index, "
+                           f"{expected} expected; the served index is unchanged",
+                           EXIT_NOTHING_INDEXED, **counts)
+        at = now_iso()
+        manifest = dict(old_manifest) if old_manifest else {
+            "built_at": at, "sources": [], "analyzer_version": ANALYZER_VERSION, "updates": []}
+        known = list(manifest.get("sources") or [])
+        manifest.update({
+            "generation": name,
+            "parent": current,
+            "updated_at": at,
+            "kind": kind,
+            "sources": known + [s for s in sources if s not in known],
+            "documents": count,
+            "date_range": date_range(path),
+            "segments": segments,
+            "updates": (list(manifest.get("updates") or []) + [{
+                "at": at, "kind": kind, "sources": sources,
+                "added": counts["added"], "updated": counts["updated"],
+                "unchanged": counts["unchanged"], "deleted": counts["deleted"],
+                "skipped": len(report.errors),
+            }])[-MAX_UPDATE_LOG:],
+        })
+        store.write_manifest(name, manifest)
+        store.publish(name)
+    return _result(name, indexed, report, started, True, documents=count, segments=segments, **counts)
+
+
+def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
+    """Merge the served generation's segments (and drop deleted documents) into one,
+    copy-on-write like ``update``."""
+    started = time.perf_counter()
+    report = IngestReport()
+    with store.write_lock(timeout=lock_timeout, what="optimize"):
+        store.prune()
+        current = store.current()
+        if current is None:
+            raise NoIndexToChange(f"no index at {store.root}; nothing to optimize")
+        name, path = store.link_generation(current)
+        ix = whoosh_index.open_dir(str(path))
+        before_segments = len(ix._segments())
+        documents = ix.doc_count()
+        has_deletions = ix.doc_count_all() != documents
+        if before_segments <= 1 and not has_deletions:
+            ix.close()
+            shutil.rmtree(path, ignore_errors=True)
+            return _result(current, 0, report, started, False,
+                           "already one segment without deleted documents; nothing to do",
+                           EXIT_OK, documents=documents, segments=before_segments,
+                           segments_before=before_segments)
+        try:
+            writer = open_writer(ix, procs=1)
+            writer.commit(optimize=True)
+        except BaseException:
+            ix.close()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        ix.close()
+        count, segments = verify(path, documents)
+        if count != documents:
+            shutil.rmtree(path, ignore_errors=True)
+            return _result(None, 0, report, started, False,
+                           f"verification failed: {count} documents after merging, {documents} "
+                           "before; the served index is unchanged", EXIT_NOTHING_INDEXED)
+        manifest = store.manifest(current)
+        at = now_iso()
+        manifest.update({
+            "generation": name, "parent": current, "updated_at": at, "kind": "optimize",
+            "documents": count, "segments": segments,
+            "updates": (list(manifest.get("updates") or []) + [{
+                "at": at, "kind": "optimize", "segments_before": before_segments,
+                "segments": segments}])[-MAX_UPDATE_LOG:],
+        })
+        store.write_manifest(name, manifest)
+        store.publish(name)
+    return _result(name, 0, report, started, True, documents=count, segments=segments,
+                   segments_before=before_segments)
+
+
+def rollback(store: IndexStore, *, lock_timeout: float = 30.0) -> str:
+    """Serve the previous generation again (under the write lock); returns its name."""
+    with store.write_lock(timeout=lock_timeout, what="rollback"):
+        try:
+            return store.rollback()
+        except FileNotFoundError as exc:
+            raise NoIndexToChange(str(exc)) from None
