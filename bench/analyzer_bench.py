@@ -83,7 +83,7 @@ def russian_detection() -> None:
               f"({len(words) - len(wrong)}/{len(words)}); judged Russian e.g. {', '.join(wrong[:15])}")
     ru = sorted(morphology.RU_SAMPLE)
     missed = [w for w in ru if not morphology.is_russian(analysis.normalize(w))]
-    print(f"Russian sample (data/lang/ru_sample.txt) judged Russian: {1 - len(missed) / len(ru):.4f} "
+    print(f"Russian sample (data/lang/ru_sample.tsv) judged Russian: {1 - len(missed) / len(ru):.4f} "
           f"({len(ru) - len(missed)}/{len(ru)}); missed e.g. {', '.join(missed[:15])}")
 
 

@@ -68,7 +68,7 @@ NAME_ENDINGS = tuple(row["ending"] for row in lang.read_table("ky_name_endings.t
 EXCEPTIONS = {row["form"]: row["stem"] for row in lang.read_table("ky_stem_exceptions.tsv")}
 DEVOICE = {"г": "к", "б": "п"}
 HIGH_VOWELS = frozenset("ыиуү")
-GLIDES = {"ю": "йу", "ё": "йо"}
+GLIDES = {"ю": "йу"}  # (ё is normalized to е before stemming)
 GLIDE_VOWELS = VOWELS - {"и"}  # июн, июль: Russian, not и+й+у
 
 
@@ -243,13 +243,13 @@ def _final_devoice(stem: str) -> str:
 
 def stem_kyrgyz(word: str) -> str:
     """Kyrgyz suffix stripping to a fixpoint (so the result is idempotent)."""
-    if "ю" in word or "ё" in word:
+    if "ю" in word:
         return _unglide(_stem_fixpoint(_glide(word)))
     return _stem_fixpoint(word)
 
 
 def _glide(word: str) -> str:
-    """After a vowel ю and ё are й + у / й + о (кой+ул+ган is written коюлган)."""
+    """After a vowel ю is й + у (кой+ул+ган is written коюлган)."""
     out = []
     prev = ""
     for c in word:
@@ -281,7 +281,7 @@ def _rejoin(word: str, pair: str, letter: str):
 
 def _stem_fixpoint(word: str) -> str:
     current = word
-    for _ in range(4):
+    for _ in range(len(word) + 2):
         nxt = _final_devoice(_choose(current))
         if nxt == current:
             break
@@ -349,7 +349,7 @@ def stem_word(word: str) -> str:
     if not word or not word.isalpha():
         return word
     current = word
-    for _ in range(6):
+    for _ in range(len(word) + 2):
         nxt = _stem_once(current)
         if nxt == current or not nxt:
             break
@@ -359,7 +359,7 @@ def stem_word(word: str) -> str:
 
 def _read_sample() -> frozenset[str]:
     try:
-        return lang.read_words("ru_sample.txt")
+        return lang.read_words("ru_sample.tsv")
     except OSError:
         return frozenset()
 
