@@ -40,7 +40,6 @@ text was written, and an undated document stays searchable anyway.  Partial date
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as _dt
 import re
 from functools import lru_cache
@@ -50,34 +49,8 @@ from indexer import lang
 MIN_YEAR = 1991
 MAX_YEAR = 2100
 
-_DATA = lang.DATA_DIR / "lang"
-
-
-def _read(name: str) -> list[dict[str, str]]:
-    with open(_DATA / name, encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t"))
-
-
-# Lowercase + keyboard fold (ң→н ө→о ү→у), length-preserving (one char → one char).
-def _make_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for letter, typed in lang.KEYBOARD_FOLD.items():
-        table[ord(letter)] = typed.lower()
-    for code in list(range(0x410, 0x430)) + [0x401] + list(range(ord("A"), ord("Z") + 1)):
-        ch = chr(code)
-        table.setdefault(code, ch.lower())
-    for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
-        table[ord(dash)] = "-"
-    table[0xa0] = " "
-    return table
-
-
-_TABLE = _make_table()
-
-
-def _fold(text: str) -> str:
-    return text.translate(_TABLE)
+_read = lang.read_table
+_fold = lang.match_fold
 
 
 def _load_months() -> tuple[dict[str, int], str]:

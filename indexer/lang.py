@@ -14,9 +14,12 @@ DATA_DIR = Path(os.environ.get("KGSEARCH_DATA", PROJECT_ROOT / "data"))
 LANG_DIR = DATA_DIR / "lang"
 
 
-def read_table(name: str) -> list[dict[str, str]]:
-    """Rows of a tab-separated file with a header; lines starting with ``#`` are comments."""
-    path = LANG_DIR / name
+def read_table(name: str, folder: Path | None = None) -> list[dict[str, str]]:
+    """Rows of a tab-separated file with a header; lines starting with ``#`` are comments.
+
+    ``folder`` defaults to ``data/lang``; the gazetteer passes ``data/places``.
+    """
+    path = (folder or LANG_DIR) / name
     with open(path, encoding="utf-8", newline="") as fh:
         lines = [line for line in fh if line.strip() and not line.startswith("#")]
     return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -42,3 +45,33 @@ STOPWORDS = STOPWORDS_KY | STOPWORDS_RU
 _FOLD = str.maketrans(KEYBOARD_FOLD)
 STOPWORDS_FOLDED = frozenset(w.translate(_FOLD) for w in STOPWORDS_KY)
 ABBREVIATION_ENDINGS = read_words("abbreviation_endings.tsv")
+
+
+def _match_table() -> dict[int, str]:
+    """Lowercase, ң→н ө→о ү→у, ё→е, Latin look-alikes → Cyrillic, dashes → '-', odd spaces → ' '.
+
+    One character to one character, so offsets in the folded text are offsets in the original:
+    the date and place scanners match on folded text and cut the original at the same places.
+    """
+    table: dict[int, str] = {}
+    for latin, cyr in HOMOGLYPHS.items():
+        if len(latin) == 1 and len(cyr) == 1:
+            table[ord(latin)] = cyr.lower()
+    for letter, typed in KEYBOARD_FOLD.items():
+        table[ord(letter)] = typed.lower()
+    for code in list(range(0x410, 0x430)) + list(range(ord("A"), ord("Z") + 1)):
+        table.setdefault(code, chr(code).lower())
+    table[ord("ё")] = table[ord("Ё")] = "е"
+    for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
+        table[ord(dash)] = "-"
+    for space in "\u00a0\u2009\u202f":
+        table[ord(space)] = " "
+    return table
+
+
+MATCH_TABLE = _match_table()
+
+
+def match_fold(text: str) -> str:
+    """``text`` folded for matching names and dates; the same length as ``text``."""
+    return text.translate(MATCH_TABLE)

@@ -39,7 +39,6 @@ A district implies its oblast; a city implies its first-level unit (Карако
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,40 +49,10 @@ PLACES_DIR = lang.DATA_DIR / "places"
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    with open(PLACES_DIR / name, encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t"))
+    return lang.read_table(name, PLACES_DIR)
 
 
-# ------------------------------------------------------------ text folding
-
-def _make_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for latin, cyr in lang.HOMOGLYPHS.items():
-        if len(latin) == 1 and len(cyr) == 1:
-            table[ord(latin)] = cyr.lower()
-    for letter, typed in lang.KEYBOARD_FOLD.items():
-        table[ord(letter)] = typed.lower()
-    for code in list(range(0x410, 0x430)) + [0x401]:
-        table.setdefault(code, chr(code).lower())
-    for code in range(ord("A"), ord("Z") + 1):
-        table.setdefault(code, chr(code).lower())
-    table[ord("ё")] = "е"
-    table[0x401] = "е"
-    for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
-        table[ord(dash)] = "-"
-    for space in "\u00a0\u2009\u202f":
-        table[ord(space)] = " "
-    return table
-
-
-_TABLE = _make_table()
-
-
-def _fold(text: str) -> str:
-    """Lowercase, ң→н ө→о ү→у, Latin look-alikes → Cyrillic; same length as ``text``."""
-    return text.translate(_TABLE)
-
+_fold = lang.match_fold
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _SPLIT_RE = re.compile(r"[-\s]+")
