@@ -223,6 +223,8 @@ def rebuild(
         indexed = 0
         try:
             for doc in ingestor.documents(sources):
+                if strict and ingestor.report.errors:
+                    continue   # this run will fail: keep reading only to report every problem
                 writer.add_document(**to_fields(doc))
                 indexed += 1
                 if indexed == PAUSE_AT_DOC:

@@ -98,6 +98,8 @@ def update(
             searcher = writer.searcher()   # one searcher for every lookup of the batch
             seen = 0
             for doc in ingestor.documents(sources):
+                if strict and report.errors:
+                    continue   # this run will fail: keep reading only to report every problem
                 fields = to_fields(doc)
                 docnum = searcher.document_number(id=doc.id)
                 if docnum is None:

@@ -13,6 +13,7 @@ an index built with another analyzer version (run ``reindex``).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -56,8 +57,12 @@ class Progress:
         self.bar = None
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
-            self.bar = tqdm(desc=desc, unit=" docs", file=sys.stderr, dynamic_ncols=True,
-                            smoothing=0.1)
+            try:
+                sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
+            except OSError:
+                sized = False
+            self.bar = tqdm(desc=desc, unit=" docs", file=sys.stderr, smoothing=0.1,
+                            dynamic_ncols=sized, ncols=None if sized else 100)
 
     def __call__(self, n: int = 1) -> None:
         if self.bar is not None:
