@@ -725,6 +725,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(RESULTS / "latest.json"))
     ap.add_argument("--work", default=str(RESULTS / "work"), help="corpus and index folder")
     ap.add_argument("--reuse-index", action="store_true", help="skip a build whose index exists (no build figures)")
+    ap.add_argument("--builds-from", default=None,
+                    help="with --reuse-index: take the build figures of reused indexes from this earlier JSON")
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument("--parallel-build", type=int, default=0,
                     help="also time ours with rebuild(procs=N, multisegment=True) if build.py supports it")
@@ -782,6 +784,12 @@ def main(argv=None) -> int:
             index = work / f"{s}-{n}"
             if args.reuse_index and index.exists():
                 log(f"   {s}: reusing {index}")
+                if args.builds_from:
+                    old = json.loads(Path(args.builds_from).read_text(encoding="utf-8"))
+                    prev = old.get("sizes", {}).get(str(n), {}).get("build", {})
+                    for k, v in prev.items():
+                        if k == s or (s == "ours" and k.startswith("ours procs")):
+                            r["build"][k] = dict(v, reused_from=args.builds_from)
             else:
                 if index.exists():
                     shutil.rmtree(index)

@@ -7,6 +7,7 @@ documents.  Everything it returns is plain data (dicts, lists, strings) so that
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import threading
@@ -17,6 +18,11 @@ from dataclasses import dataclass, field
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.scoring import BM25F
+
+try:  # block-wise reading of postings (whoosh-reloaded 2.7's codec); a generic path otherwise
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+except ImportError:  # pragma: no cover
+    W3LeafMatcher = None
 
 from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
@@ -31,6 +37,7 @@ FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-lette
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
 CACHE_SIZE = 512
+TERM_CACHE_POSTINGS = 2_000_000   # docnums kept in the per-generation cache of term/phrase doc sets
 
 
 class NoIndex(Exception):
@@ -46,8 +53,18 @@ class _State:
     dates: list[int]
     district_bits: list[int]
     oblast_bits: list[int]
+    deleted: frozenset = frozenset()
     fold_map: dict[str, list[str]] | None = None
     cache: OrderedDict = field(default_factory=OrderedDict)
+    # (field, term) or a phrase query → frozenset of docnums, bounded by TERM_CACHE_POSTINGS
+    docsets: OrderedDict = field(default_factory=OrderedDict)
+    docsets_size: int = 0
+    years: list[int] | None = None            # date // 10000 per docnum
+    by_date: list[int] | None = None          # docnums by (date, docnum), dated ones only
+    by_date_keys: list[int] | None = None     # their dates, for bisect
+    rank_newest: list[int] | None = None      # docnum → rank by (date, -docnum)
+    rank_oldest: list[int] | None = None      # docnum → rank by (undated, date, docnum)
+    length_norms: dict = field(default_factory=dict)   # (field, B, K1) → K1·((1-B) + B·len/avg) per docnum
 
 
 class SearchEngine:
@@ -64,11 +81,17 @@ class SearchEngine:
 
     def _derive(self, name, ix, searcher) -> _State:
         reader = searcher.reader()
+        deleted: set[int] = set()
+        if reader.has_deletions():
+            for leaf, offset in reader.leaf_readers():
+                if leaf.has_deletions():
+                    deleted.update(offset + d for d in leaf.deleted_docs())
         return _State(
             generation=name, index=ix, searcher=searcher,
             dates=list(reader.column_reader("date")),
             district_bits=list(reader.column_reader("district_bits")),
             oblast_bits=list(reader.column_reader("oblast_bits")),
+            deleted=frozenset(deleted),
         )
 
     def state(self) -> _State:
@@ -174,13 +197,93 @@ class SearchEngine:
         if filters.date_from or filters.date_to:
             lo = _date_int(filters.date_from) if filters.date_from else 1
             hi = _date_int(filters.date_to) if filters.date_to else 99991231
-            parts.append(Q.NumericRange("date", max(lo, 1), hi))
+            parts.append(self._date_range_docs(st, max(lo, 1), hi))
         if filters.districts:
-            parts.append(Q.Or([Q.Term("district", d) for d in filters.districts]))
+            parts.append(self._docs(st, Q.Or([Q.Term("district", d) for d in filters.districts])))
         if filters.oblasts:
-            parts.append(Q.Or([Q.Term("oblast", o) for o in filters.oblasts]))
-        docs = set(st.searcher.docs_for_query(Q.And(parts) if len(parts) > 1 else parts[0]))
+            parts.append(self._docs(st, Q.Or([Q.Term("oblast", o) for o in filters.oblasts])))
+        parts.sort(key=len)
+        docs = set(parts[0]).intersection(*parts[1:])
         self._remember(st, key, docs)
+        return docs
+
+    # -- doc sets: what a query matches, from postings and columns -------------------
+    def _date_range_docs(self, st: _State, lo: int, hi: int) -> set[int]:
+        """Documents dated lo ≤ yyyymmdd ≤ hi (lo ≥ 1: undated ones never match), by bisection
+        of the docnums sorted by date (the same set as ``NumericRange("date", lo, hi)``)."""
+        if st.by_date is None:
+            dates = st.dates
+            order = sorted((d for d in range(len(dates)) if dates[d] and d not in st.deleted),
+                           key=dates.__getitem__)
+            st.by_date_keys = [dates[d] for d in order]
+            st.by_date = order
+        i = bisect.bisect_left(st.by_date_keys, lo)
+        j = bisect.bisect_right(st.by_date_keys, hi)
+        return set(st.by_date[i:j])
+
+    def _term_docs(self, st: _State, fieldname: str, text: str) -> frozenset:
+        """Every live document with ``text`` in ``fieldname``, read from the postings block by
+        block (no per-document matcher calls), cached per generation."""
+        key = (fieldname, text)
+        docs = st.docsets.get(key)
+        if docs is not None:
+            st.docsets.move_to_end(key)
+            return docs
+        found: list[int] = []
+        for reader, offset in st.searcher.reader().leaf_readers():
+            if (fieldname, text) not in reader:
+                continue
+            ids = _postings_ids(reader.postings(fieldname, text))
+            found.extend(ids if not offset else [offset + d for d in ids])
+        docs = frozenset(found)
+        if st.deleted:
+            docs -= st.deleted
+        self._remember_docs(st, key, docs)
+        return docs
+
+    @staticmethod
+    def _remember_docs(st: _State, key, docs: frozenset) -> None:
+        st.docsets[key] = docs
+        st.docsets_size += len(docs) + 1
+        while st.docsets_size > TERM_CACHE_POSTINGS and len(st.docsets) > 1:
+            _, old = st.docsets.popitem(last=False)
+            st.docsets_size -= len(old) + 1
+
+    def _docs(self, st: _State, q) -> frozenset | set:
+        """The documents ``q`` matches: set algebra over cached term doc sets for the
+        queries ``build`` makes (Term, Or, And); phrases are checked by Whoosh among the
+        documents having all their words; anything else goes to ``docs_for_query``."""
+        kind = type(q)
+        if kind is Q.Term:
+            return self._term_docs(st, q.fieldname, q.text)
+        if kind is Q.Or:
+            sets = [self._docs(st, sub) for sub in q.subqueries]
+            if not sets:
+                return frozenset()
+            sets.sort(key=len, reverse=True)
+            return sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
+        if kind is Q.And:
+            sets = sorted((self._docs(st, sub) for sub in q.subqueries), key=len)
+            if not sets:
+                return frozenset()
+            return sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+        cached = st.docsets.get(q)
+        if cached is not None:
+            st.docsets.move_to_end(q)
+            return cached
+        if kind is Q.Phrase:
+            needed = [Q.Term(q.fieldname, w) for w in q.words]
+        elif kind is Q.Sequence:
+            needed = list(q.subqueries)
+        else:
+            needed = []
+        if needed:
+            sets = sorted((self._docs(st, sub) for sub in needed), key=len)
+            candidates = sets[0].intersection(*sets[1:])
+            docs = frozenset(st.searcher.docs_for_query(q)) if candidates else frozenset()
+        else:
+            docs = frozenset(st.searcher.docs_for_query(q))
+        self._remember_docs(st, q, docs)
         return docs
 
     @staticmethod
@@ -219,17 +322,30 @@ class SearchEngine:
         searcher = st.searcher
         all_q, any_q, excluded_q, matcher = self.build(st, parsed)
         allowed = self._filter_docs(st, filters)
+        full = None
         if any_q is None:
             if not parsed.empty:   # nothing searchable was typed (only punctuation, say)
                 matched = set()
+            elif allowed is not None:
+                matched = set(allowed)
             else:
                 matched = set(searcher.reader().all_doc_ids())
         else:
-            matched = set(searcher.docs_for_query(any_q))
+            # one doc set per wanted clause: their union matches, their intersection has all words
+            clause_sets = [self._docs(st, c) for c in (all_q.subqueries if all_q is not None else [any_q])]
+            clause_sets.sort(key=len)
+            if allowed is not None:
+                clause_sets = [c & allowed if len(c) < len(allowed) else allowed & c for c in clause_sets]
+            matched = set(clause_sets[-1]).union(*clause_sets[:-1])
+            if all_q is not None:
+                full = set(clause_sets[0]).intersection(*clause_sets[1:])
         if allowed is not None:
             matched &= allowed
         if excluded_q is not None and matched:
-            matched -= set(searcher.docs_for_query(excluded_q))
+            excluded = self._docs(st, excluded_q)
+            matched -= excluded
+            if full is not None:
+                full -= excluded
         total = len(matched)
         offset = (page - 1) * per_page
         want = offset + per_page
@@ -237,7 +353,7 @@ class SearchEngine:
             docnums = self._sorted_by_date(st, matched, want, sort)[offset:want]
             scores = {}
         else:
-            docnums, scores = self._ranked(st, all_q, any_q, matched, offset, want)
+            docnums, scores = self._ranked(st, all_q, any_q, matched, full, offset, want)
         hits = []
         for docnum in docnums:
             stored = searcher.stored_fields(docnum)
@@ -255,18 +371,23 @@ class SearchEngine:
         }
 
     def _sorted_by_date(self, st, docs, want, sort):
+        """Newest first by (date, -docnum), or oldest first by (undated, date, docnum), through
+        a rank per docnum computed once per generation."""
         dates = st.dates
         if sort == "oldest":
-            # undated documents last
-            return heapq.nsmallest(want, docs, key=lambda d: (dates[d] == 0, dates[d], d))
-        return heapq.nlargest(want, docs, key=lambda d: (dates[d], -d))
+            if st.rank_oldest is None:
+                st.rank_oldest = _ranks(sorted(range(len(dates)), key=lambda d: (dates[d] == 0, dates[d], d)))
+            return heapq.nsmallest(want, docs, key=st.rank_oldest.__getitem__)
+        if st.rank_newest is None:
+            st.rank_newest = _ranks(sorted(range(len(dates)), key=lambda d: (dates[d], -d)))
+        return heapq.nlargest(want, docs, key=st.rank_newest.__getitem__)
 
-    def _ranked(self, st, all_q, any_q, matched, offset, want):
+    def _ranked(self, st, all_q, any_q, matched, full, offset, want):
         """Documents with every wanted word first, then the best partial matches."""
-        searcher = st.searcher
         docnums: list[int] = []
         scores: dict[int, float] = {}
-        full = set(searcher.docs_for_query(all_q)) & matched if all_q is not None else matched
+        if all_q is None:
+            full = matched
         tiers = [(all_q if all_q is not None else any_q, full)]
         if all_q is not None:
             tiers.append((any_q, matched - full))
@@ -275,14 +396,99 @@ class SearchEngine:
             if len(docs) <= skip:
                 skip -= len(docs)
                 continue
-            results = searcher.search(q, limit=skip + (want - offset) - len(docnums), filter=docs)
-            for hit in results[skip:]:
-                docnums.append(hit.docnum)
-                scores[hit.docnum] = hit.score
+            for docnum, score in self._top(st, q, docs, skip + (want - offset) - len(docnums))[skip:]:
+                docnums.append(docnum)
+                scores[docnum] = score
             skip = 0
             if len(docnums) >= want - offset:
                 break
         return docnums[: want - offset], scores
+
+    def _top(self, st, q, docs, limit) -> list[tuple[int, float]]:
+        """The ``limit`` best (docnum, score) of ``q`` among ``docs``, best first, ties by docnum —
+        what ``searcher.search(q, limit=limit, filter=docs)`` returns.
+
+        For the word queries ``build`` makes (Term / Or / And trees over title and body), BM25F
+        is first summed per document straight from the postings blocks (no matcher per
+        document), which picks the few candidates that can be in the top ``limit``; Whoosh's
+        own matcher then scores exactly those (``skip_to``), so scores and order are Whoosh's.
+        Phrases and anything else go through ``searcher.search``.
+        """
+        terms = _scored_terms(q, st.searcher.schema)
+        if terms is None:
+            results = st.searcher.search(q, limit=limit, filter=docs)
+            return [(hit.docnum, hit.score) for hit in results]
+        approx = self._approx_scores(st, terms)
+        get = approx.get
+        best = heapq.nlargest(limit, docs, key=lambda d: get(d, 0.0))
+        if not best:
+            return []
+        floor = get(best[-1], 0.0)
+        floor -= 1e-6 * max(1.0, abs(floor))        # float rounding: keep anything that ties
+        candidates = [d for d in docs if get(d, 0.0) >= floor] if len(docs) > limit else list(docs)
+        exact = self._exact_scores(st, q, candidates)
+        ranked = sorted(exact.items(), key=lambda item: (-item[1], item[0]))
+        return ranked[:limit]
+
+    def _length_norm(self, st, fieldname, B, K1, avgfl) -> list[float]:
+        key = (fieldname, B, K1, avgfl)
+        norm = st.length_norms.get(key)
+        if norm is None:
+            norm = []
+            for reader, _ in st.searcher.reader().leaf_readers():
+                dfl = reader.doc_field_length
+                norm.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
+                            for d in range(reader.doc_count_all()))
+            st.length_norms[key] = norm
+        return norm
+
+    def _approx_scores(self, st, terms) -> dict[int, float]:
+        """Σ boost · BM25F(term) per document over ``terms`` = [(field, text, boost)], the
+        sum Whoosh's matchers compute (up to float rounding)."""
+        searcher = st.searcher
+        weighting = searcher.weighting
+        scores: dict[int, float] = {}
+        get = scores.get
+        reader = searcher.reader()
+        for fieldname, text, boost in terms:
+            if (fieldname, text) not in reader:
+                continue                    # Term.matcher: a NullMatcher, nothing to add
+            scorer = weighting.scorer(searcher, fieldname, text)
+            norm = self._length_norm(st, fieldname, scorer.B, scorer.K1, scorer.avgfl)
+            c = boost * scorer.idf * (scorer.K1 + 1)
+            for reader, offset in searcher.reader().leaf_readers():
+                if (fieldname, text) not in reader:
+                    continue
+                for ids, weights in _postings_blocks(reader.postings(fieldname, text)):
+                    if offset:
+                        ids = [offset + d for d in ids]
+                    for d, tf in zip(ids, weights):
+                        scores[d] = get(d, 0.0) + c * tf / (tf + norm[d])
+        return scores
+
+    @staticmethod
+    def _exact_scores(st, q, candidates) -> dict[int, float]:
+        """Whoosh's score of ``q`` for each candidate docnum (the matcher skips to each)."""
+        searcher = st.searcher
+        context = searcher.context()
+        out: dict[int, float] = {}
+        cands = sorted(candidates)
+        for sub, offset in searcher.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            local = [d - offset for d in cands if offset <= d < end]
+            if not local:
+                continue
+            m = q.matcher(sub, context)
+            for d in local:
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                    if not m.is_active():
+                        break
+                if m.id() == d:
+                    out[d + offset] = m.score()
+        return out
 
     def _hit(self, stored: dict, score, matcher: TermMatcher) -> dict:
         date = int_to_date(stored.get("date"))
@@ -300,17 +506,14 @@ class SearchEngine:
         }
 
     def _facets(self, st, docs) -> dict:
-        years: Counter = Counter()
-        dmasks: Counter = Counter()
-        omasks: Counter = Counter()
-        dates, dbits, obits = st.dates, st.district_bits, st.oblast_bits
-        for d in docs:
-            if dates[d]:
-                years[dates[d] // 10000] += 1
-            if dbits[d]:
-                dmasks[dbits[d]] += 1
-            if obits[d]:
-                omasks[obits[d]] += 1
+        # Counter(map(column.__getitem__, docs)) counts in C; 0 = no date / no place
+        if st.years is None:
+            st.years = [d // 10000 for d in st.dates]
+        years = Counter(map(st.years.__getitem__, docs))
+        dmasks = Counter(map(st.district_bits.__getitem__, docs))
+        omasks = Counter(map(st.oblast_bits.__getitem__, docs))
+        for c in (years, dmasks, omasks):
+            c.pop(0, None)
         return {
             "district": _expand(dmasks, places.DISTRICTS),
             "oblast": _expand(omasks, places.OBLASTS),
@@ -367,6 +570,66 @@ class SearchEngine:
             "code_analyzer_version": ANALYZER_VERSION,
             "reindex_needed": built_version != ANALYZER_VERSION,
         }
+
+
+def _postings_ids(matcher) -> list[int] | tuple:
+    """All document numbers of one term's postings (segment-local)."""
+    if W3LeafMatcher is None or type(matcher) is not W3LeafMatcher:
+        return list(matcher.all_ids())
+    out: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids = matcher._ids
+        out.extend(ids[matcher._i:] if matcher._i else ids)
+        matcher._next_block()
+    return out
+
+
+def _postings_blocks(matcher):
+    """(ids, weights) of one term's postings, a block at a time (segment-local ids)."""
+    if W3LeafMatcher is None or type(matcher) is not W3LeafMatcher:
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        yield ids, weights
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        i = matcher._i
+        yield (matcher._ids[i:], matcher._weights[i:]) if i else (matcher._ids, matcher._weights)
+        matcher._next_block()
+
+
+def _scored_terms(q, schema, boost: float = 1.0, out=None):
+    """[(field, text, boost)] of a tree of Or / And / Term on scorable fields, else None."""
+    if out is None:
+        out = []
+    kind = type(q)
+    if kind is Q.Term:
+        if q.fieldname not in schema or not schema[q.fieldname].scorable or q.minquality:
+            return None
+        out.append((q.fieldname, q.text, boost * q.boost))
+        return out
+    if (kind is Q.Or or kind is Q.And) and q.boost == 1.0 and not getattr(q, "scale", None) \
+            and not getattr(q, "minmatch", 0):
+        for sub in q.subqueries:
+            if _scored_terms(sub, schema, boost, out) is None:
+                return None
+        return out
+    return None
+
+
+def _ranks(order: list[int]) -> list[int]:
+    rank = [0] * len(order)
+    for i, d in enumerate(order):
+        rank[d] = i
+    return rank
 
 
 def _date_int(d: dt.date) -> int:
