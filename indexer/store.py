@@ -213,6 +213,8 @@ class IndexStore:
         grace = self.prune_grace if grace is None else grace
         keep = {self.current(), self.previous()}
         removed = []
+        for tmp in self.root.glob(".*.tmp"):      # pointer files of a writer killed mid-write
+            tmp.unlink(missing_ok=True)
         if not self.generations.is_dir():
             return removed
         now = time.time()

@@ -85,7 +85,7 @@ class SearchEngine:
         if reader.has_deletions():
             for leaf, offset in reader.leaf_readers():
                 if leaf.has_deletions():
-                    deleted.update(offset + d for d in leaf.deleted_docs())
+                    deleted.update(offset + d for d in leaf.deleted_docs_set)
         return _State(
             generation=name, index=ix, searcher=searcher,
             dates=list(reader.column_reader("date")),
@@ -550,8 +550,10 @@ class SearchEngine:
     def stats(self) -> dict:
         with self._lock:
             st = self.state()
-            dated = [d for d in st.dates if d]
-            omasks = Counter(b for b in st.oblast_bits if b)
+            # documents deleted by `kgsearch delete`/`add` (copy-on-write) are not counted
+            live = [n for n in range(len(st.dates)) if n not in st.deleted]
+            dated = [st.dates[n] for n in live if st.dates[n]]
+            omasks = Counter(st.oblast_bits[n] for n in live if st.oblast_bits[n])
             docs = st.searcher.doc_count()
         manifest = self.store.manifest(st.generation)
         built_version = manifest.get("analyzer_version")
@@ -559,7 +561,7 @@ class SearchEngine:
             "documents": docs,
             "date_range": [int_to_date(min(dated)).isoformat(), int_to_date(max(dated)).isoformat()]
             if dated else None,
-            "undated": len(st.dates) - len(dated),
+            "undated": len(live) - len(dated),
             "oblasts": _expand(omasks, places.OBLASTS),
             "index_bytes": self.store.size_bytes(st.generation),
             "index": str(self.store.root),

@@ -97,6 +97,8 @@ def test_add_upserts_by_id_skips_unchanged_and_never_touches_the_served_generati
     assert r.returncode == 0, r.stderr
     assert "documents    4" in r.stdout and "by delete" in r.stdout and "previous     " in r.stdout
     assert "last update" in r.stdout and "deleted 3" in r.stdout
+    stats = _json(run_cli("stats", "--index", index, "--json"))
+    assert stats["documents"] == 4 and stats["undated"] == 0       # deleted documents are not counted
 
     # rollback serves the generation before the delete again, and back
     deleted_gen = _current(index)
