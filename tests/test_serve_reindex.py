@@ -7,9 +7,11 @@ requests, and the answers move to each new generation without a restart.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -146,5 +148,12 @@ def test_serve_answers_every_request_while_writers_switch_generations(tmp_path, 
         assert clients.ok > 50, clients.ok
         assert clients.generations[0] == first and full in clients.generations and added in clients.generations
         assert server.proc.poll() is None
+        # no searcher left open on a retired generation: no descriptors or mappings of removed files
+        pid = server.proc.pid
+        held = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
+        maps = Path(f"/proc/{pid}/maps").read_text().splitlines()
+        stale = [x for x in held + maps if str(index) in x and "(deleted)" in x]
+        assert stale == [], stale[:5]
+        assert len(held) < 40, held
     finally:
         server.stop()
