@@ -11,6 +11,9 @@ import bisect
 import datetime as dt
 import heapq
 import threading
+from array import array
+from itertools import accumulate, repeat
+from operator import add, mul, truediv
 import time
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -37,7 +40,7 @@ FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-lette
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
 CACHE_SIZE = 512
-TERM_CACHE_POSTINGS = 2_000_000   # docnums kept in the per-generation cache of term/phrase doc sets
+TERM_CACHE_POSTINGS = 1_000_000   # postings kept in the per-generation cache of term/phrase doc sets
 
 
 class NoIndex(Exception):
@@ -222,32 +225,52 @@ class SearchEngine:
         return set(st.by_date[i:j])
 
     def _term_docs(self, st: _State, fieldname: str, text: str) -> frozenset:
-        """Every live document with ``text`` in ``fieldname``, read from the postings block by
-        block (no per-document matcher calls), cached per generation."""
+        """Every live document with ``text`` in ``fieldname``."""
+        return self._term_entry(st, fieldname, text)[0]
+
+    def _term_entry(self, st: _State, fieldname: str, text: str):
+        """(doc set, global docnums, BM25F contribution per docnum or None) of one term, read
+        from its postings a block at a time (no per-document matcher calls) and cached per
+        generation.  The contribution is idf·(K1+1)·tf / (tf + K1·(1-B+B·len/avglen)), what
+        Whoosh's BM25F scorer gives that document for the term (before the query's boost)."""
         key = (fieldname, text)
-        docs = st.docsets.get(key)
-        if docs is not None:
+        entry = st.docsets.get(key)
+        if entry is not None:
             st.docsets.move_to_end(key)
-            return docs
-        found: list[int] = []
-        for reader, offset in st.searcher.reader().leaf_readers():
+            return entry
+        searcher = st.searcher
+        scorable = fieldname in searcher.schema and searcher.schema[fieldname].scorable
+        ids = array("l")
+        contrib = array("d") if scorable else None
+        if scorable and (fieldname, text) in searcher.reader():
+            scorer = searcher.weighting.scorer(searcher, fieldname, text)
+            norm = self._length_norm(st, fieldname, scorer.B, scorer.K1, scorer.avgfl)
+            c = scorer.idf * (scorer.K1 + 1)
+        for reader, offset in searcher.reader().leaf_readers():
             if (fieldname, text) not in reader:
                 continue
-            ids = _postings_ids(reader.postings(fieldname, text))
-            found.extend(ids if not offset else [offset + d for d in ids])
-        docs = frozenset(found)
+            for block_ids, weights in _postings_blocks(reader.postings(fieldname, text), scorable):
+                if offset:
+                    block_ids = [offset + d for d in block_ids]
+                ids.extend(block_ids)
+                if scorable:
+                    # c·tf / (tf + norm[d]), computed in C
+                    contrib.extend(map(truediv, map(mul, repeat(c), weights),
+                                       map(add, weights, map(norm.__getitem__, block_ids))))
+        docs = frozenset(ids)
         if st.deleted:
             docs -= st.deleted
-        self._remember_docs(st, key, docs)
-        return docs
+        entry = (docs, ids, contrib)
+        self._remember_docs(st, key, entry, len(ids))
+        return entry
 
     @staticmethod
-    def _remember_docs(st: _State, key, docs: frozenset) -> None:
-        st.docsets[key] = docs
-        st.docsets_size += len(docs) + 1
+    def _remember_docs(st: _State, key, value, size: int) -> None:
+        st.docsets[key] = value
+        st.docsets_size += size + 1
         while st.docsets_size > TERM_CACHE_POSTINGS and len(st.docsets) > 1:
             _, old = st.docsets.popitem(last=False)
-            st.docsets_size -= len(old) + 1
+            st.docsets_size -= (len(old[1]) if isinstance(old, tuple) else len(old)) + 1
 
     def _docs(self, st: _State, q) -> frozenset | set:
         """The documents ``q`` matches: set algebra over cached term doc sets for the
@@ -283,7 +306,7 @@ class SearchEngine:
             docs = frozenset(st.searcher.docs_for_query(q)) if candidates else frozenset()
         else:
             docs = frozenset(st.searcher.docs_for_query(q))
-        self._remember_docs(st, q, docs)
+        self._remember_docs(st, q, docs, len(docs))
         return docs
 
     @staticmethod
@@ -419,13 +442,13 @@ class SearchEngine:
             results = st.searcher.search(q, limit=limit, filter=docs)
             return [(hit.docnum, hit.score) for hit in results]
         approx = self._approx_scores(st, terms)
-        get = approx.get
-        best = heapq.nlargest(limit, docs, key=lambda d: get(d, 0.0))
+        score = approx.__getitem__                  # every doc of the tier has a score
+        best = heapq.nlargest(limit, docs, key=score)
         if not best:
             return []
-        floor = get(best[-1], 0.0)
+        floor = score(best[-1])
         floor -= 1e-6 * max(1.0, abs(floor))        # float rounding: keep anything that ties
-        candidates = [d for d in docs if get(d, 0.0) >= floor] if len(docs) > limit else list(docs)
+        candidates = [d for d in docs if score(d) >= floor] if len(docs) > limit else list(docs)
         exact = self._exact_scores(st, q, candidates)
         ranked = sorted(exact.items(), key=lambda item: (-item[1], item[0]))
         return ranked[:limit]
@@ -445,25 +468,19 @@ class SearchEngine:
     def _approx_scores(self, st, terms) -> dict[int, float]:
         """Σ boost · BM25F(term) per document over ``terms`` = [(field, text, boost)], the
         sum Whoosh's matchers compute (up to float rounding)."""
-        searcher = st.searcher
-        weighting = searcher.weighting
-        scores: dict[int, float] = {}
-        get = scores.get
-        reader = searcher.reader()
+        entries = []
         for fieldname, text, boost in terms:
-            if (fieldname, text) not in reader:
-                continue                    # Term.matcher: a NullMatcher, nothing to add
-            scorer = weighting.scorer(searcher, fieldname, text)
-            norm = self._length_norm(st, fieldname, scorer.B, scorer.K1, scorer.avgfl)
-            c = boost * scorer.idf * (scorer.K1 + 1)
-            for reader, offset in searcher.reader().leaf_readers():
-                if (fieldname, text) not in reader:
-                    continue
-                for ids, weights in _postings_blocks(reader.postings(fieldname, text)):
-                    if offset:
-                        ids = [offset + d for d in ids]
-                    for d, tf in zip(ids, weights):
-                        scores[d] = get(d, 0.0) + c * tf / (tf + norm[d])
+            _, ids, contrib = self._term_entry(st, fieldname, text)
+            if ids:
+                entries.append((ids, contrib if boost == 1.0 else array("d", map(mul, contrib, repeat(boost)))))
+        if not entries:
+            return {}
+        entries.sort(key=lambda e: len(e[0]), reverse=True)
+        scores = dict(zip(*entries[0]))
+        get = scores.get
+        for ids, contrib in entries[1:]:
+            for d, v in zip(ids, contrib):
+                scores[d] = get(d, 0.0) + v
         return scores
 
     @staticmethod
@@ -574,37 +591,32 @@ class SearchEngine:
         }
 
 
-def _postings_ids(matcher) -> list[int] | tuple:
-    """All document numbers of one term's postings (segment-local)."""
-    if W3LeafMatcher is None or type(matcher) is not W3LeafMatcher:
-        return list(matcher.all_ids())
-    out: list[int] = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids = matcher._ids
-        out.extend(ids[matcher._i:] if matcher._i else ids)
-        matcher._next_block()
-    return out
+def _postings_blocks(matcher, weights: bool = True):
+    """(ids, weights or None) of one term's postings, a block at a time (segment-local ids).
 
-
-def _postings_blocks(matcher):
-    """(ids, weights) of one term's postings, a block at a time (segment-local ids)."""
+    Reads the whoosh3 block data directly (ids delta-decoded with ``itertools.accumulate``
+    rather than Whoosh's per-posting generator); any other matcher goes the generic way."""
     if W3LeafMatcher is None or type(matcher) is not W3LeafMatcher:
-        ids, weights = [], []
+        ids, ws = [], []
         while matcher.is_active():
             ids.append(matcher.id())
-            weights.append(matcher.weight())
+            if weights:
+                ws.append(matcher.weight())
             matcher.next()
-        yield ids, weights
+        yield ids, (ws if weights else None)
         return
     while matcher.is_active():
         if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
+            if matcher._data is None:
+                matcher._read_data()
+            raw = matcher._data[0]
+            matcher._ids = raw if matcher._byteids else tuple(accumulate(raw))
+        if weights and matcher._weights is None:
             matcher._read_weights()
         i = matcher._i
-        yield (matcher._ids[i:], matcher._weights[i:]) if i else (matcher._ids, matcher._weights)
+        ids = matcher._ids[i:] if i else matcher._ids
+        ws = (matcher._weights[i:] if i else matcher._weights) if weights else None
+        yield ids, ws
         matcher._next_block()
 
 
@@ -645,12 +657,10 @@ def _split(value) -> list[str]:
 def _expand(masks: Counter, names) -> dict[str, int]:
     counts: Counter = Counter()
     for mask, n in masks.items():
-        i = 0
         while mask:
-            if mask & 1:
-                counts[names[i]] += n
-            mask >>= 1
-            i += 1
+            low = mask & -mask              # one set bit at a time
+            counts[names[low.bit_length() - 1]] += n
+            mask ^= low
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
