@@ -105,6 +105,8 @@ class IndexStore:
         if prune_grace is None:
             prune_grace = float(os.environ.get("KGSEARCH_PRUNE_GRACE", DEFAULT_PRUNE_GRACE))
         self.prune_grace = prune_grace
+        # called once, with the holder's note, when a writer has to wait for the lock
+        self.on_wait = None
 
     # -- reading ------------------------------------------------------------
     def _pointer(self, name: str) -> str | None:
@@ -253,7 +255,7 @@ class IndexStore:
         path = self.root / "write.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + timeout
-        acquired = False
+        acquired = notified = False
         try:
             while True:
                 try:
@@ -263,12 +265,15 @@ class IndexStore:
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
+                    holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
                     if time.monotonic() >= deadline:
-                        holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
                         raise IndexLocked(
                             f"index {self.root} is being written by another run "
                             f"({holder or 'unknown process'}); gave up after {timeout:g} s"
                         ) from None
+                    if self.on_wait is not None and not notified:
+                        notified = True
+                        self.on_wait(holder or "unknown process")
                     time.sleep(0.1)
             started = dt.datetime.now().isoformat(timespec="seconds")
             os.ftruncate(fd, 0)

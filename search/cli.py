@@ -91,6 +91,15 @@ class Progress:
             self.bar = None
 
 
+def _store(index_dir, lock_timeout: float) -> IndexStore:
+    """The index store; on a terminal, say so when waiting for another writer."""
+    store = IndexStore(index_dir)
+    if sys.stderr.isatty() and lock_timeout > 0:
+        store.on_wait = lambda holder: click.echo(
+            f"kgsearch: waiting up to {lock_timeout:g} s for the write lock ({holder})", err=True)
+    return store
+
+
 def _locked(progress: Progress | None, exc) -> None:
     if progress is not None:
         progress.close()
@@ -126,7 +135,7 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
     """Rebuild the index from SOURCES (files or folders; default: data/) and switch to it."""
     from indexer.build import rebuild
     sources = [str(s) for s in sources] or [str(DEFAULT_SOURCE)]
-    store = IndexStore(index_dir)
+    store = _store(index_dir, lock_timeout)
     progress = Progress(not quiet and not as_json, "indexing")
     try:
         result = rebuild(store, sources, strict=strict, on_problem=lambda p: progress.write(str(p)),
@@ -178,7 +187,7 @@ def _report_change(result, store, as_json) -> None:
 def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
     """Add or update the documents of SOURCES (upsert by id; unchanged ones are skipped)."""
     from indexer.update import update
-    store = IndexStore(index_dir)
+    store = _store(index_dir, lock_timeout)
     progress = Progress(not quiet and not as_json, "adding")
     try:
         result = update(store, [str(s) for s in sources], strict=strict,
@@ -201,7 +210,7 @@ def delete(ids, index_dir, as_json, lock_timeout):
     wanted = []
     for i in ids:
         wanted += [line.strip() for line in sys.stdin] if i == "-" else [i]
-    store = IndexStore(index_dir)
+    store = _store(index_dir, lock_timeout)
     try:
         result = update(store, (), wanted, lock_timeout=lock_timeout)
     except IndexLocked as exc:
@@ -220,7 +229,7 @@ def optimize(index_dir, as_json, lock_timeout):
     """Merge the index's segments into one (a new generation, switched atomically)."""
     from indexer.update import NoIndexToChange
     from indexer.update import optimize as do_optimize
-    store = IndexStore(index_dir)
+    store = _store(index_dir, lock_timeout)
     try:
         result = do_optimize(store, lock_timeout=lock_timeout)
     except IndexLocked as exc:
@@ -248,7 +257,7 @@ def rollback(index_dir, as_json, lock_timeout):
     """Serve the previous generation again (the one before the last reindex/add/delete)."""
     from indexer.update import NoIndexToChange
     from indexer.update import rollback as do_rollback
-    store = IndexStore(index_dir)
+    store = _store(index_dir, lock_timeout)
     before = store.current()
     try:
         name = do_rollback(store, lock_timeout=lock_timeout)

@@ -177,6 +177,9 @@ def test_second_writer_waits_then_fails_with_one_line_naming_the_other(tmp_path)
         assert waited >= 1.0
         r = run_cli("delete", "d1", "--index", index, "--lock-timeout", "0", "--json")
         assert r.returncode == 4 and r.stdout == ""
+        tty = _run_on_tty("optimize", "--index", index, "--lock-timeout", "0.5")   # a person is told
+        assert f"waiting up to 0.5 s for the write lock (kgsearch reindex, pid {first.pid}" in tty
+        assert "gave up after 0.5 s" in tty
     finally:
         first.kill()
         first.wait()
