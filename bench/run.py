@@ -779,7 +779,8 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         corpus = corpus_mod.ensure(n, work / "corpus", args.seed)
         log(f"   {corpus.name} ({corpus.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.1f} s)")
-        r = results["sizes"][str(n)] = {"corpus_bytes": corpus.stat().st_size, "build": {}, "query": {}}
+        r = results["sizes"][str(n)] = {"corpus_bytes": corpus.stat().st_size, "build": {}, "query": {},
+                                        "loadavg_start": os.getloadavg()}
         for s in systems:
             index = work / f"{s}-{n}"
             if args.reuse_index and index.exists():
@@ -819,9 +820,12 @@ def main(argv=None) -> int:
             r["http"] = bench_http(work / f"ours-{n}", queries, load_pool, clients=8,
                                    max_requests=240 if args.quick else 1000,
                                    max_seconds=60 if args.quick else 180)
+        r["loadavg_end"] = os.getloadavg()
         summarize(r)
         save()
         print(table({"sizes": {str(n): r}}), flush=True)
+        print(f"load average at start {r['loadavg_start']}, at end {r['loadavg_end']} "
+              f"(other processes share the machine when these exceed ~0.5)", flush=True)
     results["targets"] = targets(results)
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     save()
