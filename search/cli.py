@@ -100,11 +100,18 @@ def _store(index_dir, lock_timeout: float) -> IndexStore:
     return store
 
 
-def _locked(progress: Progress | None, exc) -> None:
+def _fail(exc, code: int, as_json: bool = False, progress: Progress | None = None) -> None:
+    """One line on stderr (and with ``--json`` a summary on stdout), then exit ``code``."""
     if progress is not None:
         progress.close()
     click.echo(f"kgsearch: {exc}", err=True)
-    sys.exit(EXIT_LOCKED)
+    if as_json:
+        _echo_json({"published": False, "exit_code": code, "reason": str(exc)})
+    sys.exit(code)
+
+
+def _locked(progress: Progress | None, exc, as_json: bool = False) -> None:
+    _fail(exc, EXIT_LOCKED, as_json, progress)
 
 
 lock_timeout_option = click.option(
@@ -142,7 +149,7 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
                          progress=progress, on_total=progress.set_total, lock_timeout=lock_timeout,
                          procs=procs, multisegment=multisegment)
     except IndexLocked as exc:
-        _locked(progress, exc)
+        _locked(progress, exc, as_json)
     progress.close()
     summary = result.summary()
     if as_json:
@@ -194,7 +201,7 @@ def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
                         on_problem=lambda p: progress.write(str(p)), progress=progress,
                         on_total=progress.set_total, lock_timeout=lock_timeout)
     except IndexLocked as exc:
-        _locked(progress, exc)
+        _locked(progress, exc, as_json)
     progress.close()
     _report_change(result, store, as_json)
 
@@ -214,10 +221,9 @@ def delete(ids, index_dir, as_json, lock_timeout):
     try:
         result = update(store, (), wanted, lock_timeout=lock_timeout)
     except IndexLocked as exc:
-        _locked(None, exc)
+        _locked(None, exc, as_json)
     except NoIndexToChange as exc:
-        click.echo(f"kgsearch: {exc}", err=True)
-        sys.exit(EXIT_NO_INDEX)
+        _fail(exc, EXIT_NO_INDEX, as_json)
     _report_change(result, store, as_json)
 
 
@@ -233,10 +239,9 @@ def optimize(index_dir, as_json, lock_timeout):
     try:
         result = do_optimize(store, lock_timeout=lock_timeout)
     except IndexLocked as exc:
-        _locked(None, exc)
+        _locked(None, exc, as_json)
     except NoIndexToChange as exc:
-        click.echo(f"kgsearch: {exc}", err=True)
-        sys.exit(EXIT_NO_INDEX)
+        _fail(exc, EXIT_NO_INDEX, as_json)
     summary = result.summary()
     if as_json:
         _echo_json(summary)
@@ -262,10 +267,9 @@ def rollback(index_dir, as_json, lock_timeout):
     try:
         name = do_rollback(store, lock_timeout=lock_timeout)
     except IndexLocked as exc:
-        _locked(None, exc)
+        _locked(None, exc, as_json)
     except NoIndexToChange as exc:
-        click.echo(f"kgsearch: {exc}", err=True)
-        sys.exit(EXIT_NO_INDEX)
+        _fail(exc, EXIT_NO_INDEX, as_json)
     manifest = store.manifest(name)
     if as_json:
         _echo_json({"generation": name, "previous": before, "documents": manifest.get("documents"),
