@@ -35,7 +35,7 @@ EXIT_REINDEX_NEEDED = 5
 
 # From this many input documents on, a rebuild without an explicit ``procs`` uses
 # two processes with ``multisegment=True`` (see the measurements in the README).
-PARALLEL_THRESHOLD = 5000
+PARALLEL_THRESHOLD = 2000
 PAUSE_AT_DOC = int(os.environ.get("KGSEARCH_TEST_PAUSE_AT_DOC", "50"))
 
 

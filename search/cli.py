@@ -133,7 +133,7 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
 @lock_timeout_option
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
-              help="Indexing processes (default: 2 with --multisegment for 5000+ documents "
+              help="Indexing processes (default: 2 with --multisegment for 2000+ documents "
                    "on 2+ cores, else 1).")
 @click.option("--multisegment/--single-segment", default=None,
               help="With --procs > 1: keep one segment per process instead of merging "
