@@ -433,3 +433,17 @@ def test_bad_input_at_scale_every_good_document_indexed_every_bad_item_reported_
     assert r.returncode == 0, r.stderr
     s = _json(r)
     assert s["problems"] == expected and (s["added"], s["unchanged"]) == (0, good_count)
+
+
+def test_two_processes_by_default_for_large_inputs_only(tmp_path):
+    from indexer.build import PARALLEL_THRESHOLD, choose_procs, count_documents
+    assert choose_procs(None, None, PARALLEL_THRESHOLD - 1) == (1, False)
+    if (os.cpu_count() or 1) >= 2:
+        assert choose_procs(None, None, PARALLEL_THRESHOLD) == (2, True)
+    assert choose_procs(2, False, 10) == (2, False) and choose_procs(1, None, 10**6) == (1, False)
+    src = write_jsonl(tmp_path / "a.jsonl", _docs(7))
+    with src.open("a", encoding="utf-8") as fh:
+        fh.write("\n   \nbroken line\n")
+    (tmp_path / "page.txt").write_text("Сот.\n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("x\n")
+    assert count_documents([str(tmp_path)]) == 7 + 1 + 1     # non-blank JSONL lines + one per page
