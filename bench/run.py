@@ -130,17 +130,18 @@ class Ours:
     name = "ours"
 
     @staticmethod
-    def build(corpus: Path, index: Path, procs: int = 1) -> dict:
+    def build(corpus: Path, index: Path, procs: int = 0) -> dict:
+        """procs=0: rebuild()'s own default; procs=N: rebuild(procs=N, multisegment=N > 1)."""
         from indexer.build import rebuild
         from indexer.store import IndexStore
         kwargs = {}
         params = inspect.signature(rebuild).parameters
-        if procs > 1:
+        if procs:
             if "procs" not in params:
                 raise SystemExit("indexer.build.rebuild has no procs= yet")
             kwargs["procs"] = procs
             if "multisegment" in params:
-                kwargs["multisegment"] = True
+                kwargs["multisegment"] = procs > 1
         store = IndexStore(index)
         t = time.perf_counter()
         result = rebuild(store, [str(corpus)], **kwargs)
@@ -188,7 +189,7 @@ class StockWhoosh:
         )
 
     @classmethod
-    def build(cls, corpus: Path, index: Path, procs: int = 1) -> dict:
+    def build(cls, corpus: Path, index: Path, procs: int = 0) -> dict:
         from whoosh import index as wi
         if index.exists():
             shutil.rmtree(index)
@@ -258,7 +259,7 @@ class FTS5:
     name = "fts5"
 
     @staticmethod
-    def build(corpus: Path, index: Path, procs: int = 1) -> dict:
+    def build(corpus: Path, index: Path, procs: int = 0) -> dict:
         if index.exists():
             shutil.rmtree(index)
         index.mkdir(parents=True)
@@ -729,7 +730,7 @@ def main(argv=None) -> int:
                     help="with --reuse-index: take the build figures of reused indexes from this earlier JSON")
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument("--parallel-build", type=int, default=0,
-                    help="also time ours with rebuild(procs=N, multisegment=True) if build.py supports it")
+                    help="also time ours with rebuild(procs=N, multisegment=N>1) (default build: rebuild()'s own choice)")
     ap.add_argument("--seed", type=int, default=corpus_mod.SEED)
     # child-process arguments
     ap.add_argument("--child", choices=("build", "query"), help=argparse.SUPPRESS)
@@ -737,7 +738,7 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--index", help=argparse.SUPPRESS)
     ap.add_argument("--queries", help=argparse.SUPPRESS)
-    ap.add_argument("--procs", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--procs", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--analyzer-docs", type=int, default=2000, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -798,7 +799,7 @@ def main(argv=None) -> int:
                 r["build"][s] = run_child("build", system=s, corpus=corpus, index=index)
                 log(f"   {s}: {r['build'][s]}")
             save()
-        if args.parallel_build and "ours" in systems:
+        if args.parallel_build and "ours" in systems and not (args.reuse_index and args.builds_from):
             index = work / f"ours-{n}-p{args.parallel_build}"
             if index.exists():
                 shutil.rmtree(index)
