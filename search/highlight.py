@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from indexer import analysis
-from indexer.analysis import ANALYZER
+from indexer.analysis import ANALYZER, TOKEN_RE
 
 SNIPPET_CHARS = 260
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
@@ -46,59 +45,41 @@ def find_spans(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
 
 # -- the index terms of a text, fast -----------------------------------------------------
 #
-# What analyze(text, "index") gives, as (start, end, term).  The analyzer works word by word
-# (tokenizer regex, then per-token normalizing, compound splitting and stemming; only the
-# positions carry state from one token to the next), so the terms of each raw token are
+# What analyze(text, "index") gives, as (start, end, term).  The analyzer works word by word:
+# the tokenizer's regex cuts the text, and every later filter (normalizing, compound
+# splitting, stemming) looks at one token at a time; only positions carry state from one
+# token to the next, and highlighting needs none.  So the terms of each raw token are
 # computed once per process and reused: a highlighted page costs a regex scan and dict
-# lookups instead of the whole filter chain per word.  The first texts are also run
-# through the full analyzer and compared; any difference (an analyzer that starts to look
-# at context) switches the shortcut off for good.
+# lookups instead of the whole filter chain per word.  tests/test_highlight.py checks
+# that this gives exactly what the analyzer gives, over the real corpus.
 
 _TOKEN_MEMO: dict[str, tuple[tuple[int, int, str], ...]] = {}
 _TOKEN_MEMO_MAX = 200_000
-_VERIFY_FIRST = 64
-_fast = {"ok": getattr(analysis, "TOKEN_RE", None) is not None, "verified": 0}
 
 
-def _full_tokens(text: str) -> list[tuple[int, int, str]]:
+def analyzer_tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, term) straight from the analyzer (the reference for ``index_tokens``)."""
     return [(t.startchar, t.endchar, t.text) for t in ANALYZER(text, positions=False, chars=True, mode="index")]
-
-
-def _memo_tokens(text: str, matcher: TermMatcher | None = None) -> list[tuple[int, int, str]]:
-    memo = _TOKEN_MEMO
-    terms = matcher.terms if matcher is not None and not matcher.prefixes else None
-    keep = matcher.matches if matcher is not None and matcher.prefixes else None
-    out: list[tuple[int, int, str]] = []
-    for m in analysis.TOKEN_RE.finditer(text):
-        word = m.group()
-        parts = memo.get(word)
-        if parts is None:
-            if len(memo) >= _TOKEN_MEMO_MAX:
-                memo.clear()
-            parts = memo[word] = tuple(_full_tokens(word))
-        start = m.start()
-        for a, b, term in parts:
-            if (terms is None and keep is None) or (term in terms if terms is not None else keep(term)):
-                out.append((start + a, start + b, term))
-    return out
 
 
 def index_tokens(text: str, matcher: TermMatcher | None = None) -> list[tuple[int, int, str]]:
     """(start, end, term) of every token ``analyze(text, "index")`` yields, in order (only
     those ``matcher`` matches, when given)."""
-    if _fast["ok"]:
-        fast = _memo_tokens(text, matcher)
-        if _fast["verified"] >= _VERIFY_FIRST:
-            return fast
-        _fast["verified"] += 1
-        full = _full_tokens(text)
-        if matcher is not None:
-            full = [s for s in full if matcher.matches(s[2])]
-        if fast == full:
-            return fast
-        _fast["ok"] = False
-    full = _full_tokens(text)
-    return full if matcher is None else [s for s in full if matcher.matches(s[2])]
+    memo = _TOKEN_MEMO
+    keep = matcher.matches if matcher is not None else None
+    out: list[tuple[int, int, str]] = []
+    for m in TOKEN_RE.finditer(text):
+        word = m.group()
+        parts = memo.get(word)
+        if parts is None:
+            if len(memo) >= _TOKEN_MEMO_MAX:
+                memo.clear()
+            parts = memo[word] = tuple(analyzer_tokens(word))
+        start = m.start()
+        for a, b, term in parts:
+            if keep is None or keep(term):
+                out.append((start + a, start + b, term))
+    return out
 
 
 def mark(text: str, spans) -> str:
