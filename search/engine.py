@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import pickle
 import threading
 from array import array
 from itertools import accumulate, repeat
@@ -20,7 +21,10 @@ from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
+from whoosh.formats import _INT_SIZE, Positions
+from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
 from whoosh.scoring import BM25F
+from whoosh.util import make_binary_tree
 
 try:  # block-wise reading of postings (whoosh-reloaded 2.7's codec); a generic path otherwise
     from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -240,7 +244,9 @@ class SearchEngine:
             return entry
         searcher = st.searcher
         scorable = fieldname in searcher.schema and searcher.schema[fieldname].scorable
+        positional = scorable and type(searcher.schema[fieldname].format) is Positions
         ids = array("l")
+        values: list | None = [] if positional else None
         contrib = array("d") if scorable else None
         if scorable and (fieldname, text) in searcher.reader():
             scorer = searcher.weighting.scorer(searcher, fieldname, text)
@@ -249,7 +255,10 @@ class SearchEngine:
         for reader, offset in searcher.reader().leaf_readers():
             if (fieldname, text) not in reader:
                 continue
-            for block_ids, weights in _postings_blocks(reader.postings(fieldname, text), scorable):
+            for block_ids, weights, vals in _postings_blocks(reader.postings(fieldname, text), scorable,
+                                                             positional):
+                if positional:
+                    values.extend(vals)
                 if offset:
                     block_ids = [offset + d for d in block_ids]
                 ids.extend(block_ids)
@@ -260,7 +269,7 @@ class SearchEngine:
         docs = frozenset(ids)
         if st.deleted:
             docs -= st.deleted
-        entry = (docs, ids, contrib)
+        entry = (docs, ids, contrib, values)
         self._remember_docs(st, key, entry, len(ids))
         return entry
 
@@ -303,11 +312,56 @@ class SearchEngine:
         if needed:
             sets = sorted((self._docs(st, sub) for sub in needed), key=len)
             candidates = sets[0].intersection(*sets[1:])
-            docs = frozenset(st.searcher.docs_for_query(q)) if candidates else frozenset()
+            slots = _phrase_slots(q)
+            if not candidates:
+                docs = frozenset()
+            elif slots is not None:
+                docs = self._phrase_docs(st, slots[0], slots[1], frozenset(candidates))
+            else:
+                docs = frozenset(st.searcher.docs_for_query(q))
         else:
             docs = frozenset(st.searcher.docs_for_query(q))
         self._remember_docs(st, q, docs, len(docs))
         return docs
+
+    def _phrase_docs(self, st: _State, fieldname: str, slots: list[list[str]], candidates) -> frozenset:
+        """The candidates (documents having a word of every slot) where the slots' words stand
+        at consecutive positions, what Whoosh's ``Phrase`` / ``Sequence`` (slop 1) match.  Only
+        the candidates' positions are decoded, from the raw postings values cached with each
+        term's doc set, a slot at a time (each slot reads just the documents still in the running)."""
+        starts: dict[int, set] | None = None
+        cands = sorted(candidates)
+        bisect_left = bisect.bisect_left
+        for i, slot in enumerate(slots):
+            pos: dict[int, list] = {}
+            for t in slot:
+                _, ids, _, values = self._term_entry(st, fieldname, t)
+                if values is None:
+                    return frozenset(st.searcher.docs_for_query(_slots_query(fieldname, slots))) & candidates
+                n = len(ids)
+                for d in cands:
+                    j = bisect_left(ids, d)
+                    if j < n and ids[j] == d:
+                        ps = _decode_positions(values[j])
+                        if d in pos:
+                            pos[d] = pos[d] + ps
+                        else:
+                            pos[d] = ps
+            if starts is None:
+                starts = {d: set(ps) for d, ps in pos.items()}
+            else:
+                nxt = {}
+                for d, s in starts.items():
+                    ps = pos.get(d)
+                    if ps:
+                        s = s.intersection([p - i for p in ps])
+                        if s:
+                            nxt[d] = s
+                starts = nxt
+            if not starts:
+                return frozenset()
+            cands = sorted(starts)
+        return frozenset(starts)
 
     @staticmethod
     def _remember(st, key, value):
@@ -441,15 +495,19 @@ class SearchEngine:
         if terms is None:
             results = st.searcher.search(q, limit=limit, filter=docs)
             return [(hit.docnum, hit.score) for hit in results]
-        approx = self._approx_scores(st, terms)
-        score = approx.__getitem__                  # every doc of the tier has a score
+        gates = {}
+        for gate, _, _, _ in terms:
+            if gate is not None and id(gate) not in gates:
+                gates[id(gate)] = self._docs(st, gate)
+        approx = self._approx_scores(st, terms, gates, docs)
+        score = approx.get                           # every doc of the tier has a score
         best = heapq.nlargest(limit, docs, key=score)
         if not best:
             return []
         floor = score(best[-1])
         floor -= 1e-6 * max(1.0, abs(floor))        # float rounding: keep anything that ties
-        candidates = [d for d in docs if score(d) >= floor] if len(docs) > limit else list(docs)
-        exact = self._exact_scores(st, q, candidates)
+        candidates = [d for d in docs if score(d, 0.0) >= floor] if len(docs) > limit else list(docs)
+        exact = self._exact_scores(st, q, candidates, gates)
         ranked = sorted(exact.items(), key=lambda item: (-item[1], item[0]))
         return ranked[:limit]
 
@@ -465,27 +523,48 @@ class SearchEngine:
             st.length_norms[key] = norm
         return norm
 
-    def _approx_scores(self, st, terms) -> dict[int, float]:
-        """Σ boost · BM25F(term) per document over ``terms`` = [(field, text, boost)], the
-        sum Whoosh's matchers compute (up to float rounding)."""
+    def _approx_scores(self, st, terms, gates=None, docs=None) -> dict[int, float]:
+        """Σ boost · BM25F(term) per document over ``terms`` = [(gate, field, text, boost)], the
+        sum Whoosh's matchers compute (up to float rounding).  A term of a phrase (gate = the
+        phrase query) counts only in the documents the phrase matches (``gates[id(gate)]``),
+        among ``docs``: Whoosh scores a phrase match as the sum of its words' scores."""
         entries = []
-        for fieldname, text, boost in terms:
-            _, ids, contrib = self._term_entry(st, fieldname, text)
-            if ids:
+        gated = []
+        for gate, fieldname, text, boost in terms:
+            _, ids, contrib, _ = self._term_entry(st, fieldname, text)
+            if not ids:
+                continue
+            if gate is not None:
+                gated.append((gate, ids, contrib, boost))
+            else:
                 entries.append((ids, contrib if boost == 1.0 else array("d", map(mul, contrib, repeat(boost)))))
-        if not entries:
-            return {}
-        entries.sort(key=lambda e: len(e[0]), reverse=True)
-        scores = dict(zip(*entries[0]))
+        scores: dict[int, float] = {}
+        if entries:
+            entries.sort(key=lambda e: len(e[0]), reverse=True)
+            scores = dict(zip(*entries[0]))
+            get = scores.get
+            for ids, contrib in entries[1:]:
+                for d, v in zip(ids, contrib):
+                    scores[d] = get(d, 0.0) + v
         get = scores.get
-        for ids, contrib in entries[1:]:
-            for d, v in zip(ids, contrib):
-                scores[d] = get(d, 0.0) + v
+        bisect_left = bisect.bisect_left
+        for gate, ids, contrib, boost in gated:
+            matched = gates[id(gate)]
+            if docs is not None:
+                matched = matched & docs if len(matched) < len(docs) else docs & matched
+            n = len(ids)
+            for d in matched:
+                i = bisect_left(ids, d)
+                if i < n and ids[i] == d:
+                    scores[d] = get(d, 0.0) + contrib[i] * boost
         return scores
 
     @staticmethod
-    def _exact_scores(st, q, candidates) -> dict[int, float]:
-        """Whoosh's score of ``q`` for each candidate docnum (the matcher skips to each)."""
+    def _exact_scores(st, q, candidates, gates=None) -> dict[int, float]:
+        """Whoosh's score of ``q`` for each candidate docnum (the matcher skips to each).
+        Phrases (``gates``: id(query) → the documents it matches) are scored by their words'
+        intersection matcher stopping only at those documents — Whoosh's phrase score, without
+        its position checks."""
         searcher = st.searcher
         context = searcher.context()
         out: dict[int, float] = {}
@@ -495,7 +574,8 @@ class SearchEngine:
             local = [d - offset for d in cands if offset <= d < end]
             if not local:
                 continue
-            m = q.matcher(sub, context)
+            seg_q = _gate_phrases(q, gates, offset, end) if gates else q
+            m = seg_q.matcher(sub, context)
             for d in local:
                 if not m.is_active():
                     break
@@ -591,19 +671,22 @@ class SearchEngine:
         }
 
 
-def _postings_blocks(matcher, weights: bool = True):
-    """(ids, weights or None) of one term's postings, a block at a time (segment-local ids).
+def _postings_blocks(matcher, weights: bool = True, values: bool = False):
+    """(ids, weights or None, raw values or None) of one term's postings, a block at a time
+    (segment-local ids).
 
     Reads the whoosh3 block data directly (ids delta-decoded with ``itertools.accumulate``
     rather than Whoosh's per-posting generator); any other matcher goes the generic way."""
     if W3LeafMatcher is None or type(matcher) is not W3LeafMatcher:
-        ids, ws = [], []
+        ids, ws, vs = [], [], []
         while matcher.is_active():
             ids.append(matcher.id())
             if weights:
                 ws.append(matcher.weight())
+            if values:
+                vs.append(matcher.value())
             matcher.next()
-        yield ids, (ws if weights else None)
+        yield ids, (ws if weights else None), (vs if values else None)
         return
     while matcher.is_active():
         if matcher._ids is None:
@@ -613,30 +696,178 @@ def _postings_blocks(matcher, weights: bool = True):
             matcher._ids = raw if matcher._byteids else tuple(accumulate(raw))
         if weights and matcher._weights is None:
             matcher._read_weights()
+        if values and matcher._values is None:
+            matcher._read_values()
         i = matcher._i
         ids = matcher._ids[i:] if i else matcher._ids
         ws = (matcher._weights[i:] if i else matcher._weights) if weights else None
-        yield ids, ws
+        vs = (matcher._values[i:] if i else matcher._values) if values else None
+        yield ids, ws, vs
         matcher._next_block()
 
 
-def _scored_terms(q, schema, boost: float = 1.0, out=None):
-    """[(field, text, boost)] of a tree of Or / And / Term on scorable fields, else None."""
+def _decode_positions(value: bytes, loads=pickle.loads, size=_INT_SIZE):
+    """``Positions.decode_positions`` with the deltas summed in C (same list)."""
+    return list(accumulate(loads(value[size:] if value.endswith(b".") else value[size:] + b".")))
+
+
+def _slots_query(fieldname, slots):
+    return Q.Sequence([Q.Or([Q.Term(fieldname, t) for t in slot]) for slot in slots])
+
+
+def _scored_terms(q, schema, boost: float = 1.0, out=None, gate=None):
+    """[(gate, field, text, boost)] of a tree of Or / And / Term / Phrase / Sequence on scorable
+    fields, else None; gate is the phrase a term belongs to (None for a plain term)."""
     if out is None:
         out = []
     kind = type(q)
     if kind is Q.Term:
         if q.fieldname not in schema or not schema[q.fieldname].scorable or q.minquality:
             return None
-        out.append((q.fieldname, q.text, boost * q.boost))
+        out.append((gate, q.fieldname, q.text, boost * q.boost))
+        return out
+    if gate is None and (kind is Q.Phrase or kind is Q.Sequence):
+        slots = _phrase_slots(q)
+        if slots is None or slots[0] not in schema or not schema[slots[0]].scorable:
+            return None
+        if kind is Q.Phrase:
+            out.extend((q, q.fieldname, w, boost * q.boost) for w in q.words)
+            return out
+        for sub in q.subqueries:
+            if _scored_terms(sub, schema, boost * q.boost, out, gate=q) is None:
+                return None
         return out
     if (kind is Q.Or or kind is Q.And) and q.boost == 1.0 and not getattr(q, "scale", None) \
             and not getattr(q, "minmatch", 0):
         for sub in q.subqueries:
-            if _scored_terms(sub, schema, boost, out) is None:
+            if _scored_terms(sub, schema, boost, out, gate) is None:
                 return None
         return out
     return None
+
+
+def _phrase_slots(q):
+    """(field, [[alternative words] per position]) of a Phrase or a Sequence of Terms / Ors of
+    Terms in one field, with slop 1 (consecutive positions), else None."""
+    if type(q) is Q.Phrase:
+        if q.slop != 1 or not q.words:
+            return None
+        return q.fieldname, [[w] for w in q.words]
+    if type(q) is Q.Sequence:
+        if q.slop != 1 or not q.ordered or not q.subqueries:
+            return None
+        fieldname, slots = None, []
+        for sub in q.subqueries:
+            terms = [sub] if type(sub) is Q.Term else (
+                sub.subqueries if type(sub) is Q.Or and sub.boost == 1.0 else None)
+            if not terms or any(type(t) is not Q.Term for t in terms):
+                return None
+            for t in terms:
+                if fieldname is None:
+                    fieldname = t.fieldname
+                if t.fieldname != fieldname:
+                    return None
+            slots.append([t.text for t in terms])
+        return fieldname, slots
+    return None
+
+
+def _gate_phrases(q, gates, offset, end):
+    """``q`` with each Phrase / Sequence in ``gates`` replaced by a ``_GatedPhrase`` over its
+    segment-local matches in [offset, end)."""
+    kind = type(q)
+    if (kind is Q.Phrase or kind is Q.Sequence) and id(q) in gates:
+        return _GatedPhrase(q, sorted(d - offset for d in gates[id(q)] if offset <= d < end))
+    if kind is Q.Or or kind is Q.And:
+        new = q.__class__([_gate_phrases(sub, gates, offset, end) for sub in q.subqueries], boost=q.boost)
+        for attr in ("scale", "minmatch"):
+            if hasattr(q, attr):
+                setattr(new, attr, getattr(q, attr))
+        return new
+    return q
+
+
+class _GatedPhrase(Q.Query):
+    """A phrase whose matching documents are known: the intersection of its words' matchers
+    (the tree Whoosh's phrase matcher wraps, so the same score), stopping only at those."""
+
+    def __init__(self, phrase, local_docs):
+        self.phrase = phrase
+        self.docs = local_docs
+        self.boost = phrase.boost
+
+    def estimate_size(self, ixreader):
+        return self.phrase.estimate_size(ixreader)
+
+    def estimate_min_size(self, ixreader):
+        return self.phrase.estimate_min_size(ixreader)
+
+    def matcher(self, searcher, context=None):
+        if not self.docs:
+            return NullMatcher()
+        q = self.phrase
+        if type(q) is Q.Phrase:
+            ms = [Q.Term(q.fieldname, w).matcher(searcher, context) for w in q.words]
+        else:
+            context = (context or searcher.context()).set(needs_current=True)
+            ms = [sub.matcher(searcher, context) for sub in q.subqueries]
+        return _GatedMatcher(make_binary_tree(IntersectionMatcher, ms), self.docs, self.boost)
+
+
+class _GatedMatcher(Matcher):
+    def __init__(self, child, docs, boost):
+        self.child = child
+        self.docs = docs
+        self.boost = boost
+        self._active = True
+        self._find()
+
+    def _find(self):
+        child, docs = self.child, self.docs
+        while child.is_active():
+            d = child.id()
+            i = bisect.bisect_left(docs, d)
+            if i == len(docs):
+                break
+            if docs[i] == d:
+                return
+            child.skip_to(docs[i])
+        self._active = False
+
+    def is_active(self):
+        return self._active and self.child.is_active()
+
+    def id(self):
+        return self.child.id()
+
+    def next(self):
+        self.child.next()
+        self._find()
+
+    def skip_to(self, id):
+        if self.is_active() and self.child.id() < id:
+            self.child.skip_to(id)
+            self._find()
+
+    def score(self):
+        return self.child.score() * self.boost
+
+    def weight(self):
+        return self.child.weight()
+
+    def supports_block_quality(self):
+        return False
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+    def copy(self):
+        m = _GatedMatcher.__new__(_GatedMatcher)
+        m.child, m.docs, m.boost, m._active = self.child.copy(), self.docs, self.boost, self._active
+        return m
+
+    def children(self):
+        return [self.child]
 
 
 def _ranks(order: list[int]) -> list[int]:

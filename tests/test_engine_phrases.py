@@ -1,0 +1,139 @@
+"""The engine's own phrase path (doc-set intersection, positions of the candidates only, ranking by
+exact rescoring) against plain Whoosh on the 24.kg corpus: same documents, same scores, same order."""
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from indexer.analysis import fold, has_kyrgyz_letters
+from search.query import parse
+from tests.conftest import CORPUS, build_index, require_corpus
+
+from whoosh import query as Q
+
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+def _phrases(n_plain=24, n_hyphen=10, n_folded=12, seed=7):
+    require_corpus()
+    rng = random.Random(seed)
+    bodies = [json.loads(line).get("body") or "" for line in CORPUS.open(encoding="utf-8")]
+    rng.shuffle(bodies)
+    plain, hyphen, folded = [], [], []
+    for body in bodies:
+        words = WORD.findall(body)
+        if len(words) < 4:
+            continue
+        i = rng.randrange(len(words) - 3)
+        size = rng.choice((2, 2, 3))
+        chunk = words[i:i + size]
+        text = " ".join(chunk)
+        if len(plain) < n_plain:
+            plain.append(text)
+        hy = [j for j, w in enumerate(words) if "-" in w and j + 1 < len(words)]
+        if hy and len(hyphen) < n_hyphen:
+            j = rng.choice(hy)
+            hyphen.append(" ".join(words[max(0, j - 1):j + 2]))
+        if len(folded) < n_folded and has_kyrgyz_letters(text):
+            folded.append(fold(text))
+        if len(plain) >= n_plain and len(hyphen) >= n_hyphen and len(folded) >= n_folded:
+            break
+    # a few common ones with many candidates, and one that matches nothing
+    extra = ["Жогорку Кеңеш", "Жогорку Кенеш", "Бишкек шаарынын", "ички иштер министрлиги",
+             "премьер-министр", "Кыргыз Республикасынын", "кыргыз республикасынын өкмөтү",
+             "айыл чарба", "борбор шаар мэриясы", "жок сөз айкашы бар"]
+    return plain + hyphen + folded + extra
+
+
+PHRASES = None
+
+
+def phrases():
+    global PHRASES
+    if PHRASES is None:
+        PHRASES = _phrases()
+    return PHRASES
+
+
+@pytest.fixture(scope="module")
+def engines(corpus_engine, tmp_path_factory):
+    """The one-segment corpus index, and the same corpus split over several segments."""
+    from search.engine import SearchEngine
+    store = build_index(tmp_path_factory.mktemp("corpus-multiseg"), [CORPUS], procs=2, multisegment=True)
+    multi = SearchEngine(store=store)
+    assert len(multi.state().searcher.reader().leaf_readers()) > 1
+    return [corpus_engine, multi]
+
+
+def _phrase_nodes(q, out):
+    if type(q) in (Q.Phrase, Q.Sequence):
+        out.append(q)
+    for sub in getattr(q, "subqueries", ()):
+        _phrase_nodes(sub, out)
+    return out
+
+
+def test_enough_phrases_of_each_kind():
+    ps = phrases()
+    assert len(ps) >= 40
+    assert sum("-" in p for p in ps) >= 5
+    assert sum(not has_kyrgyz_letters(p) for p in ps) >= 10
+
+
+def test_phrase_doc_sets_are_whooshs(engines):
+    checked = 0
+    for engine in engines:
+        st = engine.state()
+        for text in phrases():
+            _, any_q, _, _ = engine.build(st, parse(f'"{text}"'))
+            if any_q is None:
+                continue
+            nodes = _phrase_nodes(any_q, [])
+            for node in nodes:
+                st.docsets.pop(node, None)
+                ours = engine._docs(st, node)
+                assert set(ours) == set(st.searcher.docs_for_query(node)), (text, node)
+                checked += 1
+    assert checked >= 60
+
+
+def test_phrase_ranking_is_whooshs(engines):
+    nonempty = 0
+    for engine in engines:
+        st = engine.state()
+        searcher = st.searcher
+        for text in phrases():
+            _, any_q, _, _ = engine.build(st, parse(f'"{text}"'))
+            if any_q is None:
+                continue
+            whoosh = searcher.search(any_q, limit=None)
+            expected_docs = {hit.docnum for hit in whoosh}
+            docs = set(engine._docs(st, any_q))
+            assert docs == expected_docs, text
+            if not docs:
+                continue
+            nonempty += 1
+            for limit in (1, 10, 30):
+                ours = engine._top(st, any_q, docs, limit)
+                theirs = [(hit.docnum, hit.score) for hit in searcher.search(any_q, limit=limit, filter=docs)]
+                assert [d for d, _ in ours] == [d for d, _ in theirs], (text, limit)
+                assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], rel=1e-12), (text, limit)
+    assert nonempty >= 40
+
+
+def test_phrase_with_words_and_filters_through_search(corpus_engine):
+    """The whole page: totals and order of a phrase plus a word match Whoosh's And of both."""
+    st = corpus_engine.state()
+    for text in phrases()[:12]:
+        result = corpus_engine.search(f'"{text}"', per_page=20)
+        _, any_q, _, _ = corpus_engine.build(st, parse(f'"{text}"'))
+        if any_q is None:
+            assert result["total"] == 0
+            continue
+        whoosh = st.searcher.search(any_q, limit=20)
+        assert result["total"] == len(whoosh)
+        stored_ids = [st.searcher.stored_fields(h.docnum)["id"] for h in whoosh]
+        assert [h["id"] for h in result["hits"]] == stored_ids, text
