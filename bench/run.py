@@ -472,12 +472,25 @@ def _vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
 def bench_http(index: Path, queries: dict, load_pool: list[dict], clients: int, max_requests: int,
-               max_seconds: float) -> dict:
+               max_seconds: float, workers: int = 1) -> dict:
     port = free_port()
     exe = Path(sys.executable).with_name("kgsearch")
     cmd = [str(exe) if exe.exists() else "kgsearch", "serve", "--index", str(index),
-           "--host", "127.0.0.1", "--port", str(port)]
+           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     log_path = index.parent / f"serve-{index.name}.log"
     log_fh = open(log_path, "w", encoding="utf-8")
     server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_fh)
@@ -538,10 +551,12 @@ def bench_http(index: Path, queries: dict, load_pool: list[dict], clients: int, 
         for th in threads:
             th.join()
         wall = time.perf_counter() - t0
-        out["load"] = {"clients": clients, "requests": state["done"], "errors": state["errors"],
+        out["load"] = {"clients": clients, "workers": workers, "requests": state["done"], "errors": state["errors"],
                        "seconds": round(wall, 2), "pages_per_s": round(state["done"] / wall, 1),
                        **pct(state["lat"])}
-        out["server_peak_rss_mb"] = _vm_hwm_mb(server.pid)
+        pids = [server.pid] + _children(server.pid)
+        rss = [_vm_hwm_mb(p) for p in pids]
+        out["server_peak_rss_mb"] = round(sum(r for r in rss if r), 1) if any(rss) else None
         return out
     finally:
         server.terminate()
@@ -648,9 +663,10 @@ def table(results: dict) -> str:
             v = h["all_fresh"]
             lines.append(f"| **all fresh pages** | {_fmt(v['p50'])} | {_fmt(v['p95'])} | {_fmt(v['p99'])} |")
             ld = h["load"]
-            lines.append(f"\n{ld['clients']} concurrent clients: **{ld['pages_per_s']} pages/s**, "
+            lines.append(f"\n{ld['clients']} concurrent clients, `--workers {ld.get('workers', 1)}`: "
+                         f"**{ld['pages_per_s']} pages/s**, "
                          f"{ld['requests']} requests, {ld['errors']} errors, latency p50 {ld['p50']} / "
-                         f"p95 {ld['p95']} / p99 {ld['p99']} ms; server peak RSS {h.get('server_peak_rss_mb')} MB")
+                         f"p95 {ld['p95']} / p99 {ld['p99']} ms; server peak RSS (all processes) {h.get('server_peak_rss_mb')} MB")
     return "\n".join(lines)
 
 
@@ -729,6 +745,8 @@ def main(argv=None) -> int:
     ap.add_argument("--builds-from", default=None,
                     help="with --reuse-index: take the build figures of reused indexes from this earlier JSON")
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--serve-workers", type=int, default=2,
+                    help="`kgsearch serve --workers` for the HTTP part (default 2)")
     ap.add_argument("--parallel-build", type=int, default=0,
                     help="also time ours with rebuild(procs=N, multisegment=N>1) (default build: rebuild()'s own choice)")
     ap.add_argument("--seed", type=int, default=corpus_mod.SEED)
@@ -820,7 +838,7 @@ def main(argv=None) -> int:
             log("   ours over HTTP …")
             r["http"] = bench_http(work / f"ours-{n}", queries, load_pool, clients=8,
                                    max_requests=240 if args.quick else 1000,
-                                   max_seconds=60 if args.quick else 180)
+                                   max_seconds=60 if args.quick else 180, workers=args.serve_workers)
         r["loadavg_end"] = os.getloadavg()
         summarize(r)
         save()

@@ -321,7 +321,10 @@ def search(query, index_dir, limit, page, date_from, date_to, district, oblast, 
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
-def serve(index_dir, host, port, threads):
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Serving processes sharing the listening socket, each with its own searcher and "
+                   "caches (searches run one at a time per process).")
+def serve(index_dir, host, port, threads, workers):
     """Serve the web UI and the JSON API with waitress."""
     import waitress
     from search.engine import NoIndex, SearchEngine
@@ -335,9 +338,119 @@ def serve(index_dir, host, port, threads):
                        "run `kgsearch reindex`", err=True)
     except NoIndex as exc:
         click.echo(f"kgsearch: {exc} (serving anyway; pages will say so)", err=True)
+    if workers > 1:
+        engine.close()
+        _serve_workers(index_dir, engine.store.root, host, port, threads, workers)
+        return
     app = create_app({"ENGINE": engine})
     click.echo(f"Serving on http://{host}:{port}/ (index {engine.store.root})", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="kgsearch")
+
+
+def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
+    """``workers`` forked waitress processes accepting on one socket the parent bound; the
+    parent only supervises: SIGTERM/SIGINT stop them all, a crashed one is restarted, and they
+    die with the parent (PR_SET_PDEATHSIG)."""
+    import signal
+    import socket
+    import time
+
+    family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(addr)
+    sock.listen(1024)
+    sock.setblocking(False)
+    parent = os.getpid()
+    stopping = False
+    children: dict[int, float] = {}          # pid → start time
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid:
+            children[pid] = time.monotonic()
+            return
+        code = 0
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _die_with_parent()
+            if os.getppid() != parent:      # the parent died before prctl
+                os._exit(1)
+            import logging
+            import waitress
+            from search.engine import SearchEngine
+            logging.basicConfig()
+            from web import create_app
+            app = create_app({"ENGINE": SearchEngine(index_dir)})
+            waitress.serve(app, sockets=[sock], threads=threads, ident="kgsearch", _quiet=True)
+        except KeyboardInterrupt:
+            pass
+        except BaseException:                 # noqa: BLE001 — report, never return into click
+            import traceback
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+
+    def stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        spawn()
+    bound = sock.getsockname()
+    click.echo(f"Serving on http://{bound[0]}:{bound[1]}/ (index {root}, {workers} workers, "
+               f"pids {' '.join(map(str, children))})", err=True)
+    restarts: list[float] = []
+    deadline = None
+    while children:
+        if stopping and deadline is None:
+            deadline = time.monotonic() + 10
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG if stopping else 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == 0:                          # stopping: the children are still exiting
+            if time.monotonic() > deadline:
+                for pid in list(children):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                deadline = float("inf")
+            time.sleep(0.05)
+            continue
+        children.pop(pid, None)
+        if stopping:
+            continue
+        now = time.monotonic()
+        restarts = [t for t in restarts if now - t < 60] + [now]
+        if len(restarts) > 5 * workers:
+            click.echo("kgsearch: workers keep exiting; stopping", err=True)
+            stop(None, None)
+            continue
+        click.echo(f"kgsearch: worker {pid} exited (status {status}); restarting it", err=True)
+        spawn()
+    sock.close()
+
+
+def _die_with_parent() -> None:
+    import ctypes
+    import signal
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @main.command()

@@ -1,6 +1,8 @@
 """The JSON API: /api/search, /api/doc/<id>, /api/stats, /healthz."""
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from web.params import search_args
@@ -49,4 +51,4 @@ def healthz():
     except NoIndex as exc:
         return jsonify({"status": "no index", "error": str(exc)}), 503
     return jsonify({"status": "ok", "documents": s["documents"], "generation": s["generation"],
-                    "reindex_needed": s["reindex_needed"]})
+                    "reindex_needed": s["reindex_needed"], "pid": os.getpid()})
