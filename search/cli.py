@@ -114,6 +114,19 @@ def _locked(progress: Progress | None, exc, as_json: bool = False) -> None:
     _fail(exc, EXIT_LOCKED, as_json, progress)
 
 
+def _write(fn, *args, as_json: bool = False, **kwargs):
+    """Run a writing operation; a held lock or a missing index ends the command with its exit code
+    (closing the progress bar, if ``kwargs`` pass one to ``fn``)."""
+    from indexer.update import NoIndexToChange
+    bar = kwargs.get("progress")
+    try:
+        return fn(*args, **kwargs)
+    except IndexLocked as exc:
+        _locked(bar, exc, as_json)
+    except NoIndexToChange as exc:
+        _fail(exc, EXIT_NO_INDEX, as_json, bar)
+
+
 lock_timeout_option = click.option(
     "--lock-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
     help="Seconds to wait for another writer before giving up (exit 4).")
@@ -144,12 +157,9 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
     sources = [str(s) for s in sources] or [str(DEFAULT_SOURCE)]
     store = _store(index_dir, lock_timeout)
     progress = Progress(not quiet and not as_json, "indexing")
-    try:
-        result = rebuild(store, sources, strict=strict, on_problem=lambda p: progress.write(str(p)),
-                         progress=progress, on_total=progress.set_total, lock_timeout=lock_timeout,
-                         procs=procs, multisegment=multisegment)
-    except IndexLocked as exc:
-        _locked(progress, exc, as_json)
+    result = _write(rebuild, store, sources, strict=strict, on_problem=lambda p: progress.write(str(p)),
+                    progress=progress, on_total=progress.set_total, lock_timeout=lock_timeout,
+                    procs=procs, multisegment=multisegment, as_json=as_json)
     progress.close()
     summary = result.summary()
     if as_json:
@@ -196,12 +206,9 @@ def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
     from indexer.update import update
     store = _store(index_dir, lock_timeout)
     progress = Progress(not quiet and not as_json, "adding")
-    try:
-        result = update(store, [str(s) for s in sources], strict=strict,
-                        on_problem=lambda p: progress.write(str(p)), progress=progress,
-                        on_total=progress.set_total, lock_timeout=lock_timeout)
-    except IndexLocked as exc:
-        _locked(progress, exc, as_json)
+    result = _write(update, store, [str(s) for s in sources], strict=strict,
+                    on_problem=lambda p: progress.write(str(p)), progress=progress,
+                    on_total=progress.set_total, lock_timeout=lock_timeout, as_json=as_json)
     progress.close()
     _report_change(result, store, as_json)
 
@@ -213,17 +220,12 @@ def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
 @lock_timeout_option
 def delete(ids, index_dir, as_json, lock_timeout):
     """Delete documents by ID (`-` reads ids from stdin, one a line), in one batch."""
-    from indexer.update import NoIndexToChange, update
+    from indexer.update import update
     wanted = []
     for i in ids:
         wanted += [line.strip() for line in sys.stdin] if i == "-" else [i]
     store = _store(index_dir, lock_timeout)
-    try:
-        result = update(store, (), wanted, lock_timeout=lock_timeout)
-    except IndexLocked as exc:
-        _locked(None, exc, as_json)
-    except NoIndexToChange as exc:
-        _fail(exc, EXIT_NO_INDEX, as_json)
+    result = _write(update, store, (), wanted, lock_timeout=lock_timeout, as_json=as_json)
     _report_change(result, store, as_json)
 
 
@@ -233,15 +235,9 @@ def delete(ids, index_dir, as_json, lock_timeout):
 @lock_timeout_option
 def optimize(index_dir, as_json, lock_timeout):
     """Merge the index's segments into one (a new generation, switched atomically)."""
-    from indexer.update import NoIndexToChange
     from indexer.update import optimize as do_optimize
     store = _store(index_dir, lock_timeout)
-    try:
-        result = do_optimize(store, lock_timeout=lock_timeout)
-    except IndexLocked as exc:
-        _locked(None, exc, as_json)
-    except NoIndexToChange as exc:
-        _fail(exc, EXIT_NO_INDEX, as_json)
+    result = _write(do_optimize, store, lock_timeout=lock_timeout, as_json=as_json)
     summary = result.summary()
     if as_json:
         _echo_json(summary)
@@ -260,16 +256,10 @@ def optimize(index_dir, as_json, lock_timeout):
 @lock_timeout_option
 def rollback(index_dir, as_json, lock_timeout):
     """Serve the previous generation again (the one before the last reindex/add/delete)."""
-    from indexer.update import NoIndexToChange
     from indexer.update import rollback as do_rollback
     store = _store(index_dir, lock_timeout)
     before = store.current()
-    try:
-        name = do_rollback(store, lock_timeout=lock_timeout)
-    except IndexLocked as exc:
-        _locked(None, exc, as_json)
-    except NoIndexToChange as exc:
-        _fail(exc, EXIT_NO_INDEX, as_json)
+    name = _write(do_rollback, store, lock_timeout=lock_timeout, as_json=as_json)
     manifest = store.manifest(name)
     if as_json:
         _echo_json({"generation": name, "previous": before, "documents": manifest.get("documents"),
