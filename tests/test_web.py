@@ -65,6 +65,10 @@ def test_api_bad_parameters_are_400_with_a_message(client, query, fragment):
 def test_html_bad_parameters_are_400_pages(client):
     r = client.get("/?q=x&page=zero")
     assert r.status_code == 400 and "page" in r.get_data(as_text=True)
+    r = client.get("/?q=коррупция&from=кечээ")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "кечээ" in html
+    assert 'value="коррупция"' in html        # the query is kept in a form to search again
 
 
 def test_health_and_stats(client):
