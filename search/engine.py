@@ -45,6 +45,7 @@ MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
 CACHE_SIZE = 512
 TERM_CACHE_POSTINGS = 1_000_000   # postings kept in the per-generation cache of term/phrase doc sets
+PACKED_POSTINGS = 3_000_000       # postings of terms kept decoded in packed arrays (~35 B each), no doc set
 
 
 class NoIndex(Exception):
@@ -66,6 +67,10 @@ class _State:
     # (field, term) or a phrase query → frozenset of docnums, bounded by TERM_CACHE_POSTINGS
     docsets: OrderedDict = field(default_factory=OrderedDict)
     docsets_size: int = 0
+    # (field, term) → (docnums, contributions, packed positions) once decoded: a term whose doc set
+    # fell out of ``docsets`` gets it back from these without decoding its postings again
+    packed: OrderedDict = field(default_factory=OrderedDict)
+    packed_size: int = 0
     years: list[int] | None = None            # date // 10000 per docnum
     by_date: list[int] | None = None          # docnums by (date, docnum), dated ones only
     by_date_keys: list[int] | None = None     # their dates, for bisect
@@ -236,11 +241,25 @@ class SearchEngine:
         """(doc set, global docnums, BM25F contribution per docnum or None) of one term, read
         from its postings a block at a time (no per-document matcher calls) and cached per
         generation.  The contribution is idf·(K1+1)·tf / (tf + K1·(1-B+B·len/avglen)), what
-        Whoosh's BM25F scorer gives that document for the term (before the query's boost)."""
+        Whoosh's BM25F scorer gives that document for the term (before the query's boost).
+        The positions come packed: (the raw postings values joined, their offsets).  Besides the
+        doc-set cache (``TERM_CACHE_POSTINGS``) the decoded arrays stay in ``st.packed``
+        (``PACKED_POSTINGS``, ~35 B a posting): a frequent term evicted from the first costs a
+        ``frozenset`` of its docnums, not a second decoding of its postings."""
         key = (fieldname, text)
         entry = st.docsets.get(key)
         if entry is not None:
             st.docsets.move_to_end(key)
+            return entry
+        packed = st.packed.get(key)
+        if packed is not None:
+            st.packed.move_to_end(key)
+            ids, contrib, values = packed
+            docs = frozenset(ids)
+            if st.deleted:
+                docs -= st.deleted
+            entry = (docs, ids, contrib, values)
+            self._remember_docs(st, key, entry, len(ids))
             return entry
         searcher = st.searcher
         scorable = fieldname in searcher.schema and searcher.schema[fieldname].scorable
@@ -266,11 +285,19 @@ class SearchEngine:
                     # c·tf / (tf + norm[d]), computed in C
                     contrib.extend(map(truediv, map(mul, repeat(c), weights),
                                        map(add, weights, map(norm.__getitem__, block_ids))))
+        if positional:
+            # one bytes object + offsets instead of a bytes object per posting
+            values = (b"".join(values), array("I", accumulate(map(len, values), initial=0)))
         docs = frozenset(ids)
         if st.deleted:
             docs -= st.deleted
         entry = (docs, ids, contrib, values)
         self._remember_docs(st, key, entry, len(ids))
+        st.packed[key] = (ids, contrib, values)
+        st.packed_size += len(ids) + 1
+        while st.packed_size > PACKED_POSTINGS and len(st.packed) > 1:
+            _, old = st.packed.popitem(last=False)
+            st.packed_size -= len(old[0]) + 1
         return entry
 
     @staticmethod
@@ -327,7 +354,7 @@ class SearchEngine:
     def _phrase_docs(self, st: _State, fieldname: str, slots: list[list[str]], candidates) -> frozenset:
         """The candidates (documents having a word of every slot) where the slots' words stand
         at consecutive positions, what Whoosh's ``Phrase`` / ``Sequence`` (slop 1) match.  Only
-        the candidates' positions are decoded, from the raw postings values cached with each
+        the candidates' positions are decoded, from the packed postings values cached with each
         term's doc set, a slot at a time (each slot reads just the documents still in the running)."""
         starts: dict[int, set] | None = None
         cands = sorted(candidates)
@@ -339,10 +366,11 @@ class SearchEngine:
                 if values is None:
                     return frozenset(st.searcher.docs_for_query(_slots_query(fieldname, slots))) & candidates
                 n = len(ids)
+                blob, offs = values
                 for d in cands:
                     j = bisect_left(ids, d)
                     if j < n and ids[j] == d:
-                        ps = _decode_positions(values[j])
+                        ps = _decode_positions(blob[offs[j]:offs[j + 1]])
                         if d in pos:
                             pos[d] = pos[d] + ps
                         else:
