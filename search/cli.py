@@ -460,8 +460,8 @@ def stats(index_dir, as_json):
         return
     click.echo(f"index        {s['index']}")
     click.echo(f"generation   {s['generation']} (built {s['built_at']}"
-               + (f", last changed {s['updated_at']} by {s['kind']}" if s.get("updated_at")
-                  and s["updated_at"] != s["built_at"] else "") + ")")
+               + (f", last changed {s['updated_at']} by {s['kind']}"
+                  if s.get("updated_at") and s.get("kind") not in (None, "reindex") else "") + ")")
     if s.get("previous_generation"):
         click.echo(f"previous     {s['previous_generation']} (`kgsearch rollback`)")
     click.echo(f"sources      {', '.join(s['sources'])}")
