@@ -10,33 +10,27 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
-import pickle
 import threading
-from array import array
-from itertools import accumulate, repeat
-from operator import add, mul, truediv
 import time
+from array import array
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import add, mul, truediv
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
-from whoosh.formats import _INT_SIZE, Positions
-from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
+from whoosh.formats import Positions
 from whoosh.scoring import BM25F
-from whoosh.util import make_binary_tree
-
-try:  # block-wise reading of postings (whoosh-reloaded 2.7's codec); a generic path otherwise
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-except ImportError:  # pragma: no cover
-    W3LeafMatcher = None
 
 from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
 from indexer.schema import int_to_date
 from indexer.store import IndexStore
-from search.highlight import TermMatcher, find_spans, highlight_all, snippet
 from search.filters import Filters
+from search.highlight import TermMatcher, find_spans, highlight_all, snippet
+from search.postings import (decode_positions, gate_phrases, phrase_slots, postings_blocks,
+                             scored_terms, slots_query)
 from search.query import Atom, ParsedQuery, parse
 
 TITLE_BOOST = 2.5
@@ -274,7 +268,7 @@ class SearchEngine:
         for reader, offset in searcher.reader().leaf_readers():
             if (fieldname, text) not in reader:
                 continue
-            for block_ids, weights, vals in _postings_blocks(reader.postings(fieldname, text), scorable,
+            for block_ids, weights, vals in postings_blocks(reader.postings(fieldname, text), scorable,
                                                              positional):
                 if positional:
                     values.extend(vals)
@@ -339,7 +333,7 @@ class SearchEngine:
         if needed:
             sets = sorted((self._docs(st, sub) for sub in needed), key=len)
             candidates = sets[0].intersection(*sets[1:])
-            slots = _phrase_slots(q)
+            slots = phrase_slots(q)
             if not candidates:
                 docs = frozenset()
             elif slots is not None:
@@ -364,13 +358,13 @@ class SearchEngine:
             for t in slot:
                 _, ids, _, values = self._term_entry(st, fieldname, t)
                 if values is None:
-                    return frozenset(st.searcher.docs_for_query(_slots_query(fieldname, slots))) & candidates
+                    return frozenset(st.searcher.docs_for_query(slots_query(fieldname, slots))) & candidates
                 n = len(ids)
                 blob, offs = values
                 for d in cands:
                     j = bisect_left(ids, d)
                     if j < n and ids[j] == d:
-                        ps = _decode_positions(blob[offs[j]:offs[j + 1]])
+                        ps = decode_positions(blob[offs[j]:offs[j + 1]])
                         if d in pos:
                             pos[d] = pos[d] + ps
                         else:
@@ -519,7 +513,7 @@ class SearchEngine:
         own matcher then scores exactly those (``skip_to``), so scores and order are Whoosh's.
         Phrases and anything else go through ``searcher.search``.
         """
-        terms = _scored_terms(q, st.searcher.schema)
+        terms = scored_terms(q, st.searcher.schema)
         if terms is None:
             results = st.searcher.search(q, limit=limit, filter=docs)
             return [(hit.docnum, hit.score) for hit in results]
@@ -602,7 +596,7 @@ class SearchEngine:
             local = [d - offset for d in cands if offset <= d < end]
             if not local:
                 continue
-            seg_q = _gate_phrases(q, gates, offset, end) if gates else q
+            seg_q = gate_phrases(q, gates, offset, end) if gates else q
             m = seg_q.matcher(sub, context)
             for d in local:
                 if not m.is_active():
@@ -697,205 +691,6 @@ class SearchEngine:
             "code_analyzer_version": ANALYZER_VERSION,
             "reindex_needed": built_version != ANALYZER_VERSION,
         }
-
-
-def _postings_blocks(matcher, weights: bool = True, values: bool = False):
-    """(ids, weights or None, raw values or None) of one term's postings, a block at a time
-    (segment-local ids).
-
-    Reads the whoosh3 block data directly (ids delta-decoded with ``itertools.accumulate``
-    rather than Whoosh's per-posting generator); any other matcher goes the generic way."""
-    if W3LeafMatcher is None or type(matcher) is not W3LeafMatcher:
-        ids, ws, vs = [], [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            if weights:
-                ws.append(matcher.weight())
-            if values:
-                vs.append(matcher.value())
-            matcher.next()
-        yield ids, (ws if weights else None), (vs if values else None)
-        return
-    while matcher.is_active():
-        if matcher._ids is None:
-            if matcher._data is None:
-                matcher._read_data()
-            raw = matcher._data[0]
-            matcher._ids = raw if matcher._byteids else tuple(accumulate(raw))
-        if weights and matcher._weights is None:
-            matcher._read_weights()
-        if values and matcher._values is None:
-            matcher._read_values()
-        i = matcher._i
-        ids = matcher._ids[i:] if i else matcher._ids
-        ws = (matcher._weights[i:] if i else matcher._weights) if weights else None
-        vs = (matcher._values[i:] if i else matcher._values) if values else None
-        yield ids, ws, vs
-        matcher._next_block()
-
-
-def _decode_positions(value: bytes, loads=pickle.loads, size=_INT_SIZE):
-    """``Positions.decode_positions`` with the deltas summed in C (same list)."""
-    return list(accumulate(loads(value[size:] if value.endswith(b".") else value[size:] + b".")))
-
-
-def _slots_query(fieldname, slots):
-    return Q.Sequence([Q.Or([Q.Term(fieldname, t) for t in slot]) for slot in slots])
-
-
-def _scored_terms(q, schema, boost: float = 1.0, out=None, gate=None):
-    """[(gate, field, text, boost)] of a tree of Or / And / Term / Phrase / Sequence on scorable
-    fields, else None; gate is the phrase a term belongs to (None for a plain term)."""
-    if out is None:
-        out = []
-    kind = type(q)
-    if kind is Q.Term:
-        if q.fieldname not in schema or not schema[q.fieldname].scorable or q.minquality:
-            return None
-        out.append((gate, q.fieldname, q.text, boost * q.boost))
-        return out
-    if gate is None and (kind is Q.Phrase or kind is Q.Sequence):
-        slots = _phrase_slots(q)
-        if slots is None or slots[0] not in schema or not schema[slots[0]].scorable:
-            return None
-        if kind is Q.Phrase:
-            out.extend((q, q.fieldname, w, boost * q.boost) for w in q.words)
-            return out
-        for sub in q.subqueries:
-            if _scored_terms(sub, schema, boost * q.boost, out, gate=q) is None:
-                return None
-        return out
-    if (kind is Q.Or or kind is Q.And) and q.boost == 1.0 and not getattr(q, "scale", None) \
-            and not getattr(q, "minmatch", 0):
-        for sub in q.subqueries:
-            if _scored_terms(sub, schema, boost, out, gate) is None:
-                return None
-        return out
-    return None
-
-
-def _phrase_slots(q):
-    """(field, [[alternative words] per position]) of a Phrase or a Sequence of Terms / Ors of
-    Terms in one field, with slop 1 (consecutive positions), else None."""
-    if type(q) is Q.Phrase:
-        if q.slop != 1 or not q.words:
-            return None
-        return q.fieldname, [[w] for w in q.words]
-    if type(q) is Q.Sequence:
-        if q.slop != 1 or not q.ordered or not q.subqueries:
-            return None
-        fieldname, slots = None, []
-        for sub in q.subqueries:
-            terms = [sub] if type(sub) is Q.Term else (
-                sub.subqueries if type(sub) is Q.Or and sub.boost == 1.0 else None)
-            if not terms or any(type(t) is not Q.Term for t in terms):
-                return None
-            for t in terms:
-                if fieldname is None:
-                    fieldname = t.fieldname
-                if t.fieldname != fieldname:
-                    return None
-            slots.append([t.text for t in terms])
-        return fieldname, slots
-    return None
-
-
-def _gate_phrases(q, gates, offset, end):
-    """``q`` with each Phrase / Sequence in ``gates`` replaced by a ``_GatedPhrase`` over its
-    segment-local matches in [offset, end)."""
-    kind = type(q)
-    if (kind is Q.Phrase or kind is Q.Sequence) and id(q) in gates:
-        return _GatedPhrase(q, sorted(d - offset for d in gates[id(q)] if offset <= d < end))
-    if kind is Q.Or or kind is Q.And:
-        new = q.__class__([_gate_phrases(sub, gates, offset, end) for sub in q.subqueries], boost=q.boost)
-        for attr in ("scale", "minmatch"):
-            if hasattr(q, attr):
-                setattr(new, attr, getattr(q, attr))
-        return new
-    return q
-
-
-class _GatedPhrase(Q.Query):
-    """A phrase whose matching documents are known: the intersection of its words' matchers
-    (the tree Whoosh's phrase matcher wraps, so the same score), stopping only at those."""
-
-    def __init__(self, phrase, local_docs):
-        self.phrase = phrase
-        self.docs = local_docs
-        self.boost = phrase.boost
-
-    def estimate_size(self, ixreader):
-        return self.phrase.estimate_size(ixreader)
-
-    def estimate_min_size(self, ixreader):
-        return self.phrase.estimate_min_size(ixreader)
-
-    def matcher(self, searcher, context=None):
-        if not self.docs:
-            return NullMatcher()
-        q = self.phrase
-        if type(q) is Q.Phrase:
-            ms = [Q.Term(q.fieldname, w).matcher(searcher, context) for w in q.words]
-        else:
-            context = (context or searcher.context()).set(needs_current=True)
-            ms = [sub.matcher(searcher, context) for sub in q.subqueries]
-        return _GatedMatcher(make_binary_tree(IntersectionMatcher, ms), self.docs, self.boost)
-
-
-class _GatedMatcher(Matcher):
-    def __init__(self, child, docs, boost):
-        self.child = child
-        self.docs = docs
-        self.boost = boost
-        self._active = True
-        self._find()
-
-    def _find(self):
-        child, docs = self.child, self.docs
-        while child.is_active():
-            d = child.id()
-            i = bisect.bisect_left(docs, d)
-            if i == len(docs):
-                break
-            if docs[i] == d:
-                return
-            child.skip_to(docs[i])
-        self._active = False
-
-    def is_active(self):
-        return self._active and self.child.is_active()
-
-    def id(self):
-        return self.child.id()
-
-    def next(self):
-        self.child.next()
-        self._find()
-
-    def skip_to(self, id):
-        if self.is_active() and self.child.id() < id:
-            self.child.skip_to(id)
-            self._find()
-
-    def score(self):
-        return self.child.score() * self.boost
-
-    def weight(self):
-        return self.child.weight()
-
-    def supports_block_quality(self):
-        return False
-
-    def replace(self, minquality=0):
-        return self if self.is_active() else NullMatcher()
-
-    def copy(self):
-        m = _GatedMatcher.__new__(_GatedMatcher)
-        m.child, m.docs, m.boost, m._active = self.child.copy(), self.docs, self.boost, self._active
-        return m
-
-    def children(self):
-        return [self.child]
 
 
 def _ranks(order: list[int]) -> list[int]:

@@ -23,12 +23,12 @@ def test_pages_from_packed_entries_are_the_same(corpus_engine):
     st.docsets_size = 0
     st.cache.clear()
     calls = []
-    real = engine_mod._postings_blocks
-    engine_mod._postings_blocks = lambda *a, **kw: calls.append(1) or real(*a, **kw)
+    real = engine_mod.postings_blocks
+    engine_mod.postings_blocks = lambda *a, **kw: calls.append(1) or real(*a, **kw)
     try:
         again = _pages(engine)
     finally:
-        engine_mod._postings_blocks = real
+        engine_mod.postings_blocks = real
     assert again == first
     assert not calls            # nothing decoded again
     engine.close()
