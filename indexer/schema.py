@@ -41,12 +41,15 @@ def int_to_date(value: int | None) -> dt.date | None:
     return dt.date(value // 10000, value // 100 % 100, value % 100)
 
 
-def bits(names, universe) -> int:
-    index = {name: i for i, name in enumerate(universe)}
+_DISTRICT_BITS = {name: 1 << i for i, name in enumerate(places.DISTRICTS)}
+_OBLAST_BITS = {name: 1 << i for i, name in enumerate(places.OBLASTS)}
+
+
+def bits(names, bit_of: dict[str, int]) -> int:
+    """The facet bitmask of ``names`` (bit i = the i-th name of the gazetteer's list)."""
     mask = 0
     for name in names:
-        if name in index:
-            mask |= 1 << index[name]
+        mask |= bit_of.get(name, 0)
     return mask
 
 
@@ -64,7 +67,7 @@ def to_fields(doc: Document) -> dict:
         topics=",".join(doc.topics),
         district=",".join(doc.districts),
         oblast=",".join(doc.oblasts),
-        district_bits=bits(doc.districts, places.DISTRICTS),
-        oblast_bits=bits(doc.oblasts, places.OBLASTS),
+        district_bits=bits(doc.districts, _DISTRICT_BITS),
+        oblast_bits=bits(doc.oblasts, _OBLAST_BITS),
         hash=doc.content_hash(),
     )
