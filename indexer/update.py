@@ -24,7 +24,7 @@ from whoosh import index as whoosh_index
 from indexer.analysis import ANALYZER_VERSION
 from indexer.build import (
     EXIT_NOTHING_INDEXED, EXIT_OK, EXIT_REINDEX_NEEDED, EXIT_STRICT, PAUSE_AT_DOC,
-    BuildResult, count_documents, date_range, now_iso, open_writer, verify,
+    BuildResult, count_documents, date_range, now_iso, open_writer, verify, write_compact_postings,
 )
 from indexer.documents import Problem
 from indexer.ingest import IngestReport, Ingestor
@@ -158,6 +158,7 @@ def update(
                            f"verification failed: {count} documents in the new index, "
                            f"{expected} expected; the served index is unchanged",
                            EXIT_NOTHING_INDEXED, **counts)
+        compact = write_compact_postings(path)
         at = now_iso()
         manifest = dict(old_manifest) if old_manifest else {
             "built_at": at, "sources": [], "analyzer_version": ANALYZER_VERSION, "updates": []}
@@ -180,7 +181,8 @@ def update(
         })
         store.write_manifest(name, manifest)
         store.publish(name)
-    return _result(name, indexed, report, started, True, documents=count, segments=segments, **counts)
+    return _result(name, indexed, report, started, True, documents=count, segments=segments, **counts,
+                   **compact)
 
 
 def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
@@ -220,6 +222,7 @@ def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
                            f"verification failed: {count} documents after merging, {documents} "
                            "before; the served index is unchanged", EXIT_NOTHING_INDEXED)
         manifest = store.manifest(current)
+        compact = write_compact_postings(path)
         at = now_iso()
         manifest.update({
             "generation": name, "parent": current, "updated_at": at, "kind": "optimize",
@@ -231,7 +234,7 @@ def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
         store.write_manifest(name, manifest)
         store.publish(name)
     return _result(name, 0, report, started, True, documents=count, segments=segments,
-                   segments_before=before_segments)
+                   segments_before=before_segments, **compact)
 
 
 def rollback(store: IndexStore, *, lock_timeout: float = 30.0) -> str:

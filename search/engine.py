@@ -4,46 +4,68 @@ One ``SearchEngine`` per process holds one Whoosh searcher and refreshes it when
 the served generation changes (``CURRENT``) or the generation itself gets new
 documents.  Everything it returns is plain data (dicts, lists, strings) so that
 ``web/`` never touches Whoosh.
+
+How a query is answered: document sets are numpy boolean masks over the index's document
+numbers; a term's postings come as arrays, sliced from the segment's compact postings
+(``indexer/sidecar.py``, memory-mapped) or, for rare terms and segments without them,
+decoded from Whoosh's blocks; filters, facets, date sorting and the first BM25F pass are
+array operations over the matching documents, and Whoosh's own matchers score only the few
+candidates that can reach the page, so scores and order stay Whoosh's.
 """
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import heapq
 import threading
 import time
-from array import array
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
-from operator import add, mul, truediv
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as Q
-from whoosh.formats import Positions
 from whoosh.scoring import BM25F
 
 from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
 from indexer.schema import int_to_date
+from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import IndexStore
 from search.filters import Filters
 from search.highlight import TermMatcher, find_spans, highlight_all, snippet
-from search.postings import (decode_positions, gate_phrases, phrase_slots, postings_blocks,
-                             scored_terms, slots_query)
+from search.postings import gate_phrases, phrase_slots, scored_terms
 from search.query import Atom, ParsedQuery, parse
 
 TITLE_BOOST = 2.5
 FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-letter one
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
-CACHE_SIZE = 512
-TERM_CACHE_POSTINGS = 1_000_000   # postings kept in the per-generation cache of term/phrase doc sets
-PACKED_POSTINGS = 3_000_000       # postings of terms kept decoded in packed arrays (~35 B each), no doc set
+CACHE_SIZE = 512                  # result pages per generation
+FILTER_CACHE_SIZE = 64            # filter doc sets per generation
+TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generation (~16 B each)
+DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
 
 
 class NoIndex(Exception):
     """No index has been built yet at this location."""
+
+
+@dataclass
+class _Segment:
+    offset: int
+    doc_count: int
+    reader: object
+    compact: dict            # field → SegmentPostings (missing: read from Whoosh)
+
+
+@dataclass
+class _Term:
+    """One term of one field over the whole index: global docnums (ascending), Whoosh's
+    weights, BM25F contributions (None for unscored fields) and, once a phrase needed them,
+    position keys (docnum << 32 | position, ascending)."""
+    ids: np.ndarray
+    tf: np.ndarray
+    contrib: np.ndarray | None
+    keys: np.ndarray | None = None
 
 
 @dataclass
@@ -52,30 +74,34 @@ class _State:
     generation: str
     index: object
     searcher: object
-    dates: list[int]
-    district_bits: list[int]
-    oblast_bits: list[int]
+    n: int                                    # document numbers run 0 … n-1
+    live: np.ndarray                          # bool per docnum: not deleted
+    dates: np.ndarray                         # yyyymmdd per docnum, 0 = undated
+    district_bits: np.ndarray
+    oblast_bits: np.ndarray
+    segments: list
     deleted: frozenset = frozenset()
     fold_map: dict[str, list[str]] | None = None
-    cache: OrderedDict = field(default_factory=OrderedDict)
-    # (field, term) or a phrase query → frozenset of docnums, bounded by TERM_CACHE_POSTINGS
-    docsets: OrderedDict = field(default_factory=OrderedDict)
+    cache: OrderedDict = field(default_factory=OrderedDict)       # result pages
+    filters: OrderedDict = field(default_factory=OrderedDict)     # Filters → mask
+    terms: OrderedDict = field(default_factory=OrderedDict)       # (field, text) → _Term
+    terms_size: int = 0
+    docsets: OrderedDict = field(default_factory=OrderedDict)     # query → docnums (int32)
     docsets_size: int = 0
-    # (field, term) → (docnums, contributions, packed positions) once decoded: a term whose doc set
-    # fell out of ``docsets`` gets it back from these without decoding its postings again
-    packed: OrderedDict = field(default_factory=OrderedDict)
-    packed_size: int = 0
-    years: list[int] | None = None            # date // 10000 per docnum
-    by_date: list[int] | None = None          # docnums by (date, docnum), dated ones only
-    by_date_keys: list[int] | None = None     # their dates, for bisect
-    rank_newest: list[int] | None = None      # docnum → rank by (date, -docnum)
-    rank_oldest: list[int] | None = None      # docnum → rank by (undated, date, docnum)
-    length_norms: dict = field(default_factory=dict)   # (field, B, K1) → K1·((1-B) + B·len/avg) per docnum
+    years: np.ndarray | None = None           # date // 10000 per docnum
+    by_date: np.ndarray | None = None         # live dated docnums by (date, docnum)
+    by_date_keys: np.ndarray | None = None    # their dates, for searchsorted
+    rank_newest: np.ndarray | None = None     # docnum → rank by (date, docnum), larger = newer
+    rank_oldest: np.ndarray | None = None     # docnum → rank by (undated, date, docnum)
+    place_masks: dict = field(default_factory=dict)   # column → (mask id per docnum, masks)
+    length_norms: dict = field(default_factory=dict)  # (field, B, K1, avg) → norm per docnum
+    compact_postings: int = 0                 # postings served from compact files
 
 
 class SearchEngine:
-    def __init__(self, index_root=None, store: IndexStore | None = None):
+    def __init__(self, index_root=None, store: IndexStore | None = None, compact: bool = True):
         self.store = store or IndexStore(index_root)
+        self.compact = compact        # False: read every term from Whoosh (for comparisons)
         self._lock = threading.RLock()
         self._state: _State | None = None
 
@@ -87,17 +113,34 @@ class SearchEngine:
 
     def _derive(self, name, ix, searcher) -> _State:
         reader = searcher.reader()
+        n = reader.doc_count_all()
+        live = np.ones(n, bool)
         deleted: set[int] = set()
-        if reader.has_deletions():
-            for leaf, offset in reader.leaf_readers():
-                if leaf.has_deletions():
-                    deleted.update(offset + d for d in leaf.deleted_docs_set)
+        path = self.store.path(name)
+        fields = positional_fields(searcher.schema)
+        segments = []
+        leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+        for leaf, offset in leaves:
+            if leaf.has_deletions():
+                dels = [offset + d for d in leaf.deleted_docs_set]
+                deleted.update(dels)
+                live[dels] = False
+            compact = {}
+            if self.compact and hasattr(leaf, "segment"):
+                sid = leaf.segment().segment_id()
+                for f in fields:
+                    sp = SegmentPostings.open(path, sid, f, leaf.doc_count_all())
+                    if sp is not None:
+                        compact[f] = sp
+            segments.append(_Segment(offset, leaf.doc_count_all(), leaf, compact))
+
+        def column(name):
+            return np.fromiter(reader.column_reader(name), np.int64, n)
+
         return _State(
-            generation=name, index=ix, searcher=searcher,
-            dates=list(reader.column_reader("date")),
-            district_bits=list(reader.column_reader("district_bits")),
-            oblast_bits=list(reader.column_reader("oblast_bits")),
-            deleted=frozenset(deleted),
+            generation=name, index=ix, searcher=searcher, n=n, live=live,
+            dates=column("date"), district_bits=column("district_bits"), oblast_bits=column("oblast_bits"),
+            segments=segments, deleted=frozenset(deleted),
         )
 
     def state(self) -> _State:
@@ -192,205 +235,207 @@ class SearchEngine:
         any_q = Q.Or(built) if len(built) > 1 else built[0]
         return all_q, any_q, (Q.Or(excluded) if excluded else None), matcher
 
+    # -- doc sets ------------------------------------------------------------------
+    def _mask(self, st: _State, docnums=None) -> np.ndarray:
+        """A boolean mask over the docnums, with ``docnums`` (an array or iterable) set."""
+        mask = np.zeros(st.n, bool)
+        if docnums is not None:
+            if not isinstance(docnums, np.ndarray):
+                docnums = np.fromiter(docnums, np.int64)
+            mask[docnums] = True
+        return mask
+
+    @staticmethod
+    def ids(mask: np.ndarray) -> set[int]:
+        """The docnums of a mask, as a set of ints (for tests and Whoosh filters)."""
+        return set(np.flatnonzero(mask).tolist())
+
     # -- filters ----------------------------------------------------------------
-    def _filter_docs(self, st: _State, filters: Filters) -> set[int] | None:
+    def _filter_docs(self, st: _State, filters: Filters) -> np.ndarray | None:
         if not filters.active:
             return None
-        key = ("filter", filters)
-        if key in st.cache:
-            return st.cache[key]
-        parts = []
+        cached = st.filters.get(filters)
+        if cached is not None:
+            st.filters.move_to_end(filters)
+            return cached
+        mask = st.live.copy()
         if filters.date_from or filters.date_to:
             lo = _date_int(filters.date_from) if filters.date_from else 1
             hi = _date_int(filters.date_to) if filters.date_to else 99991231
-            parts.append(self._date_range_docs(st, max(lo, 1), hi))
+            mask &= self._date_range_docs(st, max(lo, 1), hi)
         if filters.districts:
-            parts.append(self._docs(st, Q.Or([Q.Term("district", d) for d in filters.districts])))
+            mask &= self._docs(st, Q.Or([Q.Term("district", d) for d in filters.districts]))
         if filters.oblasts:
-            parts.append(self._docs(st, Q.Or([Q.Term("oblast", o) for o in filters.oblasts])))
-        parts.sort(key=len)
-        docs = set(parts[0]).intersection(*parts[1:])
-        self._remember(st, key, docs)
-        return docs
+            mask &= self._docs(st, Q.Or([Q.Term("oblast", o) for o in filters.oblasts]))
+        st.filters[filters] = mask
+        while len(st.filters) > FILTER_CACHE_SIZE:
+            st.filters.popitem(last=False)
+        return mask
 
-    # -- doc sets: what a query matches, from postings and columns -------------------
-    def _date_range_docs(self, st: _State, lo: int, hi: int) -> set[int]:
-        """Documents dated lo ≤ yyyymmdd ≤ hi (lo ≥ 1: undated ones never match), by bisection
-        of the docnums sorted by date (the same set as ``NumericRange("date", lo, hi)``)."""
+    def _date_range_docs(self, st: _State, lo: int, hi: int) -> np.ndarray:
+        """Documents dated lo ≤ yyyymmdd ≤ hi (lo ≥ 1: undated ones never match), by binary
+        search in the docnums sorted by date (the same set as ``NumericRange("date", lo, hi)``)."""
         if st.by_date is None:
-            dates = st.dates
-            order = sorted((d for d in range(len(dates)) if dates[d] and d not in st.deleted),
-                           key=dates.__getitem__)
-            st.by_date_keys = [dates[d] for d in order]
+            dated = np.flatnonzero((st.dates > 0) & st.live)
+            order = dated[np.argsort(st.dates[dated], kind="stable")]
             st.by_date = order
-        i = bisect.bisect_left(st.by_date_keys, lo)
-        j = bisect.bisect_right(st.by_date_keys, hi)
-        return set(st.by_date[i:j])
+            st.by_date_keys = st.dates[order]
+        i = int(np.searchsorted(st.by_date_keys, lo, side="left"))
+        j = int(np.searchsorted(st.by_date_keys, hi, side="right"))
+        return self._mask(st, st.by_date[i:j])
 
-    def _term_docs(self, st: _State, fieldname: str, text: str) -> frozenset:
-        """Every live document with ``text`` in ``fieldname``."""
-        return self._term_entry(st, fieldname, text)[0]
-
-    def _term_entry(self, st: _State, fieldname: str, text: str):
-        """(doc set, global docnums, BM25F contribution per docnum or None) of one term, read
-        from its postings a block at a time (no per-document matcher calls) and cached per
-        generation.  The contribution is idf·(K1+1)·tf / (tf + K1·(1-B+B·len/avglen)), what
-        Whoosh's BM25F scorer gives that document for the term (before the query's boost).
-        The positions come packed: (the raw postings values joined, their offsets).  Besides the
-        doc-set cache (``TERM_CACHE_POSTINGS``) the decoded arrays stay in ``st.packed``
-        (``PACKED_POSTINGS``, ~35 B a posting): a frequent term evicted from the first costs a
-        ``frozenset`` of its docnums, not a second decoding of its postings."""
+    # -- terms: postings as arrays -----------------------------------------------------
+    def _term(self, st: _State, fieldname: str, text: str) -> _Term:
+        """Every document (deleted ones too) with ``text`` in ``fieldname``: docnums, weights,
+        and the BM25F contribution idf·(K1+1)·tf / (tf + K1·(1-B+B·len/avglen)) Whoosh's
+        scorer gives each document for the term (before the query's boost).  Sliced from the
+        compact postings where a segment has the term there, else decoded from Whoosh;
+        cached per generation (``TERM_CACHE_POSTINGS``)."""
         key = (fieldname, text)
-        entry = st.docsets.get(key)
+        entry = st.terms.get(key)
         if entry is not None:
-            st.docsets.move_to_end(key)
+            st.terms.move_to_end(key)
             return entry
-        packed = st.packed.get(key)
-        if packed is not None:
-            st.packed.move_to_end(key)
-            ids, contrib, values = packed
-            docs = frozenset(ids)
-            if st.deleted:
-                docs -= st.deleted
-            entry = (docs, ids, contrib, values)
-            self._remember_docs(st, key, entry, len(ids))
-            return entry
+        ids_parts, tf_parts = [], []
+        for seg in st.segments:
+            compact = seg.compact.get(fieldname)
+            got = compact.postings(text) if compact is not None else None
+            if got is not None:
+                ids, tf = got
+                st.compact_postings += len(ids)
+            elif (fieldname, text) in seg.reader:
+                ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
+            else:
+                continue
+            ids_parts.append(ids + np.int32(seg.offset) if seg.offset else np.array(ids, np.int32))
+            tf_parts.append(tf)
+        ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32)
+        tf = np.concatenate(tf_parts).astype(np.float64) if tf_parts else np.zeros(0)
+        contrib = None
         searcher = st.searcher
-        scorable = fieldname in searcher.schema and searcher.schema[fieldname].scorable
-        positional = scorable and type(searcher.schema[fieldname].format) is Positions
-        ids = array("l")
-        values: list | None = [] if positional else None
-        contrib = array("d") if scorable else None
-        if scorable and (fieldname, text) in searcher.reader():
+        if len(ids) and fieldname in searcher.schema and searcher.schema[fieldname].scorable:
             scorer = searcher.weighting.scorer(searcher, fieldname, text)
             norm = self._length_norm(st, fieldname, scorer.B, scorer.K1, scorer.avgfl)
-            c = scorer.idf * (scorer.K1 + 1)
-        for reader, offset in searcher.reader().leaf_readers():
-            if (fieldname, text) not in reader:
-                continue
-            for block_ids, weights, vals in postings_blocks(reader.postings(fieldname, text), scorable,
-                                                             positional):
-                if positional:
-                    values.extend(vals)
-                if offset:
-                    block_ids = [offset + d for d in block_ids]
-                ids.extend(block_ids)
-                if scorable:
-                    # c·tf / (tf + norm[d]), computed in C
-                    contrib.extend(map(truediv, map(mul, repeat(c), weights),
-                                       map(add, weights, map(norm.__getitem__, block_ids))))
-        if positional:
-            # one bytes object + offsets instead of a bytes object per posting
-            values = (b"".join(values), array("I", accumulate(map(len, values), initial=0)))
-        docs = frozenset(ids)
-        if st.deleted:
-            docs -= st.deleted
-        entry = (docs, ids, contrib, values)
-        self._remember_docs(st, key, entry, len(ids))
-        st.packed[key] = (ids, contrib, values)
-        st.packed_size += len(ids) + 1
-        while st.packed_size > PACKED_POSTINGS and len(st.packed) > 1:
-            _, old = st.packed.popitem(last=False)
-            st.packed_size -= len(old[0]) + 1
+            # the same double-precision operations as Whoosh's bm25(), in the same order
+            contrib = (scorer.idf * (scorer.K1 + 1)) * tf / (tf + norm[ids])
+        entry = _Term(ids, tf, contrib)
+        st.terms[key] = entry
+        st.terms_size += len(ids) + 1
+        self._evict_terms(st)
         return entry
 
     @staticmethod
-    def _remember_docs(st: _State, key, value, size: int) -> None:
-        st.docsets[key] = value
-        st.docsets_size += size + 1
-        while st.docsets_size > TERM_CACHE_POSTINGS and len(st.docsets) > 1:
-            _, old = st.docsets.popitem(last=False)
-            st.docsets_size -= (len(old[1]) if isinstance(old, tuple) else len(old)) + 1
+    def _evict_terms(st: _State) -> None:
+        """Least recently used terms out until the cache holds ``TERM_CACHE_POSTINGS``."""
+        while st.terms_size > TERM_CACHE_POSTINGS and len(st.terms) > 1:
+            _, old = st.terms.popitem(last=False)
+            st.terms_size -= len(old.ids) + 1 + (len(old.keys) if old.keys is not None else 0)
 
-    def _docs(self, st: _State, q) -> frozenset | set:
-        """The documents ``q`` matches: set algebra over cached term doc sets for the
-        queries ``build`` makes (Term, Or, And); phrases are checked by Whoosh among the
-        documents having all their words; anything else goes to ``docs_for_query``."""
+    def _positions(self, st: _State, fieldname: str, text: str) -> np.ndarray:
+        """Position keys (docnum << 32 | position, ascending) of a term of a phrase field."""
+        entry = self._term(st, fieldname, text)
+        if entry.keys is not None:
+            return entry.keys
+        parts = []
+        for seg in st.segments:
+            compact = seg.compact.get(fieldname)
+            pos = compact.positions(text) if compact is not None else None
+            if pos is not None:
+                ids, tf = compact.postings(text)
+                counts = tf.astype(np.int64)
+            elif (fieldname, text) in seg.reader:
+                ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
+                counts = tf.astype(np.int64)
+            else:
+                continue
+            docs = np.repeat(ids.astype(np.int64) + seg.offset, counts)
+            parts.append((docs << 32) | pos.astype(np.int64))
+        keys = entry.keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if st.terms.get((fieldname, text)) is entry:
+            st.terms_size += len(keys)
+            self._evict_terms(st)
+        else:  # not cached (evicted already): keep the count of what is cached exact
+            entry.keys = None
+        return keys
+
+    def _length_norm(self, st, fieldname, B, K1, avgfl) -> np.ndarray:
+        key = (fieldname, B, K1, avgfl)
+        norm = st.length_norms.get(key)
+        if norm is None:
+            parts = []
+            for seg in st.segments:
+                dfl = seg.reader.doc_field_length
+                parts.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
+                             for d in range(seg.doc_count))
+            norm = st.length_norms[key] = np.asarray(parts, np.float64)
+        return norm
+
+    def _docs(self, st: _State, q) -> np.ndarray:
+        """The documents ``q`` matches (deleted ones included), as a mask: set algebra over
+        term postings for the queries ``build`` makes (Term, Or, And); phrases are checked on
+        the positions of the documents having all their words; anything else goes to
+        Whoosh's ``docs_for_query``."""
         kind = type(q)
         if kind is Q.Term:
-            return self._term_docs(st, q.fieldname, q.text)
+            return self._mask(st, self._term(st, q.fieldname, q.text).ids)
         if kind is Q.Or:
-            sets = [self._docs(st, sub) for sub in q.subqueries]
-            if not sets:
-                return frozenset()
-            sets.sort(key=len, reverse=True)
-            return sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
+            mask = self._mask(st)
+            for sub in q.subqueries:
+                if type(sub) is Q.Term:
+                    mask[self._term(st, sub.fieldname, sub.text).ids] = True
+                else:
+                    mask |= self._docs(st, sub)
+            return mask
         if kind is Q.And:
-            sets = sorted((self._docs(st, sub) for sub in q.subqueries), key=len)
-            if not sets:
-                return frozenset()
-            return sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+            if not q.subqueries:
+                return self._mask(st)
+            mask = None
+            for sub in q.subqueries:
+                m = self._docs(st, sub)
+                mask = m if mask is None else (mask & m)
+            return mask
         cached = st.docsets.get(q)
         if cached is not None:
             st.docsets.move_to_end(q)
-            return cached
-        if kind is Q.Phrase:
-            needed = [Q.Term(q.fieldname, w) for w in q.words]
-        elif kind is Q.Sequence:
-            needed = list(q.subqueries)
+            return self._mask(st, cached)
+        slots = phrase_slots(q)
+        if slots is not None and slots[0] in positional_fields(st.searcher.schema):
+            fieldname, words = slots
+            candidates = None
+            for slot in words:
+                m = self._docs(st, Q.Or([Q.Term(fieldname, t) for t in slot]))
+                candidates = m if candidates is None else (candidates & m)
+            mask = self._phrase_docs(st, fieldname, words, candidates) if candidates.any() else candidates
         else:
-            needed = []
-        if needed:
-            sets = sorted((self._docs(st, sub) for sub in needed), key=len)
-            candidates = sets[0].intersection(*sets[1:])
-            slots = phrase_slots(q)
-            if not candidates:
-                docs = frozenset()
-            elif slots is not None:
-                docs = self._phrase_docs(st, slots[0], slots[1], frozenset(candidates))
-            else:
-                docs = frozenset(st.searcher.docs_for_query(q))
-        else:
-            docs = frozenset(st.searcher.docs_for_query(q))
-        self._remember_docs(st, q, docs, len(docs))
-        return docs
+            mask = self._mask(st, st.searcher.docs_for_query(q))
+        docnums = np.flatnonzero(mask).astype(np.int32)
+        st.docsets[q] = docnums
+        st.docsets_size += len(docnums) + 1
+        while st.docsets_size > DOCSET_CACHE_DOCS and len(st.docsets) > 1:
+            _, old = st.docsets.popitem(last=False)
+            st.docsets_size -= len(old) + 1
+        return mask
 
-    def _phrase_docs(self, st: _State, fieldname: str, slots: list[list[str]], candidates) -> frozenset:
+    def _phrase_docs(self, st: _State, fieldname: str, slots: list[list[str]], candidates) -> np.ndarray:
         """The candidates (documents having a word of every slot) where the slots' words stand
-        at consecutive positions, what Whoosh's ``Phrase`` / ``Sequence`` (slop 1) match.  Only
-        the candidates' positions are decoded, from the packed postings values cached with each
-        term's doc set, a slot at a time (each slot reads just the documents still in the running)."""
-        starts: dict[int, set] | None = None
-        cands = sorted(candidates)
-        bisect_left = bisect.bisect_left
+        at consecutive positions, what Whoosh's ``Phrase`` / ``Sequence`` (slop 1) match: the
+        position keys of the first slot, kept where key + i is a key of slot i, for every i."""
+        starts = None
         for i, slot in enumerate(slots):
-            pos: dict[int, list] = {}
-            for t in slot:
-                _, ids, _, values = self._term_entry(st, fieldname, t)
-                if values is None:
-                    return frozenset(st.searcher.docs_for_query(slots_query(fieldname, slots))) & candidates
-                n = len(ids)
-                blob, offs = values
-                for d in cands:
-                    j = bisect_left(ids, d)
-                    if j < n and ids[j] == d:
-                        ps = decode_positions(blob[offs[j]:offs[j + 1]])
-                        if d in pos:
-                            pos[d] = pos[d] + ps
-                        else:
-                            pos[d] = ps
+            keys = [self._positions(st, fieldname, t) for t in slot]
+            keys = keys[0] if len(keys) == 1 else np.unique(np.concatenate(keys))
+            keys = keys[candidates[keys >> 32]]          # only documents still in the running
             if starts is None:
-                starts = {d: set(ps) for d, ps in pos.items()}
+                starts = keys
             else:
-                nxt = {}
-                for d, s in starts.items():
-                    ps = pos.get(d)
-                    if ps:
-                        s = s.intersection([p - i for p in ps])
-                        if s:
-                            nxt[d] = s
-                starts = nxt
-            if not starts:
-                return frozenset()
-            cands = sorted(starts)
-        return frozenset(starts)
-
-    @staticmethod
-    def _remember(st, key, value):
-        st.cache[key] = value
-        st.cache.move_to_end(key)
-        while len(st.cache) > CACHE_SIZE:
-            st.cache.popitem(last=False)
+                want = starts + i
+                at = np.searchsorted(keys, want)
+                at[at == len(keys)] = 0
+                starts = starts[keys[at] == want] if len(keys) else starts[:0]
+            if not len(starts):
+                return self._mask(st)
+            candidates = self._mask(st, starts >> 32)
+        return candidates
 
     # -- search ------------------------------------------------------------------
     def search(self, q: str = "", page: int = 1, per_page: int = 10,
@@ -409,7 +454,9 @@ class SearchEngine:
             cached = st.cache.get(key)
             if cached is None:
                 cached = self._search(st, parsed, page, per_page, filters, sort)
-                self._remember(st, key, cached)
+                st.cache[key] = cached
+                while len(st.cache) > CACHE_SIZE:
+                    st.cache.popitem(last=False)
             else:
                 st.cache.move_to_end(key)
         result = dict(cached)
@@ -421,42 +468,37 @@ class SearchEngine:
         searcher = st.searcher
         all_q, any_q, excluded_q, matcher = self.build(st, parsed)
         allowed = self._filter_docs(st, filters)
+        base = st.live if allowed is None else allowed
         full = None
         if any_q is None:
-            if not parsed.empty:   # nothing searchable was typed (only punctuation, say)
-                matched = set()
-            elif allowed is not None:
-                matched = set(allowed)
-            else:
-                matched = set(searcher.reader().all_doc_ids())
+            # nothing searchable typed (only punctuation, say) → nothing; an empty query → all
+            matched = base.copy() if parsed.empty else self._mask(st)
         else:
             # one doc set per wanted clause: their union matches, their intersection has all words
             clause_sets = [self._docs(st, c) for c in (all_q.subqueries if all_q is not None else [any_q])]
-            clause_sets.sort(key=len)
-            if allowed is not None:
-                clause_sets = [c & allowed if len(c) < len(allowed) else allowed & c for c in clause_sets]
-            matched = set(clause_sets[-1]).union(*clause_sets[:-1])
+            matched = clause_sets[0].copy()
+            for m in clause_sets[1:]:
+                matched |= m
+            matched &= base
             if all_q is not None:
-                full = set(clause_sets[0]).intersection(*clause_sets[1:])
-        if allowed is not None:
-            matched &= allowed
-        if excluded_q is not None and matched:
+                full = clause_sets[0] & base
+                for m in clause_sets[1:]:
+                    full &= m
+        if excluded_q is not None and matched.any():
             excluded = self._docs(st, excluded_q)
-            matched -= excluded
+            matched &= ~excluded
             if full is not None:
-                full -= excluded
-        total = len(matched)
+                full &= ~excluded
+        docs = np.flatnonzero(matched)
+        total = len(docs)
         offset = (page - 1) * per_page
         want = offset + per_page
         if any_q is None or sort != "relevance":
-            docnums = self._sorted_by_date(st, matched, want, sort)[offset:want]
+            docnums = self._sorted_by_date(st, docs, want, sort)[offset:want]
             scores = {}
         else:
             docnums, scores = self._ranked(st, all_q, any_q, matched, full, offset, want)
-        hits = []
-        for docnum in docnums:
-            stored = searcher.stored_fields(docnum)
-            hits.append(self._hit(stored, scores.get(docnum), matcher))
+        hits = [self._hit(searcher.stored_fields(d), scores.get(d), matcher) for d in docnums]
         return {
             "query": parsed_text(parsed),
             "total": total,
@@ -465,35 +507,42 @@ class SearchEngine:
             "pages": (total + per_page - 1) // per_page,
             "sort": sort,
             "hits": hits,
-            "facets": self._facets(st, matched),
+            "facets": self._facets(st, docs),
             "generation": st.generation,
         }
 
-    def _sorted_by_date(self, st, docs, want, sort):
-        """Newest first by (date, -docnum), or oldest first by (undated, date, docnum), through
-        a rank per docnum computed once per generation."""
-        dates = st.dates
+    def _sorted_by_date(self, st, docs: np.ndarray, want: int, sort: str) -> list[int]:
+        """Newest first by (date, docnum) descending, or oldest first by (undated, date,
+        docnum), through a rank per docnum computed once per generation."""
         if sort == "oldest":
             if st.rank_oldest is None:
-                st.rank_oldest = _ranks(sorted(range(len(dates)), key=lambda d: (dates[d] == 0, dates[d], d)))
-            return heapq.nsmallest(want, docs, key=st.rank_oldest.__getitem__)
-        if st.rank_newest is None:
-            st.rank_newest = _ranks(sorted(range(len(dates)), key=lambda d: (dates[d], -d)))
-        return heapq.nlargest(want, docs, key=st.rank_newest.__getitem__)
+                # lexsort: last key first — undated last, then by date, then by docnum
+                order = np.lexsort((np.arange(st.n), st.dates, st.dates == 0))
+                st.rank_oldest = _ranks(order)
+            key = st.rank_oldest[docs]
+        else:
+            if st.rank_newest is None:
+                order = np.lexsort((-np.arange(st.n), st.dates))
+                st.rank_newest = _ranks(order)
+            key = -st.rank_newest[docs]
+        if len(docs) > want:
+            part = np.argpartition(key, want - 1)[:want]
+            docs, key = docs[part], key[part]
+        return docs[np.argsort(key, kind="stable")].tolist()
 
     def _ranked(self, st, all_q, any_q, matched, full, offset, want):
         """Documents with every wanted word first, then the best partial matches."""
         docnums: list[int] = []
         scores: dict[int, float] = {}
         if all_q is None:
-            full = matched
-        tiers = [(all_q if all_q is not None else any_q, full)]
-        if all_q is not None:
-            tiers.append((any_q, matched - full))
+            tiers = [(any_q, matched)]
+        else:
+            tiers = [(all_q, full), (any_q, matched & ~full)]
         skip = offset
         for q, docs in tiers:
-            if len(docs) <= skip:
-                skip -= len(docs)
+            size = int(np.count_nonzero(docs))
+            if size <= skip:
+                skip -= size
                 continue
             for docnum, score in self._top(st, q, docs, skip + (want - offset) - len(docnums))[skip:]:
                 docnums.append(docnum)
@@ -503,90 +552,59 @@ class SearchEngine:
                 break
         return docnums[: want - offset], scores
 
-    def _top(self, st, q, docs, limit) -> list[tuple[int, float]]:
-        """The ``limit`` best (docnum, score) of ``q`` among ``docs``, best first, ties by docnum —
-        what ``searcher.search(q, limit=limit, filter=docs)`` returns.
+    def _top(self, st, q, docs: np.ndarray, limit) -> list[tuple[int, float]]:
+        """The ``limit`` best (docnum, score) of ``q`` among ``docs`` (a mask), best first,
+        ties by docnum — what ``searcher.search(q, limit=limit, filter=docs)`` returns.
 
         For the word queries ``build`` makes (Term / Or / And trees over title and body), BM25F
-        is first summed per document straight from the postings blocks (no matcher per
-        document), which picks the few candidates that can be in the top ``limit``; Whoosh's
-        own matcher then scores exactly those (``skip_to``), so scores and order are Whoosh's.
-        Phrases and anything else go through ``searcher.search``.
-        """
+        is first summed per document from the term arrays, which picks the few candidates that
+        can be in the top ``limit``; Whoosh's own matcher then scores exactly those
+        (``skip_to``), so scores and order are Whoosh's.  Anything else goes through
+        ``searcher.search``."""
         terms = scored_terms(q, st.searcher.schema)
         if terms is None:
-            results = st.searcher.search(q, limit=limit, filter=docs)
+            results = st.searcher.search(q, limit=limit, filter=self.ids(docs))
             return [(hit.docnum, hit.score) for hit in results]
         gates = {}
         for gate, _, _, _ in terms:
             if gate is not None and id(gate) not in gates:
                 gates[id(gate)] = self._docs(st, gate)
-        approx = self._approx_scores(st, terms, gates, docs)
-        score = approx.get                           # every doc of the tier has a score
-        best = heapq.nlargest(limit, docs, key=score)
-        if not best:
+        approx = self._approx_scores(st, terms, gates)
+        cands = np.flatnonzero(docs)
+        if not len(cands):
             return []
-        floor = score(best[-1])
-        floor -= 1e-6 * max(1.0, abs(floor))        # float rounding: keep anything that ties
-        candidates = [d for d in docs if score(d, 0.0) >= floor] if len(docs) > limit else list(docs)
-        exact = self._exact_scores(st, q, candidates, gates)
+        if len(cands) > limit:
+            s = approx[cands]
+            floor = np.partition(s, len(s) - limit)[len(s) - limit]   # the limit-th best
+            floor -= 1e-6 * max(1.0, abs(floor))        # float rounding: keep anything that ties
+            cands = cands[s >= floor]
+        gate_docs = {k: np.flatnonzero(m) for k, m in gates.items()}
+        exact = self._exact_scores(st, q, cands.tolist(), gate_docs)
         ranked = sorted(exact.items(), key=lambda item: (-item[1], item[0]))
         return ranked[:limit]
 
-    def _length_norm(self, st, fieldname, B, K1, avgfl) -> list[float]:
-        key = (fieldname, B, K1, avgfl)
-        norm = st.length_norms.get(key)
-        if norm is None:
-            norm = []
-            for reader, _ in st.searcher.reader().leaf_readers():
-                dfl = reader.doc_field_length
-                norm.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
-                            for d in range(reader.doc_count_all()))
-            st.length_norms[key] = norm
-        return norm
-
-    def _approx_scores(self, st, terms, gates=None, docs=None) -> dict[int, float]:
-        """Σ boost · BM25F(term) per document over ``terms`` = [(gate, field, text, boost)], the
+    def _approx_scores(self, st, terms, gates) -> np.ndarray:
+        """Σ boost · BM25F(term) per docnum over ``terms`` = [(gate, field, text, boost)], the
         sum Whoosh's matchers compute (up to float rounding).  A term of a phrase (gate = the
-        phrase query) counts only in the documents the phrase matches (``gates[id(gate)]``),
-        among ``docs``: Whoosh scores a phrase match as the sum of its words' scores."""
-        entries = []
-        gated = []
+        phrase query) counts only in the documents the phrase matches (``gates[id(gate)]``):
+        Whoosh scores a phrase match as the sum of its words' scores."""
+        scores = np.zeros(st.n)
         for gate, fieldname, text, boost in terms:
-            _, ids, contrib, _ = self._term_entry(st, fieldname, text)
-            if not ids:
+            entry = self._term(st, fieldname, text)
+            if entry.contrib is None or not len(entry.ids):
                 continue
+            add = entry.contrib * boost if boost != 1.0 else entry.contrib
             if gate is not None:
-                gated.append((gate, ids, contrib, boost))
-            else:
-                entries.append((ids, contrib if boost == 1.0 else array("d", map(mul, contrib, repeat(boost)))))
-        scores: dict[int, float] = {}
-        if entries:
-            entries.sort(key=lambda e: len(e[0]), reverse=True)
-            scores = dict(zip(*entries[0]))
-            get = scores.get
-            for ids, contrib in entries[1:]:
-                for d, v in zip(ids, contrib):
-                    scores[d] = get(d, 0.0) + v
-        get = scores.get
-        bisect_left = bisect.bisect_left
-        for gate, ids, contrib, boost in gated:
-            matched = gates[id(gate)]
-            if docs is not None:
-                matched = matched & docs if len(matched) < len(docs) else docs & matched
-            n = len(ids)
-            for d in matched:
-                i = bisect_left(ids, d)
-                if i < n and ids[i] == d:
-                    scores[d] = get(d, 0.0) + contrib[i] * boost
+                add = np.where(gates[id(gate)][entry.ids], add, 0.0)
+            scores[entry.ids] += add          # a term's docnums are distinct
         return scores
 
     @staticmethod
-    def _exact_scores(st, q, candidates, gates=None) -> dict[int, float]:
+    def _exact_scores(st, q, candidates: list[int], gates=None) -> dict[int, float]:
         """Whoosh's score of ``q`` for each candidate docnum (the matcher skips to each).
-        Phrases (``gates``: id(query) → the documents it matches) are scored by their words'
-        intersection matcher stopping only at those documents — Whoosh's phrase score, without
-        its position checks."""
+        Phrases (``gates``: id(query) → the docnums it matches, ascending) are scored by their
+        words' intersection matcher stopping only at those documents — Whoosh's phrase score,
+        without its position checks."""
         searcher = st.searcher
         context = searcher.context()
         out: dict[int, float] = {}
@@ -624,19 +642,30 @@ class SearchEngine:
             "oblasts": _split(stored.get("oblast")),
         }
 
-    def _facets(self, st, docs) -> dict:
-        # Counter(map(column.__getitem__, docs)) counts in C; 0 = no date / no place
+    def _place_masks(self, st, column: str):
+        """(mask id per docnum, the distinct bit masks) of a place column: few distinct
+        combinations of places occur, so counting them is one ``bincount``."""
+        got = st.place_masks.get(column)
+        if got is None:
+            values, ids = np.unique(getattr(st, column), return_inverse=True)
+            got = st.place_masks[column] = (ids.astype(np.int32), values.tolist())
+        return got
+
+    def _facets(self, st, docs: np.ndarray) -> dict:
+        """District, oblast and year counts over the matching docnums (0 = no place / date)."""
         if st.years is None:
-            st.years = [d // 10000 for d in st.dates]
-        years = Counter(map(st.years.__getitem__, docs))
-        dmasks = Counter(map(st.district_bits.__getitem__, docs))
-        omasks = Counter(map(st.oblast_bits.__getitem__, docs))
-        for c in (years, dmasks, omasks):
-            c.pop(0, None)
+            st.years = (st.dates // 10000).astype(np.int64)
+        out = {}
+        for column, names in (("district_bits", places.DISTRICTS), ("oblast_bits", places.OBLASTS)):
+            ids, values = self._place_masks(st, column)
+            counts = np.bincount(ids[docs], minlength=len(values))
+            out[column] = _expand({values[i]: int(counts[i]) for i in np.flatnonzero(counts)}, names)
+        years = np.bincount(st.years[docs]) if len(docs) else np.zeros(0, np.int64)
+        year_counts = {int(y): int(years[y]) for y in np.flatnonzero(years) if y}
         return {
-            "district": _expand(dmasks, places.DISTRICTS),
-            "oblast": _expand(omasks, places.OBLASTS),
-            "year": {str(y): n for y, n in sorted(years.items(), reverse=True)},
+            "district": out["district_bits"],
+            "oblast": out["oblast_bits"],
+            "year": {str(y): n for y, n in sorted(year_counts.items(), reverse=True)},
         }
 
     # -- one document ----------------------------------------------------------------
@@ -670,17 +699,20 @@ class SearchEngine:
         with self._lock:
             st = self.state()
             # documents deleted by `kgsearch delete`/`add` (copy-on-write) are not counted
-            live = [n for n in range(len(st.dates)) if n not in st.deleted]
-            dated = [st.dates[n] for n in live if st.dates[n]]
-            omasks = Counter(st.oblast_bits[n] for n in live if st.oblast_bits[n])
+            live_dates = st.dates[st.live]
+            dated = live_dates[live_dates > 0]
+            ids, values = self._place_masks(st, "oblast_bits")
+            counts = np.bincount(ids[st.live], minlength=len(values))
+            omasks = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
             docs = st.searcher.doc_count()
+            undated = int(len(live_dates) - len(dated))
         manifest = self.store.manifest(st.generation)
         built_version = manifest.get("analyzer_version")
         return {
             "documents": docs,
-            "date_range": [int_to_date(min(dated)).isoformat(), int_to_date(max(dated)).isoformat()]
-            if dated else None,
-            "undated": len(live) - len(dated),
+            "date_range": [int_to_date(int(dated.min())).isoformat(), int_to_date(int(dated.max())).isoformat()]
+            if len(dated) else None,
+            "undated": undated,
             "oblasts": _expand(omasks, places.OBLASTS),
             "index_bytes": self.store.size_bytes(st.generation),
             "index": str(self.store.root),
@@ -693,10 +725,10 @@ class SearchEngine:
         }
 
 
-def _ranks(order: list[int]) -> list[int]:
-    rank = [0] * len(order)
-    for i, d in enumerate(order):
-        rank[d] = i
+def _ranks(order: np.ndarray) -> np.ndarray:
+    """rank[docnum] = its place in ``order``."""
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
     return rank
 
 
@@ -708,7 +740,7 @@ def _split(value) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
-def _expand(masks: Counter, names) -> dict[str, int]:
+def _expand(masks: dict, names) -> dict[str, int]:
     counts: Counter = Counter()
     for mask, n in masks.items():
         while mask:

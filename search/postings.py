@@ -1,69 +1,18 @@
-"""Low-level access to Whoosh postings for the engine: whole blocks at a time, positions, and
-the gated matchers that let Whoosh rescore only known candidate documents.
+"""Whoosh query trees as the engine reads them: the scored terms of a word query, the slots
+of a phrase, and the gated matchers that let Whoosh rescore only known candidate documents.
 
-Everything here reads Whoosh's structures directly (the whoosh-reloaded 2.7 codec); the engine
-keeps the caches and decides what to read.  Results are checked against plain Whoosh in
-tests/test_engine_phrases.py and tests/test_engine_packed.py.
+(Reading postings themselves — Whoosh's blocks and the compact copies — is in
+``indexer/sidecar.py``.)  Results are checked against plain Whoosh in
+tests/test_engine_phrases.py and tests/test_engine_compact.py.
 """
 from __future__ import annotations
 
 import bisect
-import pickle
-from itertools import accumulate
 
+import numpy as np
 from whoosh import query as Q
-from whoosh.formats import _INT_SIZE
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
 from whoosh.util import make_binary_tree
-
-try:  # block-wise reading of postings (whoosh-reloaded 2.7's codec); a generic path otherwise
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-except ImportError:  # pragma: no cover
-    W3LeafMatcher = None
-
-
-def postings_blocks(matcher, weights: bool = True, values: bool = False):
-    """(ids, weights or None, raw values or None) of one term's postings, a block at a time
-    (segment-local ids).
-
-    Reads the whoosh3 block data directly (ids delta-decoded with ``itertools.accumulate``
-    rather than Whoosh's per-posting generator); any other matcher goes the generic way."""
-    if W3LeafMatcher is None or type(matcher) is not W3LeafMatcher:
-        ids, ws, vs = [], [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            if weights:
-                ws.append(matcher.weight())
-            if values:
-                vs.append(matcher.value())
-            matcher.next()
-        yield ids, (ws if weights else None), (vs if values else None)
-        return
-    while matcher.is_active():
-        if matcher._ids is None:
-            if matcher._data is None:
-                matcher._read_data()
-            raw = matcher._data[0]
-            matcher._ids = raw if matcher._byteids else tuple(accumulate(raw))
-        if weights and matcher._weights is None:
-            matcher._read_weights()
-        if values and matcher._values is None:
-            matcher._read_values()
-        i = matcher._i
-        ids = matcher._ids[i:] if i else matcher._ids
-        ws = (matcher._weights[i:] if i else matcher._weights) if weights else None
-        vs = (matcher._values[i:] if i else matcher._values) if values else None
-        yield ids, ws, vs
-        matcher._next_block()
-
-
-def decode_positions(value: bytes, loads=pickle.loads, size=_INT_SIZE):
-    """``Positions.decode_positions`` with the deltas summed in C (same list)."""
-    return list(accumulate(loads(value[size:] if value.endswith(b".") else value[size:] + b".")))
-
-
-def slots_query(fieldname, slots):
-    return Q.Sequence([Q.Or([Q.Term(fieldname, t) for t in slot]) for slot in slots])
 
 
 def scored_terms(q, schema, boost: float = 1.0, out=None, gate=None):
@@ -128,7 +77,9 @@ def gate_phrases(q, gates, offset, end):
     segment-local matches in [offset, end)."""
     kind = type(q)
     if (kind is Q.Phrase or kind is Q.Sequence) and id(q) in gates:
-        return GatedPhrase(q, sorted(d - offset for d in gates[id(q)] if offset <= d < end))
+        docs = gates[id(q)]              # ascending global docnums (a numpy array)
+        lo, hi = np.searchsorted(docs, offset), np.searchsorted(docs, end)
+        return GatedPhrase(q, (docs[lo:hi] - offset).tolist())
     if kind is Q.Or or kind is Q.And:
         new = q.__class__([gate_phrases(sub, gates, offset, end) for sub in q.subqueries], boost=q.boost)
         for attr in ("scale", "minmatch"):

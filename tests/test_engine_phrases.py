@@ -1,5 +1,5 @@
-"""The engine's own phrase path (doc-set intersection, positions of the candidates only, ranking by
-exact rescoring) against plain Whoosh on the 24.kg corpus: same documents, same scores, same order."""
+"""The engine's own phrase path (doc-set intersection, position keys of the candidates, ranking by
+exact rescoring), with the compact postings and without, against plain Whoosh on the 24.kg corpus: same documents, same scores, same order."""
 from __future__ import annotations
 
 import json
@@ -65,7 +65,9 @@ def engines(corpus_engine, tmp_path_factory):
     store = build_index(tmp_path_factory.mktemp("corpus-multiseg"), [CORPUS], procs=2, multisegment=True)
     multi = SearchEngine(store=store)
     assert len(multi.state().searcher.reader().leaf_readers()) > 1
-    return [corpus_engine, multi]
+    # the same two indexes read from Whoosh's postings only (no compact files)
+    return [corpus_engine, multi, SearchEngine(store=corpus_engine.store, compact=False),
+            SearchEngine(store=store, compact=False)]
 
 
 def _phrase_nodes(q, out):
@@ -94,8 +96,8 @@ def test_phrase_doc_sets_are_whooshs(engines):
             nodes = _phrase_nodes(any_q, [])
             for node in nodes:
                 st.docsets.pop(node, None)
-                ours = engine._docs(st, node)
-                assert set(ours) == set(st.searcher.docs_for_query(node)), (text, node)
+                ours = engine.ids(engine._docs(st, node))
+                assert ours == set(st.searcher.docs_for_query(node)), (text, node)
                 checked += 1
     assert checked >= 60
 
@@ -111,13 +113,14 @@ def test_phrase_ranking_is_whooshs(engines):
                 continue
             whoosh = searcher.search(any_q, limit=None)
             expected_docs = {hit.docnum for hit in whoosh}
-            docs = set(engine._docs(st, any_q))
+            mask = engine._docs(st, any_q)
+            docs = engine.ids(mask)
             assert docs == expected_docs, text
             if not docs:
                 continue
             nonempty += 1
             for limit in (1, 10, 30):
-                ours = engine._top(st, any_q, docs, limit)
+                ours = engine._top(st, any_q, mask, limit)
                 theirs = [(hit.docnum, hit.score) for hit in searcher.search(any_q, limit=limit, filter=docs)]
                 assert [d for d, _ in ours] == [d for d, _ in theirs], (text, limit)
                 assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], rel=1e-12), (text, limit)

@@ -1,0 +1,187 @@
+"""The compact postings (indexer/sidecar.py): written for every segment before a generation is
+published, equal to Whoosh's postings term by term, kept in step by add/delete/optimize, and
+only ever an accelerator — pages read through them are the pages read from Whoosh alone, and a
+generation whose files are missing or do not check out is served from Whoosh."""
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_
+from whoosh import index as whoosh_index
+from whoosh.formats import Positions
+
+import search.engine as engine_mod
+from indexer import sidecar
+from indexer.build import rebuild
+from indexer.store import IndexStore
+from indexer.update import optimize, update
+from search.engine import SearchEngine
+from search.filters import make_filters
+from tests.conftest import CORPUS, write_jsonl
+
+QUERIES = [
+    ("Бишкек", {}), ("Жогорку Кеңеш", {}), ('"Жогорку Кеңеш"', {}), ('"Кыргыз Республикасынын"', {}),
+    ("айыл чарба министрлиги", {}), ('"ички иштер министрлиги"', {}), ("президент шайлоо", {}),
+    ("Жогорку Кенеш", {}), ('"Бишкек шаарынын"', {}), ("коррупция -сот", {}), ("мини*", {}),
+    ("title:президент", {}), ("сот OR прокуратура", {}), ("коррупция", {"sort": "newest"}),
+    ("коррупция", {"page": 2}), ("", {"sort": "oldest"}), ("мамлекеттик", {"oblast": "Чүй облусу"}),
+    ("өкмөт", {"date_from": "2010", "date_to": "2026"}),
+]
+
+
+def _pages(engine):
+    out = []
+    for q, opts in QUERIES:
+        filters = make_filters(opts.get("date_from"), opts.get("date_to"), None,
+                               [opts["oblast"]] if opts.get("oblast") else None)
+        page = engine.search(q, page=opts.get("page", 1), filters=filters, sort=opts.get("sort"))
+        page.pop("took_ms")
+        page.pop("generation")
+        out.append(page)
+    return out
+
+
+def _generation(store: IndexStore):
+    return store.path(store.current())
+
+
+def test_compact_files_for_every_segment_and_equal_to_whooshs_postings(corpus_store):
+    path = _generation(corpus_store)
+    ix = whoosh_index.open_dir(str(path))
+    reader = ix.reader()
+    leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+    checked = 0
+    rng = random.Random(3)
+    for leaf, _ in leaves:
+        sid = leaf.segment().segment_id()
+        for fieldname in ("title", "body"):
+            sp = sidecar.SegmentPostings.open(path, sid, fieldname, leaf.doc_count_all())
+            assert sp is not None, (sid, fieldname)
+            terms = list(sp.terms)
+            frequent = [t for t, info in ((leaf.schema[fieldname].from_bytes(b), i)
+                                          for b, i in leaf.iter_field(fieldname))
+                        if info.doc_frequency() >= sidecar.MIN_DF]
+            assert terms == frequent            # every frequent term, in the index's order
+            for term in rng.sample(terms, min(60, len(terms))) + terms[:5]:
+                ids, tf = sp.postings(term)
+                m = leaf.postings(fieldname, term)
+                want_ids, want_tf, want_pos = [], [], []
+                while m.is_active():
+                    want_ids.append(m.id())
+                    want_tf.append(m.weight())
+                    want_pos.extend(Positions().decode_positions(m.value()))
+                    m.next()
+                assert ids.tolist() == want_ids and tf.tolist() == want_tf, term
+                assert sp.positions(term).tolist() == want_pos, term
+                checked += 1
+    reader.close()
+    ix.close()
+    assert checked >= 100
+
+
+def test_pages_with_compact_postings_are_the_pages_from_whoosh_alone(corpus_engine):
+    fast = SearchEngine(store=corpus_engine.store)
+    slow = SearchEngine(store=corpus_engine.store, compact=False)
+    pages = _pages(fast)
+    assert pages == _pages(slow)
+    assert fast.state().compact_postings > 1_000       # the fast engine did read them
+    assert slow.state().compact_postings == 0
+    assert sum(p["total"] for p in pages) > 1000
+    fast.close()
+    slow.close()
+
+
+def test_missing_or_broken_compact_files_fall_back_to_whoosh(tmp_path, corpus_engine):
+    store = IndexStore(tmp_path / "ix")
+    assert rebuild(store, [str(CORPUS)]).published
+    expected = _pages(SearchEngine(store=corpus_engine.store, compact=False))
+    path = _generation(store)
+    metas = sorted(path.glob(sidecar.PREFIX + "*.json"))
+    assert metas
+    # a meta file naming another document count, a truncated array, a missing array
+    meta = json.loads(metas[0].read_text(encoding="utf-8"))
+    meta["doc_count"] += 1
+    metas[0].write_text(json.dumps(meta), encoding="utf-8")
+    if len(metas) > 1:
+        ids = metas[1].with_name(metas[1].name.replace(".meta.json", ".ids.npy"))
+        ids.write_bytes(ids.read_bytes()[:200])
+    for f in path.glob(sidecar.PREFIX + "*.pos.npy"):
+        f.unlink()
+        break
+    engine = SearchEngine(store=store)
+    assert _pages(engine) == expected
+    engine.close()
+    # and with every file gone
+    for f in path.glob(sidecar.PREFIX + "*"):
+        f.unlink()
+    engine = SearchEngine(store=store)
+    assert _pages(engine) == expected
+    assert engine.state().compact_postings == 0
+    engine.close()
+
+
+def _docs(n, start=0):
+    words = ["коррупция", "сот", "прокуратура", "айыл", "өкмөт", "район", "акимчилик", "депутат"]
+    rng = random.Random(start)
+    return [{"id": f"c{i}", "title": f"Кабар {i} {rng.choice(words)}",
+             "body": " ".join(rng.choice(words) for _ in range(30)) + f". Бишкек шаары {i}.",
+             "date": f"2024-0{1 + i % 9}-1{i % 10}"} for i in range(start, start + n)]
+
+
+def test_add_delete_optimize_keep_compact_postings_in_step(tmp_path):
+    store = IndexStore(tmp_path / "ix")
+    assert rebuild(store, [str(write_jsonl(tmp_path / "a.jsonl", _docs(40)))]).published
+    assert update(store, [str(write_jsonl(tmp_path / "b.jsonl", _docs(30, start=40)))]).published
+    assert update(store, [], delete_ids=["c1", "c2", "c45"]).published
+    path = _generation(store)
+    ix = whoosh_index.open_dir(str(path))
+    segments = {s.segment_id() for s in ix._segments()}
+    ix.close()
+    assert len(segments) >= 2
+    on_disk = {f.name[len(sidecar.PREFIX):].split(".")[0] for f in path.glob(sidecar.PREFIX + "*.json")}
+    assert on_disk == segments
+    fast, slow = SearchEngine(store=store), SearchEngine(store=store, compact=False)
+    for q in ("коррупция", "сот прокуратура", '"Бишкек шаары"', "айыл -район", ""):
+        a, b = fast.search(q, per_page=50), slow.search(q, per_page=50)
+        a.pop("took_ms"), b.pop("took_ms")
+        assert a == b, q
+    assert fast.search("коррупция")["total"] == slow.search("коррупция")["total"] > 0
+    assert fast.state().compact_postings > 0
+    # optimize: one new segment, its compact files written, the old ones gone from the generation
+    assert optimize(store).published
+    path = _generation(store)
+    ix = whoosh_index.open_dir(str(path))
+    (only,) = [s.segment_id() for s in ix._segments()]
+    ix.close()
+    names = {f.name[len(sidecar.PREFIX):].split(".")[0] for f in path.glob(sidecar.PREFIX + "*")}
+    assert names == {only}
+    assert SearchEngine(store=store).search('"Бишкек шаары"')["total"] == 67
+
+
+def test_term_cache_is_bounded_and_pages_do_not_change(corpus_engine, monkeypatch):
+    monkeypatch.setattr(engine_mod, "TERM_CACHE_POSTINGS", 3_000)
+    small = SearchEngine(store=corpus_engine.store)
+    pages = _pages(small)
+    st = small.state()
+    biggest = max(len(t.ids) + 1 + (len(t.keys) if t.keys is not None else 0) for t in st.terms.values())
+    assert st.terms_size <= max(3_000, biggest)
+    assert st.terms_size == sum(len(t.ids) + 1 + (len(t.keys) if t.keys is not None else 0)
+                                for t in st.terms.values())
+    monkeypatch.setattr(engine_mod, "TERM_CACHE_POSTINGS", 10_000_000)
+    assert pages == _pages(SearchEngine(store=corpus_engine.store))
+    small.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st_.lists(st_.lists(st_.integers(0, 2**31), max_size=12, unique=True).map(sorted), max_size=40))
+def test_batched_position_decoding_is_whooshs(lists):
+    fmt = Positions()
+    values = [fmt.encode(ps) for ps in lists]
+    pos, counts = sidecar.decode_positions_many(values)
+    assert counts.tolist() == [len(ps) for ps in lists]
+    assert pos.tolist() == [p for v in values for p in fmt.decode_positions(v)]
+    assert pos.dtype == np.uint32
