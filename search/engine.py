@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +43,7 @@ CACHE_SIZE = 512                  # result pages per generation
 FILTER_CACHE_SIZE = 64            # filter doc sets per generation
 TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generation (~16 B each)
 DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
+NEAR_TIE = 1e-9                   # relative score gap below which Whoosh's matchers decide the order
 
 
 class NoIndex(Exception):
@@ -316,8 +317,9 @@ class SearchEngine:
         if len(ids) and fieldname in searcher.schema and searcher.schema[fieldname].scorable:
             scorer = searcher.weighting.scorer(searcher, fieldname, text)
             norm = self._length_norm(st, fieldname, scorer.B, scorer.K1, scorer.avgfl)
-            # the same double-precision operations as Whoosh's bm25(), in the same order
-            contrib = (scorer.idf * (scorer.K1 + 1)) * tf / (tf + norm[ids])
+            # Whoosh's bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
+            # the same double-precision operations in the same order (norm = K1 * (…))
+            contrib = scorer.idf * ((tf * (scorer.K1 + 1)) / (tf + norm[ids]))
         entry = _Term(ids, tf, contrib)
         st.terms[key] = entry
         st.terms_size += len(ids) + 1
@@ -556,11 +558,13 @@ class SearchEngine:
         """The ``limit`` best (docnum, score) of ``q`` among ``docs`` (a mask), best first,
         ties by docnum — what ``searcher.search(q, limit=limit, filter=docs)`` returns.
 
-        For the word queries ``build`` makes (Term / Or / And trees over title and body), BM25F
-        is first summed per document from the term arrays, which picks the few candidates that
-        can be in the top ``limit``; Whoosh's own matcher then scores exactly those
-        (``skip_to``), so scores and order are Whoosh's.  Anything else goes through
-        ``searcher.search``."""
+        For the word queries ``build`` makes (Term / Or / And trees over title and body, with
+        phrases), BM25F is summed per document from the term arrays: each term's score is
+        computed with Whoosh's own formula and operation order, so a document's score differs
+        from Whoosh's only in the order of the final additions (a few units in the last
+        place).  Where two candidates come that close (ties, duplicates), Whoosh's own matcher
+        scores those few (``skip_to``), so the order is always Whoosh's.  Anything else goes
+        through ``searcher.search``."""
         terms = scored_terms(q, st.searcher.schema)
         if terms is None:
             results = st.searcher.search(q, limit=limit, filter=self.ids(docs))
@@ -569,23 +573,31 @@ class SearchEngine:
         for gate, _, _, _ in terms:
             if gate is not None and id(gate) not in gates:
                 gates[id(gate)] = self._docs(st, gate)
-        approx = self._approx_scores(st, terms, gates)
+        scores = self._scores(st, terms, gates)
         cands = np.flatnonzero(docs)
         if not len(cands):
             return []
+        s = scores[cands]
         if len(cands) > limit:
-            s = approx[cands]
             floor = np.partition(s, len(s) - limit)[len(s) - limit]   # the limit-th best
-            floor -= 1e-6 * max(1.0, abs(floor))        # float rounding: keep anything that ties
-            cands = cands[s >= floor]
-        gate_docs = {k: np.flatnonzero(m) for k, m in gates.items()}
-        exact = self._exact_scores(st, q, cands.tolist(), gate_docs)
-        ranked = sorted(exact.items(), key=lambda item: (-item[1], item[0]))
-        return ranked[:limit]
+            keep = s >= floor - NEAR_TIE * max(1.0, abs(floor))
+            cands, s = cands[keep], s[keep]
+        order = np.lexsort((cands, -s))
+        cands, s = cands[order], s[order]
+        near = np.abs(np.diff(s)) <= NEAR_TIE * np.maximum(1.0, np.abs(s[1:]))
+        if near.any():
+            at = np.flatnonzero(np.concatenate(([False], near)) | np.concatenate((near, [False])))
+            gate_docs = {k: np.flatnonzero(m) for k, m in gates.items()}
+            exact = self._exact_scores(st, q, cands[at].tolist(), gate_docs)
+            s = s.copy()
+            s[at] = [exact.get(d, v) for d, v in zip(cands[at].tolist(), s[at].tolist())]
+            order = np.lexsort((cands, -s))
+            cands, s = cands[order], s[order]
+        return list(zip(cands[:limit].tolist(), s[:limit].tolist()))
 
-    def _approx_scores(self, st, terms, gates) -> np.ndarray:
+    def _scores(self, st, terms, gates) -> np.ndarray:
         """Σ boost · BM25F(term) per docnum over ``terms`` = [(gate, field, text, boost)], the
-        sum Whoosh's matchers compute (up to float rounding).  A term of a phrase (gate = the
+        sum Whoosh's matchers compute (up to the order of the additions).  A term of a phrase (gate = the
         phrase query) counts only in the documents the phrase matches (``gates[id(gate)]``):
         Whoosh scores a phrase match as the sum of its words' scores."""
         scores = np.zeros(st.n)
@@ -643,28 +655,32 @@ class SearchEngine:
         }
 
     def _place_masks(self, st, column: str):
-        """(mask id per docnum, the distinct bit masks) of a place column: few distinct
-        combinations of places occur, so counting them is one ``bincount``."""
+        """(mask id per docnum, membership matrix [distinct mask × place]) of a place column:
+        few distinct combinations of places occur, so the counts over any documents are one
+        ``bincount`` of their mask ids and one product with the matrix."""
         got = st.place_masks.get(column)
         if got is None:
             values, ids = np.unique(getattr(st, column), return_inverse=True)
-            got = st.place_masks[column] = (ids.astype(np.int32), values.tolist())
+            width = max(int(values.max()).bit_length(), 1) if len(values) else 1
+            matrix = ((values[:, None] >> np.arange(width)) & 1).astype(np.int64)
+            got = st.place_masks[column] = (ids.astype(np.int32).ravel(), matrix)
         return got
+
+    def _place_counts(self, st, column: str, names, docs: np.ndarray) -> dict[str, int]:
+        ids, matrix = self._place_masks(st, column)
+        counts = np.bincount(ids[docs], minlength=len(matrix)) @ matrix
+        found = {names[b]: int(counts[b]) for b in np.flatnonzero(counts)}
+        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def _facets(self, st, docs: np.ndarray) -> dict:
         """District, oblast and year counts over the matching docnums (0 = no place / date)."""
         if st.years is None:
             st.years = (st.dates // 10000).astype(np.int64)
-        out = {}
-        for column, names in (("district_bits", places.DISTRICTS), ("oblast_bits", places.OBLASTS)):
-            ids, values = self._place_masks(st, column)
-            counts = np.bincount(ids[docs], minlength=len(values))
-            out[column] = _expand({values[i]: int(counts[i]) for i in np.flatnonzero(counts)}, names)
         years = np.bincount(st.years[docs]) if len(docs) else np.zeros(0, np.int64)
         year_counts = {int(y): int(years[y]) for y in np.flatnonzero(years) if y}
         return {
-            "district": out["district_bits"],
-            "oblast": out["oblast_bits"],
+            "district": self._place_counts(st, "district_bits", places.DISTRICTS, docs),
+            "oblast": self._place_counts(st, "oblast_bits", places.OBLASTS, docs),
             "year": {str(y): n for y, n in sorted(year_counts.items(), reverse=True)},
         }
 
@@ -701,9 +717,7 @@ class SearchEngine:
             # documents deleted by `kgsearch delete`/`add` (copy-on-write) are not counted
             live_dates = st.dates[st.live]
             dated = live_dates[live_dates > 0]
-            ids, values = self._place_masks(st, "oblast_bits")
-            counts = np.bincount(ids[st.live], minlength=len(values))
-            omasks = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+            oblasts = self._place_counts(st, "oblast_bits", places.OBLASTS, np.flatnonzero(st.live))
             docs = st.searcher.doc_count()
             undated = int(len(live_dates) - len(dated))
         manifest = self.store.manifest(st.generation)
@@ -713,7 +727,7 @@ class SearchEngine:
             "date_range": [int_to_date(int(dated.min())).isoformat(), int_to_date(int(dated.max())).isoformat()]
             if len(dated) else None,
             "undated": undated,
-            "oblasts": _expand(omasks, places.OBLASTS),
+            "oblasts": oblasts,
             "index_bytes": self.store.size_bytes(st.generation),
             "index": str(self.store.root),
             "generation": st.generation,
@@ -738,16 +752,6 @@ def _date_int(d: dt.date) -> int:
 
 def _split(value) -> list[str]:
     return [v for v in (value or "").split(",") if v]
-
-
-def _expand(masks: dict, names) -> dict[str, int]:
-    counts: Counter = Counter()
-    for mask, n in masks.items():
-        while mask:
-            low = mask & -mask              # one set bit at a time
-            counts[names[low.bit_length() - 1]] += n
-            mask ^= low
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def parsed_text(parsed: ParsedQuery) -> str:
