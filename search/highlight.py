@@ -2,25 +2,37 @@
 
 A text is run through the same analyzer as the index, so ``коррупцияга`` in a
 document is marked for the query ``коррупция``; the best passage for a snippet
-is the sentence window with the most distinct matched terms.
+is the sentence window with the most distinct matched terms (an exact term of the
+query counting before a keyboard-fold variant of it, see ``snippet``).
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from html import escape
+from operator import itemgetter
 
 from indexer.analysis import ANALYZER, TOKEN_RE
 
 SNIPPET_CHARS = 260
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
+_SENTENCE_ENDS = ".!?…\n"
+_TERMINATORS = ".!?…"
 
 
 @dataclass(frozen=True)
 class TermMatcher:
-    """The index terms a query looks for (stems), and prefixes for ``word*``."""
+    """The index terms a query looks for (stems), and prefixes for ``word*``.
+
+    ``variants`` are those of ``terms`` that are only keyboard-fold variants of what the
+    user typed (typed ``онуктуруу``, the index has ``өнүктүр``): matched and marked like
+    any term, but a snippet prefers a passage with the exact terms.  They are always in
+    ``terms`` as well; ``variants`` alone matches nothing.
+    """
     terms: frozenset[str]
     prefixes: tuple[str, ...] = ()
+    variants: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.prefixes)
@@ -34,6 +46,8 @@ def find_spans(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
     if not matcher or not text:
         return []
     spans = index_tokens(text, matcher)
+    if not spans:
+        return spans
     spans.sort(key=lambda s: (s[0], -s[1]))
     merged: list[tuple[int, int, str]] = []
     for start, end, term in spans:
@@ -49,12 +63,61 @@ def find_spans(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
 # the tokenizer's regex cuts the text, and every later filter (normalizing, compound
 # splitting, stemming) looks at one token at a time; only positions carry state from one
 # token to the next, and highlighting needs none.  So the terms of each raw token are
-# computed once per process and reused: a highlighted page costs a regex scan and dict
-# lookups instead of the whole filter chain per word.  tests/test_highlight.py checks
-# that this gives exactly what the analyzer gives, over the real corpus.
+# computed once per process and reused.  tests/test_highlight.py checks that this gives
+# exactly what the analyzer gives, over the real corpus.
+#
+# One level up, a token never contains white space, so the terms of a text are those of
+# its white-space separated chunks (``str.split()``), each chunk's terms at offsets inside
+# it.  The chunks' terms are memoized too, with an inverted map term → chunks.  Finding
+# the matches of a query then costs no per-token Python at all: ``text.split()`` and a set
+# of the distinct chunks (C), the chunks not seen before analyzed once, the chunks holding a
+# query term read off the inverted map and intersected with the text's (C), and only those
+# chunks located in the text with ``str.find``.  Scanning the whole text with the token
+# regex was about half the old cost by itself; splitting at white space is several times
+# cheaper (bench/highlight_bench.py).  Should the token regex ever take white space
+# (``_CHUNKED`` false, probed at import), everything goes token by token, as before.
 
 _TOKEN_MEMO: dict[str, tuple[tuple[int, int, str], ...]] = {}
 _TOKEN_MEMO_MAX = 200_000
+_CHUNK_MEMO_MAX = 200_000
+_PREFIX_CACHE_MAX = 128
+_CHUNK_RE = re.compile(r"\S+")          # \S is exactly what str.split() keeps (Py_UNICODE_ISSPACE)
+
+
+class _ChunkMemo:
+    """chunk → its (start, end, term) parts; term → the chunks with a part of that term.
+
+    Replaced by a fresh one when full, never cleared in place, so that a call holding one
+    sees the two maps agree for every chunk it added (threads share the memo)."""
+    __slots__ = ("parts", "by_term")
+
+    def __init__(self):
+        self.parts: dict[str, tuple[tuple[int, int, str], ...]] = {}
+        self.by_term: dict[str, set[str]] = {}
+
+
+_CHUNKS = _ChunkMemo()
+# prefixes → (chunks classified so far, those of them with a term starting with a prefix)
+_PREFIX_CACHE: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
+
+
+def _tokens_never_span_white_space() -> bool:
+    """True when TOKEN_RE (no groups, no white space inside a token) allows the chunk path;
+    a probe, not a proof — the corpus tests compare both paths with the analyzer."""
+    if TOKEN_RE.groups or TOKEN_RE.match(""):
+        return False
+    spaces = [c for c in map(chr, range(0x3001)) if c.isspace()]
+    probes = ("a", "ө", "1", "-", "\u00ad", "\u0301")
+    for space in spaces:
+        for left in probes:
+            for right in probes:
+                text = left + space + right
+                if any(space in m.group() for m in TOKEN_RE.finditer(text)):
+                    return False
+    return True
+
+
+_CHUNKED = _tokens_never_span_white_space()
 
 
 def analyzer_tokens(text: str) -> list[tuple[int, int, str]]:
@@ -62,23 +125,137 @@ def analyzer_tokens(text: str) -> list[tuple[int, int, str]]:
     return [(t.startchar, t.endchar, t.text) for t in ANALYZER(text, positions=False, chars=True, mode="index")]
 
 
+def _word_parts(word: str) -> tuple[tuple[int, int, str], ...]:
+    """The analyzer's (start, end, term) for one raw token, memoized."""
+    memo = _TOKEN_MEMO
+    parts = memo.get(word)
+    if parts is None:
+        if len(memo) >= _TOKEN_MEMO_MAX:
+            memo.clear()
+        parts = memo[word] = tuple(analyzer_tokens(word))
+    return parts
+
+
+def _scan_tokens(text: str, keep=None) -> list[tuple[int, int, str]]:
+    """Token by token: every token regex match, its memoized parts shifted to its offset."""
+    out: list[tuple[int, int, str]] = []
+    for m in TOKEN_RE.finditer(text):
+        start = m.start()
+        for a, b, term in _word_parts(m.group()):
+            if keep is None or keep(term):
+                out.append((start + a, start + b, term))
+    return out
+
+
+def _chunk_parts(chunk: str) -> tuple[tuple[int, int, str], ...]:
+    """The parts of one white-space free chunk; a chunk that is one token shares the word's."""
+    m = TOKEN_RE.match(chunk)
+    if m is not None and m.end() == len(chunk):
+        return _word_parts(chunk)
+    return tuple(_scan_tokens(chunk))
+
+
+def _learn(memo: _ChunkMemo, chunks) -> None:
+    parts_of = memo.parts
+    by_term = memo.by_term
+    for chunk in chunks:
+        parts = _chunk_parts(chunk)
+        for _, _, term in parts:
+            by_term.setdefault(term, set()).add(chunk)
+        parts_of[chunk] = parts       # last: a chunk in ``parts`` is complete in ``by_term``
+
+
+def _known(distinct: set[str]) -> _ChunkMemo:
+    """The chunk memo, with every chunk of ``distinct`` in it."""
+    global _CHUNKS
+    memo = _CHUNKS
+    new = distinct.difference(memo.parts)
+    if new:
+        _learn(memo, new)
+        if len(memo.parts) > _CHUNK_MEMO_MAX:
+            _CHUNKS = _ChunkMemo()    # this call keeps using the full one
+    return memo
+
+
+def _prefix_hits(prefixes: tuple[str, ...], distinct: set[str], memo: _ChunkMemo) -> set[str]:
+    """The chunks of ``distinct`` with a term starting with one of ``prefixes``."""
+    entry = _PREFIX_CACHE.get(prefixes)
+    if entry is None or len(entry[0]) > _CHUNK_MEMO_MAX:
+        if len(_PREFIX_CACHE) >= _PREFIX_CACHE_MAX:
+            _PREFIX_CACHE.clear()
+        entry = _PREFIX_CACHE[prefixes] = (set(), set())
+    seen, hits = entry
+    new = distinct.difference(seen)
+    if new:
+        parts_of = memo.parts
+        for chunk in new:
+            for _, _, term in parts_of[chunk]:
+                if term.startswith(prefixes):
+                    hits.add(chunk)
+                    break
+        seen.update(new)              # after ``hits``: a seen chunk is classified
+    return distinct.intersection(hits)
+
+
+def _matched_tokens(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
+    """What ``_scan_tokens(text, matcher.matches)`` gives, by chunks (see above)."""
+    chunks = text.split()
+    if not chunks:
+        return []
+    distinct = set(chunks)
+    memo = _known(distinct)
+    by_term = memo.by_term
+    hits: set[str] = set()
+    for term in matcher.terms:
+        having = by_term.get(term)
+        if having:
+            hits.update(distinct.intersection(having))
+    if matcher.prefixes:
+        hits.update(_prefix_hits(matcher.prefixes, distinct, memo))
+    if not hits:
+        return []
+    keep = matcher.matches
+    parts_of = memo.parts
+    size = len(text)
+    found: list[tuple[int, tuple[tuple[int, int, str], ...]]] = []
+    for chunk in hits:
+        parts = tuple(p for p in parts_of[chunk] if keep(p[2]))
+        if not parts:
+            continue
+        n = len(chunk)
+        left = chunks.count(chunk)
+        at = text.find(chunk)
+        while at >= 0:
+            end = at + n
+            if (at == 0 or text[at - 1].isspace()) and (end == size or text[end].isspace()):
+                found.append((at, parts))
+                left -= 1
+                if not left:
+                    break
+                at = text.find(chunk, end + 1)
+            else:                     # inside a longer chunk
+                at = text.find(chunk, at + 1)
+    found.sort(key=itemgetter(0))
+    return [(at + a, at + b, term) for at, parts in found for a, b, term in parts]
+
+
 def index_tokens(text: str, matcher: TermMatcher | None = None) -> list[tuple[int, int, str]]:
     """(start, end, term) of every token ``analyze(text, "index")`` yields, in order (only
     those ``matcher`` matches, when given)."""
-    memo = _TOKEN_MEMO
-    keep = matcher.matches if matcher is not None else None
+    if matcher is not None:
+        if not matcher:
+            return []
+        if _CHUNKED:
+            return _matched_tokens(text, matcher)
+        return _scan_tokens(text, matcher.matches)
+    if not _CHUNKED:
+        return _scan_tokens(text)
+    memo = _known(set(text.split()))
+    parts_of = memo.parts
     out: list[tuple[int, int, str]] = []
-    for m in TOKEN_RE.finditer(text):
-        word = m.group()
-        parts = memo.get(word)
-        if parts is None:
-            if len(memo) >= _TOKEN_MEMO_MAX:
-                memo.clear()
-            parts = memo[word] = tuple(analyzer_tokens(word))
+    for m in _CHUNK_RE.finditer(text):
         start = m.start()
-        for a, b, term in parts:
-            if keep is None or keep(term):
-                out.append((start + a, start + b, term))
+        out.extend((start + a, start + b, term) for a, b, term in parts_of[m.group()])
     return out
 
 
@@ -99,23 +276,56 @@ def highlight_all(text: str, matcher: TermMatcher) -> str:
 
 
 def snippet(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> str:
-    """An escaped passage of about ``size`` characters around the best matches."""
+    """An escaped passage of about ``size`` characters around the best matches.
+
+    The candidates are windows of whole sentences: a sentence and the following ones
+    while the window stays within ``size``.  A window scores, compared in this order:
+    distinct exact terms in it (a term not in ``matcher.variants``, prefix matches
+    included), distinct variant terms, matches of exact terms, all matches, and last
+    the earlier window.  So one exact term outweighs any number of keyboard-fold
+    variants; with no variants this is (distinct terms, matches, earlier), as before.
+    """
     spans = find_spans(text, matcher) if matcher else []
     if not spans:
         return escape(_shorten(text, 0, size))
-    sentences = [(m.start(), m.end()) for m in _SENTENCE_RE.finditer(text) if m.group().strip()]
+    starts = [sp[0] for sp in spans]
+    ends = [sp[1] for sp in spans]        # ascending too: the spans don't overlap
+    terms = [sp[2] for sp in spans]
+    variants = matcher.variants
+    last_start = starts[-1]
+    # Only the sentences a window holding a span can start with or reach: a window starting
+    # before a sentence boundary at or before (first span - size) ends at the latest there or
+    # at its start + size, both before the first span ends; a window starting after the last
+    # span's start is empty; and no window of those reaches a sentence starting after
+    # last start + size.
+    scan_from = starts[0] - size
+    scan_from = _sentence_boundary(text, scan_from) if scan_from > 0 else 0
+    stop = last_start + size
+    sentences = []
+    for m in _SENTENCE_RE.finditer(text, scan_from):
+        if m.start() > stop:
+            break
+        if m.group().strip():
+            sentences.append((m.start(), m.end()))
+    sentence_ends = [e for _, e in sentences]
     best = None
     for i, (s_start, _) in enumerate(sentences):
+        if s_start > last_start:
+            break                         # no span starts in this window or any later one
         # window: this sentence and following ones while they fit
-        w_end = sentences[i][1]
-        j = i
-        while j + 1 < len(sentences) and sentences[j + 1][1] - s_start <= size:
-            j += 1
-            w_end = sentences[j][1]
-        inside = [sp for sp in spans if sp[0] >= s_start and sp[1] <= w_end]
-        if not inside:
+        w_end = sentence_ends[bisect_right(sentence_ends, s_start + size, i + 1) - 1]
+        lo = bisect_left(starts, s_start)
+        hi = bisect_right(ends, w_end)
+        if hi <= lo:
             continue
-        score = (len({sp[2] for sp in inside}), len(inside), -s_start)
+        inside = terms[lo:hi]
+        distinct = set(inside)
+        if variants:
+            n_variant = len(distinct & variants)
+            n_exact = sum(1 for t in inside if t not in variants)
+            score = (len(distinct) - n_variant, n_variant, n_exact, hi - lo, -s_start)
+        else:
+            score = (len(distinct), 0, hi - lo, hi - lo, -s_start)
         if best is None or score > best[0]:
             best = (score, s_start, w_end)
     if best is None:
@@ -124,15 +334,31 @@ def snippet(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> str:
     else:
         _, start, end = best
         if end - start > size:
-            first = next(sp for sp in spans if sp[0] >= start)
+            first = spans[bisect_left(starts, start)]
             start = max(start, first[0] - size // 3)
             end = start + size
     start, end = _word_bounds(text, start, end)
-    inside = [sp for sp in spans if sp[0] >= start and sp[1] <= end]
+    lo = bisect_left(starts, start)
+    hi = bisect_right(ends, end)
+    inside = spans[lo:hi] if hi > lo else []
     body = mark(text[start:end], [(a - start, b - start, t) for a, b, t in inside]).strip()
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text.rstrip()) else ""
     return prefix + body + suffix
+
+
+def _sentence_boundary(text: str, pos: int) -> int:
+    """A position <= ``pos`` where ``_SENTENCE_RE`` scanning the whole text is between two
+    sentences, so that scanning from there finds the same sentences: the start, just after
+    a newline, or just after a run of ``.!?…`` (a sentence never spans those)."""
+    while pos > 0:
+        p = max(text.rfind(c, 0, pos) for c in _SENTENCE_ENDS)
+        if p < 0:
+            return 0
+        if text[p] == "\n" or p + 1 >= len(text) or text[p + 1] not in _TERMINATORS:
+            return p + 1
+        pos = p                      # inside a run like "?!": look further back
+    return 0
 
 
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
