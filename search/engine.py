@@ -186,7 +186,8 @@ class SearchEngine:
             return []
         return [v for v in self._fold_map(st).get(term, ()) if v != term]
 
-    def _atom_query(self, st, atom: Atom, highlight: set[str], prefixes: list[str]):
+    def _atom_query(self, st, atom: Atom, highlight: set[str], prefixes: list[str],
+                    exact: dict[str, bool] | None = None):
         fields = (atom.field,) if atom.field else ("title", "body")
         boost = {"title": TITLE_BOOST, "body": 1.0}
         if atom.kind == "prefix":
@@ -201,6 +202,9 @@ class SearchEngine:
                 for t in tokens]
         for alt in alts:
             highlight.update(t for t, _ in alt)
+            if exact is not None:   # term → typed with its exact letters somewhere in the query
+                for t, w in alt:
+                    exact[t] = exact.get(t, False) or w == 1.0
         subqueries = []
         for f in fields:
             if len(alts) == 1:
@@ -215,6 +219,7 @@ class SearchEngine:
     def build(self, st, parsed: ParsedQuery):
         """(all-words query, any-word query, excluded query, matcher for highlighting)."""
         highlight: set[str] = set()
+        exact: dict[str, bool] = {}
         prefixes: list[str] = []
         clauses = parsed.clauses
         content = [c for c in clauses
@@ -223,13 +228,16 @@ class SearchEngine:
             clauses = content  # stop words only matter when they are all the user typed
         built = []
         for clause in clauses:
-            subs = [q for q in (self._atom_query(st, a, highlight, prefixes) for a in clause.alternatives)
+            subs = [q for q in (self._atom_query(st, a, highlight, prefixes, exact)
+                                for a in clause.alternatives)
                     if q is not None]
             if subs:
                 built.append(Q.Or(subs) if len(subs) > 1 else subs[0])
         scratch: set[str] = set()
         excluded = [q for q in (self._atom_query(st, a, scratch, []) for a in parsed.excluded) if q is not None]
-        matcher = TermMatcher(frozenset(highlight), tuple(prefixes))
+        # keyboard-fold variants are marked too, but a snippet prefers the exact terms
+        variants = frozenset(t for t, is_exact in exact.items() if not is_exact)
+        matcher = TermMatcher(frozenset(highlight), tuple(prefixes), variants=variants)
         if not built:
             return None, None, (Q.Or(excluded) if excluded else None), matcher
         all_q = Q.And(built) if len(built) > 1 else None

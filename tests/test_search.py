@@ -3,6 +3,7 @@ import pytest
 
 from search.engine import SearchEngine
 from search.filters import Filters
+from search.query import parse
 from tests.conftest import build_index, write_jsonl
 
 DOCS = [
@@ -75,6 +76,24 @@ def test_keyboard_folded_query_finds_kyrgyz_letters_ranked_below_exact(engine):
     found = ids(engine.search("оз"))
     assert found[0] == "oz" and "fold" in found        # exact-letter match first
     assert ids(engine.search("коргозмо")) == ["fold"]
+
+
+def test_snippet_prefers_the_exact_letters_over_a_keyboard_variant(tmp_path):
+    """`оз` typed on a Russian keyboard also matches `өз`; the snippet shows the sentence with
+    the word as typed, even when the variant comes first in the article."""
+    body = ("Өз ара кызматташтык жөнүндө келишим түзүлдү. " + "Узак сүйлөм андан кийин келет. " * 12 +
+            "Оз деген ысым да айтылды.")
+    store = build_index(tmp_path / "ix", [write_jsonl(tmp_path / "d.jsonl", [
+        {"id": "mixed", "title": "Кабар", "body": body}])])
+    engine = SearchEngine(store=store)
+    st = engine.state()
+    matcher = engine.build(st, parse("оз"))[3]
+    assert "оз" in matcher.terms and matcher.variants and "оз" not in matcher.variants
+    hit = engine.search("оз")["hits"][0]
+    assert "<mark>Оз</mark> деген" in hit["snippet"]
+    # typed with the Kyrgyz letter: the first sentence, and no variants
+    assert "<mark>Өз</mark> ара" in engine.search("өз")["hits"][0]["snippet"]
+    assert not engine.build(st, parse("өз"))[3].variants
 
 
 def test_malformed_queries_do_not_raise(engine):
