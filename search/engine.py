@@ -43,6 +43,7 @@ CACHE_SIZE = 512                  # result pages per generation
 FILTER_CACHE_SIZE = 64            # filter doc sets per generation
 TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generation (~16 B each)
 DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
+TIMELINE_MONTHS = 36              # a timeline by month up to this span, by year beyond
 NEAR_TIE = 1e-9                   # relative score gap below which Whoosh's matchers decide the order
 
 
@@ -90,6 +91,7 @@ class _State:
     docsets: OrderedDict = field(default_factory=OrderedDict)     # query → docnums (int32)
     docsets_size: int = 0
     years: np.ndarray | None = None           # date // 10000 per docnum
+    months: np.ndarray | None = None          # year·12 + month-1 per docnum, -1 undated
     by_date: np.ndarray | None = None         # live dated docnums by (date, docnum)
     by_date_keys: np.ndarray | None = None    # their dates, for searchsorted
     rank_newest: np.ndarray | None = None     # docnum → rank by (date, docnum), larger = newer
@@ -518,6 +520,7 @@ class SearchEngine:
             "sort": sort,
             "hits": hits,
             "facets": self._facets(st, docs),
+            "timeline": self._timeline(st, docs),
             "generation": st.generation,
         }
 
@@ -691,6 +694,30 @@ class SearchEngine:
             "oblast": self._place_counts(st, "oblast_bits", places.OBLASTS, docs),
             "year": {str(y): n for y, n in sorted(year_counts.items(), reverse=True)},
         }
+
+    def _timeline(self, st, docs: np.ndarray) -> dict:
+        """How many matching documents per month — per year when their dates span more than
+        ``TIMELINE_MONTHS`` months — from the first period to the last, empty ones included;
+        ``undated``: matching documents without a date."""
+        if st.months is None:
+            d = st.dates
+            st.months = np.where(d > 0, d // 10000 * 12 + d // 100 % 100 - 1, -1)
+        months = st.months[docs]
+        dated = months[months >= 0]
+        undated = int(len(months) - len(dated))
+        if not len(dated):
+            return {"unit": None, "bins": [], "undated": undated, "peak": 0}
+        lo, hi = int(dated.min()), int(dated.max())
+        if hi - lo < TIMELINE_MONTHS:
+            unit, first = "month", lo
+            counts = np.bincount(dated - lo, minlength=hi - lo + 1)
+            label = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(lo, hi + 1)]
+        else:
+            unit, first = "year", lo // 12
+            counts = np.bincount(dated // 12 - first, minlength=hi // 12 - first + 1)
+            label = [str(y) for y in range(first, hi // 12 + 1)]
+        bins = [{"period": p, "count": int(n)} for p, n in zip(label, counts.tolist())]
+        return {"unit": unit, "bins": bins, "undated": undated, "peak": int(counts.max())}
 
     # -- one document ----------------------------------------------------------------
     def document(self, doc_id: str, q: str = "") -> dict | None:

@@ -71,3 +71,20 @@ def test_click_a_facet_narrows_and_unclick_restores(browser, server):
     browser.save_screenshot(str(ARTIFACTS / "facet.png"))
     browser.find_element(By.CSS_SELECTOR, ".active-filters a.chip").click()
     assert len(browser.find_elements(By.CSS_SELECTOR, "li.hit")) == before
+
+
+def test_timeline_bar_narrows_to_its_period(browser, server):
+    from selenium.webdriver.common.by import By
+    browser.get(server.url + "/?q=коррупция")
+    bars = browser.find_elements(By.CSS_SELECTOR, ".timeline a.bar")
+    assert [b.get_attribute("data-period") for b in bars] == [str(y) for y in range(2013, 2026)]
+    full = [b for b in bars if b.get_attribute("data-count") != "0"]
+    assert len(full) == 2
+    # the bars are drawn: a full bar is taller than an empty one
+    assert full[-1].find_element(By.TAG_NAME, "span").size["height"] > 20
+    assert bars[1].find_element(By.TAG_NAME, "span").size["height"] <= 2
+    browser.save_screenshot(str(ARTIFACTS / "timeline.png"))
+    full[-1].click()
+    hits = browser.find_elements(By.CSS_SELECTOR, "li.hit")
+    assert len(hits) == 1 and "2025" in hits[0].find_element(By.TAG_NAME, "time").text
+    assert "2025" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
