@@ -215,7 +215,8 @@ def write_missing(path: str | os.PathLike, procs: int = 1) -> dict:
         ix.close()
     removed = 0
     for child in path.iterdir():
-        if child.name.startswith(PREFIX) and child.name[len(PREFIX):].split(".", 1)[0] not in live:
+        if child.name.startswith(PREFIX) and (child.name.endswith(".tmp")   # a killed writer's
+                                              or child.name[len(PREFIX):].split(".", 1)[0] not in live):
             child.unlink()
             removed += 1
     return {"written": [sid for sid, _ in todo], "removed": removed}

@@ -135,7 +135,10 @@ def _docs(n, start=0):
 def test_add_delete_optimize_keep_compact_postings_in_step(tmp_path):
     store = IndexStore(tmp_path / "ix")
     assert rebuild(store, [str(write_jsonl(tmp_path / "a.jsonl", _docs(40)))]).published
+    # what a writer killed half-way would leave: linked into the next generation, then removed
+    (_generation(store) / (sidecar.PREFIX + "MAIN_gone.body.meta.json.tmp")).write_text("{")
     assert update(store, [str(write_jsonl(tmp_path / "b.jsonl", _docs(30, start=40)))]).published
+    assert not list(_generation(store).glob("*.tmp"))
     assert update(store, [], delete_ids=["c1", "c2", "c45"]).published
     path = _generation(store)
     ix = whoosh_index.open_dir(str(path))
