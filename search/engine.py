@@ -61,11 +61,10 @@ class _Segment:
 
 @dataclass
 class _Term:
-    """One term of one field over the whole index: global docnums (ascending), Whoosh's
-    weights, BM25F contributions (None for unscored fields) and, once a phrase needed them,
-    position keys (docnum << 32 | position, ascending)."""
+    """One term of one field over the whole index: global docnums (ascending), BM25F
+    contributions (None for unscored fields) and, once a phrase needed them, position keys
+    (docnum << 32 | position, ascending)."""
     ids: np.ndarray
-    tf: np.ndarray
     contrib: np.ndarray | None
     keys: np.ndarray | None = None
 
@@ -330,7 +329,7 @@ class SearchEngine:
             # Whoosh's bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
             # the same double-precision operations in the same order (norm = K1 * (…))
             contrib = scorer.idf * ((tf * (scorer.K1 + 1)) / (tf + norm[ids]))
-        entry = _Term(ids, tf, contrib)
+        entry = _Term(ids, contrib)
         st.terms[key] = entry
         st.terms_size += len(ids) + 1
         self._evict_terms(st)
@@ -552,12 +551,13 @@ class SearchEngine:
         else:
             tiers = [(all_q, full), (any_q, matched & ~full)]
         skip = offset
+        memo: dict = {}          # both tiers score the same terms: sum them once
         for q, docs in tiers:
             size = int(np.count_nonzero(docs))
             if size <= skip:
                 skip -= size
                 continue
-            for docnum, score in self._top(st, q, docs, skip + (want - offset) - len(docnums))[skip:]:
+            for docnum, score in self._top(st, q, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
                 docnums.append(docnum)
                 scores[docnum] = score
             skip = 0
@@ -565,7 +565,7 @@ class SearchEngine:
                 break
         return docnums[: want - offset], scores
 
-    def _top(self, st, q, docs: np.ndarray, limit) -> list[tuple[int, float]]:
+    def _top(self, st, q, docs: np.ndarray, limit, memo: dict | None = None) -> list[tuple[int, float]]:
         """The ``limit`` best (docnum, score) of ``q`` among ``docs`` (a mask), best first,
         ties by docnum — what ``searcher.search(q, limit=limit, filter=docs)`` returns.
 
@@ -584,7 +584,12 @@ class SearchEngine:
         for gate, _, _, _ in terms:
             if gate is not None and id(gate) not in gates:
                 gates[id(gate)] = self._docs(st, gate)
-        scores = self._scores(st, terms, gates)
+        key = tuple((id(gate), f, t, b) for gate, f, t, b in terms)
+        scores = memo.get(key) if memo is not None else None
+        if scores is None:
+            scores = self._scores(st, terms, gates)
+            if memo is not None:
+                memo[key] = scores
         cands = np.flatnonzero(docs)
         if not len(cands):
             return []
