@@ -130,7 +130,10 @@ def read_term(reader, fieldname: str, text: str, positions: bool):
 # -- writing ------------------------------------------------------------------------------
 
 def positional_fields(schema) -> list[str]:
-    return [f for f in FIELDS if f in schema and type(schema[f].format) is Positions]
+    """The fields with compact postings: positional, and without a field boost, so that a
+    posting's weight is its number of positions (how ``pos`` is cut per document)."""
+    return [f for f in FIELDS if f in schema and type(schema[f].format) is Positions
+            and schema[f].format.field_boost == 1.0]
 
 
 def write_segment(dirpath: Path, reader, segment_id: str) -> int:
