@@ -6,6 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+# Limits every ingested document is held to (see ``indexer.ingest``): a title longer than
+# MAX_TITLE characters is shortened at a word boundary; a body longer than MAX_BODY
+# characters is indexed cut at a sentence end (or a space) before the limit, with a warning.
+MAX_TITLE = 300
+MAX_BODY = 1_000_000
+
 
 @dataclass
 class Document:

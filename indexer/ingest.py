@@ -6,44 +6,133 @@ Formats: scraped pages (``.txt``, see ``indexer.pages``) and JSON Lines (``.json
 
 Bad input never stops a run and never loses a good document: each bad item is
 reported once as a ``Problem`` (``file:line: error: reason``) and skipped, and
-the run goes on.
+the run goes on.  In particular:
+
+- JSON Lines are judged line by line: a line with binary data (a NUL byte, control
+  bytes), broken or too deeply nested JSON, a lone surrogate (``"\\ud800"``) in a
+  text field, or more than ``max_line`` bytes is one bad line; the other lines are
+  kept.  Only a file whose lines are *all* binary is reported once, as a binary file.
+  Files are read line by line, so memory stays bounded whatever the file holds.
+- Only regular files are read: FIFOs, sockets, devices (and links to them, such as
+  a link to ``/dev/zero``) are skipped with a message, and never opened in a way
+  that could block.
+- A body longer than ``max_body`` characters (default ``MAX_BODY``, 1,000,000, or
+  the ``KGSEARCH_MAX_BODY`` environment variable) is indexed *truncated* at the last
+  sentence end (else the last space) before the limit, with a warning naming
+  ``file:line``; a title is at most ``MAX_TITLE`` characters.
+- A ``url`` that is not ``http:``/``https:`` is kept (the web UI shows it as text,
+  never as a link) with a warning naming ``file:line``.
+- File names that are not valid UTF-8 are shown in messages in a quoted, escaped
+  form (``'/src/bad\\xff.txt'``); a page id taken from such a name escapes the
+  undecodable bytes the same way (``bad\\xff``), so every id is valid text.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import dates, places
-from indexer.documents import Document, Problem
+from indexer.documents import MAX_BODY, MAX_TITLE, Document, Problem
 from indexer.pages import parse_page
 
 PAGE_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = PAGE_SUFFIXES | JSONL_SUFFIXES
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁҢӨҮ0-9])")
-MAX_TITLE = 200
+MAX_BODY_ENV = "KGSEARCH_MAX_BODY"     # overrides MAX_BODY (a number of characters)
+MAX_ID = 200                            # characters; a longer id is a bad item
+# A file whose first BINARY_FILE_LINES non-blank lines are all binary is one bad file.
+BINARY_FILE_LINES = 100
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Where a body may be cut: after a sentence end, else at a space (searched near the limit).
+_CUT_SENTENCE = re.compile(r"[.!?…][»\"')\]]*\s")
+_CUT_SPACE = re.compile(r"\s")
+_CUT_WINDOW = 20_000
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+
+
+def max_line_bytes(max_body: int) -> int:
+    """The default longest JSON line: a ``max_body`` body written as ``\\uXXXX`` escapes, and room
+    for the other fields."""
+    return 6 * max_body + 65_536
+
+
+def max_page_bytes(max_body: int) -> int:
+    """The most of a page file that is read: ``max_body`` characters of 4-byte UTF-8 and a header."""
+    return 4 * max_body + 65_536
+
+
+def display_path(path) -> str:
+    """A path for messages: as it is when it is valid UTF-8, else quoted with the undecodable
+    bytes escaped (``'/src/bad\\xff.txt'``), so a message is always printable text."""
+    text = os.fsdecode(os.fspath(path))
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "'" + os.fsencode(text).decode("utf-8", "backslashreplace") + "'"
+
+
+def text_name(name: str) -> str:
+    """A file name as valid text: undecodable bytes escaped as ``\\xNN`` (so distinct names stay distinct)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def shorten(text: str, limit: int = MAX_TITLE) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit - 1].rstrip(",;:–- ") + "…"
 
 
 def first_sentence(body: str) -> str:
     """The first sentence of a body, for documents that come without a title."""
-    first_para = body.strip().split("\n", 1)[0]
-    sentence = _SENTENCE_END.split(first_para, 1)[0].strip()
-    if len(sentence) > MAX_TITLE:
-        cut = sentence.rfind(" ", 0, MAX_TITLE)
-        sentence = sentence[: cut if cut > 0 else MAX_TITLE].rstrip(",;:–- ") + "…"
-    return sentence
+    first_para = body.strip()[: 4 * MAX_TITLE].split("\n", 1)[0]
+    return shorten(_SENTENCE_END.split(first_para, 1)[0].strip())
+
+
+def truncate_body(body: str, limit: int) -> tuple[str, str]:
+    """``body`` cut to at most ``limit`` characters: after the last sentence end near the limit,
+    else at the last space, else exactly; returns (text, where it was cut)."""
+    start = max(0, limit - _CUT_WINDOW)
+    window = body[start:limit + 1]
+    for pattern, how in ((_CUT_SENTENCE, "at a sentence end"), (_CUT_SPACE, "at a space")):
+        last = None
+        for last in pattern.finditer(window):
+            pass
+        if last is not None and start + last.end() > limit // 2:
+            return body[: start + last.end()].rstrip(), how
+    return body[:limit], "mid-word"
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
 def _looks_binary(data: bytes) -> bool:
+    """A NUL byte, or more than 5 % control bytes, in the first 8 KB."""
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return control > len(sample) * 0.05
+
+
+def _binary_line(raw: bytes) -> str | None:
+    """Why one JSON line is binary data rather than text, or None."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        return f"binary data, not text (NUL byte at column {nul + 1})"
+    if _looks_binary(raw):
+        return "binary data, not text (control bytes)"
+    return None
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:
@@ -53,6 +142,42 @@ def _decode(data: bytes) -> tuple[str, str | None]:
     except UnicodeDecodeError as exc:
         where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
         return data.decode("cp1251", errors="replace"), f"not valid UTF-8 ({where}); decoded as cp1251"
+
+
+def _cut_partial_utf8(data: bytes) -> bytes:
+    """``data`` without a UTF-8 character that a byte limit cut in two at its end."""
+    for back in range(1, 4):
+        if len(data) < back:
+            break
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:            # a lead byte (or ASCII): is its sequence complete?
+            need = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4 if byte >> 3 == 0b11110 else 1
+            return data[:-back] if need > back else data
+    return data
+
+
+def _file_kind(mode: int) -> str | None:
+    for test, kind in _FILE_KINDS:
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _is_web_url(url: str) -> bool:
+    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip("".join(map(chr, range(33))))
+    m = _URL_SCHEME.match(cleaned)
+    return bool(m) and m.group(1).lower() in ("http", "https")
+
+
+def max_body_from_env() -> tuple[int, str | None]:
+    """``KGSEARCH_MAX_BODY`` as (characters, None), or (MAX_BODY, why the value was not used)."""
+    value = os.environ.get(MAX_BODY_ENV, "").strip().replace("_", "")
+    if not value:
+        return MAX_BODY, None
+    if value.isdigit() and int(value) > 0:
+        return int(value), None
+    return MAX_BODY, (f"{MAX_BODY_ENV}={os.environ[MAX_BODY_ENV]!r} is not a positive number of "
+                      f"characters; using {MAX_BODY}")
 
 
 @dataclass
@@ -72,40 +197,81 @@ class IngestReport:
 
 
 class Ingestor:
-    """Reads sources into documents; remembers ids to refuse duplicates."""
+    """Reads sources into documents; remembers ids to refuse duplicates.
 
-    def __init__(self, on_problem=None):
+    ``max_body``: the longest body kept whole, in characters (default: ``KGSEARCH_MAX_BODY``
+    or ``MAX_BODY``); a longer one is indexed truncated, with a warning.  ``max_line``: the
+    longest JSON line read, in bytes (default ``max_line_bytes(max_body)``); a longer line is
+    a bad line, skipped without being held in memory."""
+
+    def __init__(self, on_problem=None, *, max_body: int | None = None, max_line: int | None = None):
         self.report = IngestReport()
         self._seen: dict[str, str] = {}
         self._on_problem = on_problem
+        if max_body is None:
+            max_body, why_not = max_body_from_env()
+            if why_not:
+                self._problem(MAX_BODY_ENV, None, "warning", why_not)
+        if not isinstance(max_body, int) or max_body < 1:
+            raise ValueError(f"max_body must be a positive number of characters, not {max_body!r}")
+        self.max_body = max_body
+        self.max_line = max_line if max_line is not None else max_line_bytes(max_body)
+        self.max_page = max(max_page_bytes(max_body), self.max_line)
 
     # -- problems -----------------------------------------------------------
     def _problem(self, path, line, level, reason):
-        problem = Problem(str(path), line, level, reason)
+        problem = Problem(display_path(path), line, level, reason)
         self.report.problems.append(problem)
         if self._on_problem:
             self._on_problem(problem)
 
     # -- files --------------------------------------------------------------
     def files(self, sources: Iterable[str | os.PathLike]) -> Iterator[Path]:
-        """Every document file named, or found under a named folder."""
+        """Every document file named, or found under a named folder (regular files only:
+        anything else is reported and skipped)."""
         for source in sources:
             root = Path(source)
-            if root.is_dir():
-                for dirpath, dirnames, filenames in os.walk(root):
+            try:
+                mode = root.stat().st_mode
+            except OSError as exc:
+                self._problem(root, None, "error", "a broken symbolic link" if root.is_symlink()
+                              else "no such file or folder" if isinstance(exc, FileNotFoundError)
+                              else f"cannot read: {exc.strerror or exc}")
+                continue
+            if stat.S_ISDIR(mode):
+                walk = os.walk(root, onerror=lambda exc: self._problem(
+                    exc.filename or root, None, "error", f"cannot read folder: {exc.strerror or exc}"))
+                for dirpath, dirnames, filenames in walk:
                     dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                     for name in sorted(filenames):
                         path = Path(dirpath) / name
                         if name.startswith("."):
                             continue
                         if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                            yield path
+                            if self._regular(path):
+                                yield path
                         else:
                             self.report.ignored_files += 1
-            elif root.is_file():
+            elif stat.S_ISREG(mode):
                 yield root
             else:
-                self._problem(root, None, "error", "no such file or folder")
+                self._not_regular(root, mode)
+
+    def _regular(self, path: Path) -> bool:
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            self._problem(path, None, "error", "a broken symbolic link" if path.is_symlink()
+                          else f"cannot read: {exc.strerror or exc}")
+            return False
+        if stat.S_ISREG(mode):
+            return True
+        self._not_regular(path, mode)
+        return False
+
+    def _not_regular(self, path: Path, mode: int) -> None:
+        link = "a symbolic link to " if path.is_symlink() else ""
+        self._problem(path, None, "error", f"not a regular file ({link}{_file_kind(mode)}); skipped")
 
     def documents(self, sources: Iterable[str | os.PathLike]) -> Iterator[Document]:
         for path in self.files(sources):
@@ -121,28 +287,47 @@ class Ingestor:
                 yield doc
 
     def _read_file(self, path: Path) -> Iterator[Document]:
+        # O_NONBLOCK: a FIFO put in place of the file after it was listed must not block the open.
         try:
-            data = path.read_bytes()
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             self._problem(path, None, "error", f"cannot read: {exc.strerror or exc}")
             return
-        if not data.strip():
-            self._problem(path, None, "error", "empty file")
-            return
-        if _looks_binary(data):
-            self._problem(path, None, "error", "binary file, not text")
-            return
-        suffix = path.suffix.lower()
-        is_jsonl = suffix in JSONL_SUFFIXES or (
-            suffix not in PAGE_SUFFIXES and data.lstrip()[:1] == b"{")
-        if is_jsonl:
-            yield from self._read_jsonl(path, data)
-        else:
-            doc = self._read_page(path, data)
+        with os.fdopen(fd, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                self._not_regular(path, mode)
+                return
+            suffix = path.suffix.lower()
+            try:
+                if suffix in JSONL_SUFFIXES:
+                    yield from self._read_jsonl(path, fh)
+                    return
+                if suffix not in PAGE_SUFFIXES:   # a file named on its own: JSON Lines if it looks so
+                    looks_jsonl = fh.read(4096).lstrip()[:1] == b"{"
+                    fh.seek(0)
+                    if looks_jsonl:
+                        yield from self._read_jsonl(path, fh)
+                        return
+                doc = self._read_page(path, fh)
+            except OSError as exc:
+                self._problem(path, None, "error", f"cannot read: {exc.strerror or exc}")
+                return
             if doc is not None:
                 yield doc
 
-    def _read_page(self, path: Path, data: bytes) -> Document | None:
+    def _read_page(self, path: Path, fh) -> Document | None:
+        data = fh.read(self.max_page + 1)
+        if not data.strip():
+            self._problem(path, None, "error", "empty file")
+            return None
+        if _looks_binary(data):
+            self._problem(path, None, "error", "binary file, not text")
+            return None
+        if len(data) > self.max_page:
+            data = _cut_partial_utf8(data[: self.max_page])
+            self._problem(path, None, "warning", f"file larger than {self.max_page} bytes; "
+                                                 f"only its first {self.max_page} bytes are read")
         text, warning = _decode(data)
         if warning:
             self._problem(path, None, "warning", warning)
@@ -150,19 +335,76 @@ class Ingestor:
         if not page.body:
             self._problem(path, None, "error", "no body text after the header")
             return None
+        body = self._bounded_body(path, None, page.body)
         # The id is the file name without its extension: the same page gets the same id
         # whether it is read alone, in its folder or in a parent folder.
-        doc_id = path.stem
-        date, date_source = dates.extract_date(page.date_line, None, page.body)
+        doc_id = text_name(path.stem)
+        if len(doc_id) > MAX_ID:
+            self._problem(path, None, "error", f"the file name (the page's id) is longer than {MAX_ID} characters")
+            return None
+        date, date_source = dates.extract_date(page.date_line, None, body)
         return finish(Document(
-            id=doc_id, title=page.title or first_sentence(page.body), body=page.body,
+            id=doc_id, title=page.title or first_sentence(body), body=body,
             date=date, date_source=date_source, views=page.views, source=None,
-            origin=str(path),
+            origin=display_path(path),
         ))
 
-    def _read_jsonl(self, path: Path, data: bytes) -> Iterator[Document]:
-        for lineno, raw in enumerate(data.splitlines(), start=1):
-            if not raw.strip():
+    def _bounded_body(self, path, lineno, body: str) -> str:
+        if len(body) <= self.max_body:
+            return body
+        cut, how = truncate_body(body, self.max_body)
+        self._problem(path, lineno, "warning",
+                      f"body has {len(body)} characters, over the limit of {self.max_body}; "
+                      f"indexed truncated to {len(cut)} ({how})")
+        return cut
+
+    def _lines(self, fh) -> Iterator[tuple[int, bytes | None]]:
+        """(line number, bytes) of every line, None for a line longer than ``max_line`` (whose
+        bytes are skipped, never held)."""
+        lineno = 0
+        while True:
+            raw = fh.readline(self.max_line + 1)
+            if not raw:
+                return
+            if len(raw) > self.max_line and not raw.endswith(b"\n"):
+                while True:
+                    more = fh.readline(1 << 20)
+                    if not more or more.endswith(b"\n"):
+                        break
+                lineno += 1
+                yield lineno, None
+                continue
+            for part in raw.splitlines() or [b""]:   # old Mac files end lines with a bare CR
+                lineno += 1
+                yield lineno, part
+
+    def _read_jsonl(self, path: Path, fh) -> Iterator[Document]:
+        # Binary lines before the first text line are held back (as numbers and reasons): if
+        # the file turns out to be all binary, it is reported once, as a binary file.
+        held: list[tuple[int, str]] = []
+        settled = False
+        nonblank = False
+        for lineno, raw in self._lines(fh):
+            if raw is not None and not raw.strip():
+                continue
+            nonblank = True
+            binary = _binary_line(raw) if raw is not None else None
+            if not settled:
+                if binary:
+                    held.append((lineno, binary))
+                    if len(held) >= BINARY_FILE_LINES:
+                        self._problem(path, None, "error", f"binary file, not text (its first "
+                                                           f"{BINARY_FILE_LINES} lines are binary data)")
+                        return
+                    continue
+                settled = True
+                for number, reason in held:
+                    self._problem(path, number, "error", reason)
+            if raw is None:
+                self._problem(path, lineno, "error", f"line longer than {self.max_line} bytes; skipped")
+                continue
+            if binary:
+                self._problem(path, lineno, "error", binary)
                 continue
             try:
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
@@ -174,9 +416,19 @@ class Ingestor:
             except json.JSONDecodeError as exc:
                 self._problem(path, lineno, "error", f"invalid JSON: {exc.msg} (column {exc.colno})")
                 continue
+            except RecursionError:
+                self._problem(path, lineno, "error", "invalid JSON: nested too deeply")
+                continue
+            except ValueError as exc:        # e.g. an integer of more than 4300 digits
+                self._problem(path, lineno, "error", f"invalid JSON: {exc}")
+                continue
             doc = self._jsonl_document(path, lineno, obj)
             if doc is not None:
                 yield doc
+        if not nonblank:
+            self._problem(path, None, "error", "empty file")
+        elif not settled:
+            self._problem(path, None, "error", "binary file, not text")
 
     def _jsonl_document(self, path: Path, lineno: int, obj) -> Document | None:
         if not isinstance(obj, dict):
@@ -189,32 +441,58 @@ class Ingestor:
         if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
             self._problem(path, lineno, "error", '"id" must be a string or a number')
             return None
+        doc_id = str(doc_id).strip()
+        if len(doc_id) > MAX_ID:
+            self._problem(path, lineno, "error", f'"id" is longer than {MAX_ID} characters')
+            return None
         body = obj.get("body")
         if not isinstance(body, str) or not body.strip():
             self._problem(path, lineno, "error", 'missing "body"' if body in (None, "")
                           else '"body" must be non-empty text')
             return None
+        for name in ("id", "title", "body", "url", "source", "topics", "date"):
+            value = obj.get(name)
+            for text in value if isinstance(value, list) else [value]:
+                m = _LONE_SURROGATE.search(text) if isinstance(text, str) else None
+                if m:
+                    self._problem(path, lineno, "error",
+                                  f'"{name}" holds a lone surrogate ({ascii(m.group())[1:-1]} at character '
+                                  f'{m.start() + 1}), which is not text; skipped')
+                    return None
+        body = self._bounded_body(path, lineno, body.strip())
         title = obj.get("title")
-        title = title.strip() if isinstance(title, str) and title.strip() else first_sentence(body)
+        if isinstance(title, str) and title.strip():
+            title = title.strip()
+            if len(title) > MAX_TITLE:
+                self._problem(path, lineno, "warning",
+                              f'"title" has {len(title)} characters; shortened to at most {MAX_TITLE}')
+                title = shorten(title)
+        else:
+            title = first_sentence(body)
         field_date = obj.get("date")
         if field_date is not None and not isinstance(field_date, str):
             field_date = str(field_date)
         if field_date and dates.parse_date(field_date) is None:
-            self._problem(path, lineno, "warning", f'unrecognised "date" {field_date!r}; reading the date from the body')
+            self._problem(path, lineno, "warning", f'unrecognised "date" {shorten(field_date, 80)!r}; '
+                                                   'reading the date from the body')
             field_date = None
         date, date_source = dates.extract_date(None, field_date, body)
         topics = obj.get("topics") or []
         if isinstance(topics, str):
             topics = [topics]
         views = obj.get("views")
+        url = obj.get("url") if isinstance(obj.get("url"), str) and obj.get("url").strip() else None
+        if url is not None and not _is_web_url(url):
+            self._problem(path, lineno, "warning", f'"url" {shorten(url, 80)!r} is not an http(s) address; '
+                                                   "kept, and shown as text, not as a link")
         return finish(Document(
-            id=str(doc_id).strip(), title=title, body=body.strip(), date=date,
+            id=doc_id, title=title, body=body, date=date,
             date_source=date_source,
             views=views if isinstance(views, int) and not isinstance(views, bool) else None,
-            url=obj.get("url") if isinstance(obj.get("url"), str) else None,
+            url=url,
             source=obj.get("source") if isinstance(obj.get("source"), str) else None,
             topics=[str(t) for t in topics if isinstance(t, (str, int))],
-            origin=f"{path}:{lineno}",
+            origin=f"{display_path(path)}:{lineno}",
         ))
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from indexer import dates, lang
+from indexer.documents import MAX_TITLE
 
 _CHROME = lang.read_table("page_chrome.tsv")
 FOOTER_LINES = frozenset(r["text"].casefold() for r in _CHROME if r["kind"] == "footer")
@@ -20,7 +21,7 @@ _VIEW_LABELS = "|".join(re.escape(r["label"]) for r in lang.read_table("view_lab
 VIEWS_RE = re.compile(rf"^(?:(?:{_VIEW_LABELS})\s*:?\s*)?\(?\s*(\d{{1,9}})\s*\)?$", re.IGNORECASE)
 # Header lines are short; the first line longer than this that is not a title is body.
 MAX_HEADER_LINE = 80
-MAX_TITLE = 400
+# A header line up to MAX_TITLE characters may be the title; a longer one starts the body.
 
 
 @dataclass
