@@ -11,7 +11,8 @@ the run goes on.  In particular:
 - JSON Lines are judged line by line: a line with binary data (a NUL byte, control
   bytes), broken or too deeply nested JSON, a lone surrogate (``"\\ud800"``) in a
   text field, or more than ``max_line`` bytes is one bad line; the other lines are
-  kept.  Only a file whose lines are *all* binary is reported once, as a binary file.
+  kept.  Only a file that starts like a binary file and has no good line is reported
+  once, as a binary file.
   Files are read line by line, so memory stays bounded whatever the file holds.
 - Only regular files are read: FIFOs, sockets, devices (and links to them, such as
   a link to ``/dev/zero``) are skipped with a message, and never opened in a way
@@ -46,7 +47,8 @@ SUPPORTED_SUFFIXES = PAGE_SUFFIXES | JSONL_SUFFIXES
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁҢӨҮ0-9])")
 MAX_BODY_ENV = "KGSEARCH_MAX_BODY"     # overrides MAX_BODY (a number of characters)
 MAX_ID = 200                            # characters; a longer id is a bad item
-# A file whose first BINARY_FILE_LINES non-blank lines are all binary is one bad file.
+# A JSON Lines file that starts like a binary file (``_looks_binary``) and has no good line
+# (among its first BINARY_FILE_LINES non-blank lines) is one bad file.
 BINARY_FILE_LINES = 100
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Where a body may be cut: after a sentence end, else at a space (searched near the limit).
@@ -208,6 +210,7 @@ class Ingestor:
         self.report = IngestReport()
         self._seen: dict[str, str] = {}
         self._on_problem = on_problem
+        self._held: list[Problem] | None = None
         if max_body is None:
             max_body, why_not = max_body_from_env()
             if why_not:
@@ -221,6 +224,12 @@ class Ingestor:
     # -- problems -----------------------------------------------------------
     def _problem(self, path, line, level, reason):
         problem = Problem(display_path(path), line, level, reason)
+        if self._held is not None:       # see _read_jsonl
+            self._held.append(problem)
+        else:
+            self._add(problem)
+
+    def _add(self, problem: Problem) -> None:
         self.report.problems.append(problem)
         if self._on_problem:
             self._on_problem(problem)
@@ -379,56 +388,71 @@ class Ingestor:
                 yield lineno, part
 
     def _read_jsonl(self, path: Path, fh) -> Iterator[Document]:
-        # Binary lines before the first text line are held back (as numbers and reasons): if
-        # the file turns out to be all binary, it is reported once, as a binary file.
-        held: list[tuple[int, str]] = []
-        settled = False
+        # Judged line by line.  Until the first good line, problems are held back: if no line
+        # turns out good and the file starts like a binary file, it is one bad file, not a
+        # message per "line" of binary data.
+        head = fh.read(8192)
+        fh.seek(0)
+        binary_head = _looks_binary(head)
+        self._held = []
         nonblank = False
-        for lineno, raw in self._lines(fh):
-            if raw is not None and not raw.strip():
-                continue
-            nonblank = True
-            binary = _binary_line(raw) if raw is not None else None
-            if not settled:
-                if binary:
-                    held.append((lineno, binary))
-                    if len(held) >= BINARY_FILE_LINES:
-                        self._problem(path, None, "error", f"binary file, not text (its first "
-                                                           f"{BINARY_FILE_LINES} lines are binary data)")
-                        return
+        bad_lines = 0
+        try:
+            for lineno, raw in self._lines(fh):
+                if raw is not None and not raw.strip():
                     continue
-                settled = True
-                for number, reason in held:
-                    self._problem(path, number, "error", reason)
-            if raw is None:
-                self._problem(path, lineno, "error", f"line longer than {self.max_line} bytes; skipped")
-                continue
-            if binary:
-                self._problem(path, lineno, "error", binary)
-                continue
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError:
-                line, warning = _decode(raw)
-                self._problem(path, lineno, "warning", warning)
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                self._problem(path, lineno, "error", f"invalid JSON: {exc.msg} (column {exc.colno})")
-                continue
-            except RecursionError:
-                self._problem(path, lineno, "error", "invalid JSON: nested too deeply")
-                continue
-            except ValueError as exc:        # e.g. an integer of more than 4300 digits
-                self._problem(path, lineno, "error", f"invalid JSON: {exc}")
-                continue
-            doc = self._jsonl_document(path, lineno, obj)
-            if doc is not None:
-                yield doc
-        if not nonblank:
-            self._problem(path, None, "error", "empty file")
-        elif not settled:
-            self._problem(path, None, "error", "binary file, not text")
+                nonblank = True
+                doc = self._jsonl_line(path, lineno, raw)
+                if doc is None and self._held is not None:
+                    bad_lines += 1
+                    if bad_lines >= BINARY_FILE_LINES and binary_head:
+                        self._held = None
+                        self._problem(path, None, "error", f"binary file, not text (its first "
+                                                           f"{BINARY_FILE_LINES} lines are not text)")
+                        return
+                if doc is not None or bad_lines >= BINARY_FILE_LINES:
+                    self._release()
+                if doc is not None:
+                    yield doc
+            if not nonblank:
+                self._held = None
+                self._problem(path, None, "error", "empty file")
+            elif self._held is not None and binary_head:
+                self._held = None
+                self._problem(path, None, "error", "binary file, not text")
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        for problem in held or ():
+            self._add(problem)
+
+    def _jsonl_line(self, path: Path, lineno: int, raw: bytes | None) -> Document | None:
+        if raw is None:
+            self._problem(path, lineno, "error", f"line longer than {self.max_line} bytes; skipped")
+            return None
+        binary = _binary_line(raw)
+        if binary:
+            self._problem(path, lineno, "error", binary)
+            return None
+        try:
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError:
+            line, warning = _decode(raw)
+            self._problem(path, lineno, "warning", warning)
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            self._problem(path, lineno, "error", f"invalid JSON: {exc.msg} (column {exc.colno})")
+            return None
+        except RecursionError:
+            self._problem(path, lineno, "error", "invalid JSON: nested too deeply")
+            return None
+        except ValueError as exc:        # e.g. an integer of more than 4300 digits
+            self._problem(path, lineno, "error", f"invalid JSON: {exc}")
+            return None
+        return self._jsonl_document(path, lineno, obj)
 
     def _jsonl_document(self, path: Path, lineno: int, obj) -> Document | None:
         if not isinstance(obj, dict):
