@@ -78,7 +78,7 @@ def count_documents(sources: Sequence[str]) -> int:
         if path.suffix.lower() in JSONL_SUFFIXES:
             try:
                 with open(path, "rb") as fh:
-                    for line in fh:
+                    for line in iter(lambda: fh.readline(1 << 20), b""):  # bounded: a huge line is counted per MB
                         if line.strip():
                             total += 1
             except OSError:

@@ -376,12 +376,15 @@ class Ingestor:
             if not raw:
                 return
             if len(raw) > self.max_line and not raw.endswith(b"\n"):
-                while True:
-                    more = fh.readline(1 << 20)
-                    if not more or more.endswith(b"\n"):
-                        break
                 lineno += 1
-                yield lineno, None
+                yield lineno, None       # (the reader may stop here: a binary file)
+                while True:              # skip to the next line
+                    chunk = fh.read(1 << 20)
+                    end = chunk.find(b"\n")
+                    if end >= 0:
+                        fh.seek(end + 1 - len(chunk), os.SEEK_CUR)
+                    if end >= 0 or not chunk:
+                        break
                 continue
             for part in raw.splitlines() or [b""]:   # old Mac files end lines with a bare CR
                 lineno += 1
@@ -405,10 +408,10 @@ class Ingestor:
                 doc = self._jsonl_line(path, lineno, raw)
                 if doc is None and self._held is not None:
                     bad_lines += 1
-                    if bad_lines >= BINARY_FILE_LINES and binary_head:
+                    if binary_head and (bad_lines >= BINARY_FILE_LINES or raw is None):
                         self._held = None
-                        self._problem(path, None, "error", f"binary file, not text (its first "
-                                                           f"{BINARY_FILE_LINES} lines are not text)")
+                        self._problem(path, None, "error", "binary file, not text" + (
+                            f" (its first {BINARY_FILE_LINES} lines are not text)" if raw is not None else ""))
                         return
                 if doc is not None or bad_lines >= BINARY_FILE_LINES:
                     self._release()

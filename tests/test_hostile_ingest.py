@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from indexer import ingest
 from indexer.documents import MAX_BODY, MAX_TITLE
 from indexer.ingest import Ingestor, truncate_body
 from indexer.pages import parse_page
-from tests.conftest import CORPUS, require_corpus, run_cli, write_jsonl
+from tests.conftest import CORPUS, ROOT, require_corpus, run_cli, write_jsonl
 
 BODY = "Прокуратура коррупция боюнча кылмыш ишин козгоду."
 
@@ -233,6 +235,39 @@ def test_an_over_long_line_is_skipped_and_the_next_kept(tmp_path):
     f.write_bytes(good(1).encode() + b"\n" + b"x" * 300_000)
     docs, report = run(f, max_line=100_000)
     assert [d.id for d in docs] == ["g1"] and messages(report) == [f"{f}:2: error: line longer than 100000 bytes; skipped"]
+
+
+_MEASURED_CLI = """
+import resource, sys
+from search.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_reindex_memory_stays_bounded_on_huge_files_and_lines(tmp_path):
+    """A 400 MB file of zeros with no newline and a 20 MB line: `kgsearch reindex` as a process
+    never holds either (peak RSS well under the file size), and keeps the good lines."""
+    zeros = tmp_path / "zeros.jsonl"
+    with open(zeros, "wb") as fh:          # sparse: costs no disk
+        fh.truncate(400 << 20)
+    long = tmp_path / "long.jsonl"
+    with open(long, "w", encoding="utf-8") as fh:
+        fh.write(good(1) + "\n" + '{"id": "big", "body": "' + "ж" * (10 << 20) + '"}\n' + good(2) + "\n")
+    r = subprocess.run([sys.executable, "-c", _MEASURED_CLI, "reindex", str(zeros), str(long),
+                        "--index", str(tmp_path / "ix"), "--quiet"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    cli_ok(r)
+    lines = r.stderr.splitlines()
+    assert f"{zeros}: error: binary file, not text" in lines
+    assert f"{long}:2: error: line longer than {ingest.max_line_bytes(MAX_BODY)} bytes; skipped" in lines
+    maxrss_mb = int(lines[-1].split()[1]) / 1024
+    assert maxrss_mb < 200, f"peak RSS {maxrss_mb:.0f} MB"
+    assert search_ids(tmp_path / "ix") == {"g1", "g2"}
 
 
 def test_default_line_limit_follows_the_body_limit():
