@@ -219,7 +219,7 @@ class Ingestor:
             raise ValueError(f"max_body must be a positive number of characters, not {max_body!r}")
         self.max_body = max_body
         self.max_line = max_line if max_line is not None else max_line_bytes(max_body)
-        self.max_page = max(max_page_bytes(max_body), self.max_line)
+        self.max_page = max_page_bytes(max_body)
 
     # -- problems -----------------------------------------------------------
     def _problem(self, path, line, level, reason):

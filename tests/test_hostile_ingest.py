@@ -359,3 +359,11 @@ def test_good_files_around_every_hostile_case_through_the_api(tmp_path):
     assert [d.id for d in docs] == ["g1", "g2", "g3"]
     assert [(Path(p.path).name, p.line, p.level) for p in report.problems] == [
         ("a.jsonl", 2, "error"), ("a.jsonl", 3, "error"), ("b.jsonl", 1, "warning"), ("c.jsonl", None, "error")]
+
+
+def test_a_byte_limit_never_cuts_a_character_in_two():
+    data = "aж€😀b".encode("utf-8")
+    for n in range(len(data) + 1):
+        kept = ingest._cut_partial_utf8(data[:n])
+        text = kept.decode("utf-8")          # never raises: no half character at the end
+        assert "aж€😀b".startswith(text) and len(data[:n]) - len(kept) < 4
