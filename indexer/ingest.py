@@ -60,10 +60,14 @@ _FILE_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_I
                (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
 
 
+MAX_LINE = 64 << 20                     # bytes: the default longest JSON line read
+
+
 def max_line_bytes(max_body: int) -> int:
-    """The default longest JSON line: a ``max_body`` body written as ``\\uXXXX`` escapes, and room
-    for the other fields."""
-    return 6 * max_body + 65_536
+    """The default longest JSON line: ``MAX_LINE``, or room for a ``max_body`` body written as
+    ``\\uXXXX`` escapes (and the other fields) when that is more.  A line up to this is parsed
+    (its body then truncated to ``max_body``); a longer one is skipped unread."""
+    return max(MAX_LINE, 6 * max_body + 65_536)
 
 
 def max_page_bytes(max_body: int) -> int:
