@@ -8,7 +8,7 @@ from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import NoIndex
-from web.params import BadRequest
+from web.params import MAX_QUERY, BadRequest
 from web.safety import shorten
 
 log = logging.getLogger("kgsearch.web")
@@ -35,7 +35,9 @@ def _render(status: int, message: str, headers=None):
         return jsonify(body), status, headers or []
     if _wants_json():
         return jsonify({"error": message, "status": status}), status, headers or []
-    return render_template("error.html", status=status, message=message), status, headers or []
+    q = request.args.get("q", "")
+    return (render_template("error.html", status=status, message=message, q=q if len(q) <= MAX_QUERY else ""),
+            status, headers or [])
 
 
 def register_errors(app) -> None:
@@ -45,12 +47,13 @@ def register_errors(app) -> None:
         missing or broken one is a 503 naming the fix — not a 500 from the middle of a view."""
         if request.endpoint in (None, "static"):
             return
+        engine = current_app.config["ENGINE"]
         try:
-            current_app.config["ENGINE"].state()
+            engine.state()
         except NoIndex:
             raise
         except Exception as exc:                 # noqa: BLE001 — a broken generation, reported below
-            log.exception("the served index could not be opened")
+            log.exception("the served index at %s could not be opened", engine.store.root)
             raise IndexUnavailable(str(exc)) from exc
 
     @app.errorhandler(BadRequest)
