@@ -20,10 +20,6 @@ UNAVAILABLE = ("the search index is not built yet or is unavailable; an admin mu
 MAX_MESSAGE = 600            # a last bound on any message sent back
 
 
-class IndexUnavailable(Exception):
-    """Opening the served generation failed with something other than ``NoIndex``."""
-
-
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -41,27 +37,11 @@ def _render(status: int, message: str, headers=None):
 
 
 def register_errors(app) -> None:
-    @app.before_request
-    def index_must_open():
-        """Every route but the static files needs the served generation: open it first, so that a
-        missing or broken one is a 503 naming the fix — not a 500 from the middle of a view."""
-        if request.endpoint in (None, "static"):
-            return
-        engine = current_app.config["ENGINE"]
-        try:
-            engine.state()
-        except NoIndex:
-            raise
-        except Exception as exc:                 # noqa: BLE001 — a broken generation, reported below
-            log.exception("the served index at %s could not be opened", engine.store.root)
-            raise IndexUnavailable(str(exc)) from exc
-
     @app.errorhandler(BadRequest)
     def bad_request(exc):
         return _render(400, str(exc))
 
     @app.errorhandler(NoIndex)
-    @app.errorhandler(IndexUnavailable)
     def no_index(exc):
         log.error("503 on %s: %s", request.path, exc)
         return _render(503, UNAVAILABLE)
@@ -74,5 +54,15 @@ def register_errors(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        log.exception("unexpected error on %s", request.path)
+        # A served generation that is missing or corrupt fails when the engine opens it, with
+        # whatever the storage layer raises: if opening it fails now too, that is the cause (503,
+        # the fix named); if it opens, the error is a real bug (500, logged).
+        engine = current_app.config["ENGINE"]
+        try:
+            engine.state()
+        except Exception:                        # noqa: BLE001 — judged just below
+            log.error("the served index at %s could not be opened (on %s)", engine.store.root, request.path,
+                      exc_info=exc)
+            return _render(503, UNAVAILABLE)
+        log.error("unexpected error on %s", request.path, exc_info=exc)
         return _render(500, "internal error; it has been logged")

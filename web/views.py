@@ -74,9 +74,11 @@ def doc_link(doc_id: str, q: str = "") -> str:
 def index():
     a = search_args(request.args)
     searched = bool(a.q.strip()) or a.filters.active
-    result = None
     if searched:
         result = engine().search(a.q, page=a.page, per_page=a.per_page, filters=a.filters, sort=a.sort)
+    else:
+        result = None
+        engine().state()        # the search form is no use without an index: a 503 naming the fix
     return render_template("index.html", a=a, result=result, searched=searched, sort_labels=SORT_LABELS)
 
 
