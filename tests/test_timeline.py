@@ -81,7 +81,7 @@ def test_results_page_draws_bars_that_link_to_their_period(engine):
     client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
     html = client.get("/?q=паракорлук").get_data(as_text=True)
     bars = re.findall(r'<a class="bar" href="([^"]+)"\s+title="([^"]+)" data-period="([^"]+)" '
-                      r'data-count="(\d+)"><span style="height: ([\d.]+)%"></span></a>', html)
+                      r'data-count="(\d+)"><span class="h(\d+)"></span></a>', html)   # height: CSS class h0…h100
     assert [p for _, _, p, _, _ in bars] == [str(y) for y in range(2019, 2026)]
     assert max(float(h) for *_, h in bars) == 100.0
     href = unescape(bars[4][0])

@@ -4,12 +4,17 @@ from __future__ import annotations
 from flask import Flask
 
 from web.errors import register_errors
+from web.safety import SecurityHeaders, safe_url, shorten
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Application factory.  ``ENGINE`` (a ``SearchEngine``) or ``INDEX_DIR`` picks the index."""
+    """Application factory.  ``ENGINE`` (a ``SearchEngine``) or ``INDEX_DIR`` picks the index.
+
+    ``STATS_SHOW_PATHS`` (default False): ``/api/stats`` also shows the index folder and the source
+    paths — for a server only its admin reaches; visitors never see server paths otherwise.
+    """
     app = Flask(__name__)
-    app.config.update(JSON_AS_ASCII=False, INDEX_DIR=None, ENGINE=None)
+    app.config.update(JSON_AS_ASCII=False, INDEX_DIR=None, ENGINE=None, STATS_SHOW_PATHS=False)
     if config:
         app.config.update(config)
     if app.config["ENGINE"] is None:
@@ -17,9 +22,16 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["ENGINE"] = SearchEngine(app.config["INDEX_DIR"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False      # facets keep their order (most frequent first, years newest first)
+    # a document id may hold "//" (or start with "/"): its link must not be redirected to another id
+    app.url_map.merge_slashes = False
+    from web.views import DocIdConverter
+    app.url_map.converters["docid"] = DocIdConverter
+    app.jinja_env.filters["safe_url"] = safe_url
+    app.jinja_env.filters["shorten"] = shorten
 
     from web import api, views
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     register_errors(app)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     return app

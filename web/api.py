@@ -5,7 +5,8 @@ import os
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from web.params import search_args
+from web.params import query_arg, search_args
+from web.safety import shown
 
 bp = Blueprint("api", __name__)
 
@@ -31,25 +32,24 @@ def api_search():
     })
 
 
-@bp.get("/api/doc/<path:doc_id>")
+@bp.get("/api/doc/<docid:doc_id>")
 def api_doc(doc_id):
-    doc = engine().document(doc_id, request.args.get("q", ""))
+    doc = engine().document(doc_id, query_arg(request.args))
     if doc is None:
-        abort(404, description=f"no document with id {doc_id!r}")
+        abort(404, description=f"no document with id {shown(doc_id)}")
     return jsonify(doc)
 
 
 @bp.get("/api/stats")
 def api_stats():
-    return jsonify(engine().stats())
+    stats = engine().stats()
+    if not current_app.config.get("STATS_SHOW_PATHS"):
+        stats = {k: v for k, v in stats.items() if k not in ("index", "sources")}   # server paths
+    return jsonify(stats)
 
 
 @bp.get("/healthz")
 def healthz():
-    from search.engine import NoIndex
-    try:
-        s = engine().stats()
-    except NoIndex as exc:
-        return jsonify({"status": "no index", "error": str(exc)}), 503
+    s = engine().stats()        # no index: the error handler's 503 {"status": "no index", "error": …}
     return jsonify({"status": "ok", "documents": s["documents"], "generation": s["generation"],
                     "reindex_needed": s["reindex_needed"], "pid": os.getpid()})

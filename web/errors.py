@@ -1,25 +1,39 @@
-"""Errors as clear 4xx messages: JSON under /api, a page elsewhere; never a 500 page."""
+"""Errors as clear 4xx/503 messages: JSON under /api and /healthz, a page elsewhere; never a 500 page
+for anything a visitor or an admin can cause."""
 from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import NoIndex
-from web.params import BadRequest
+from web.params import MAX_QUERY, BadRequest
+from web.safety import shorten
 
 log = logging.getLogger("kgsearch.web")
 
+# What a visitor sees when the served index is missing or cannot be opened; the details (which
+# contain server paths) go to the server log only.
+UNAVAILABLE = ("the search index is not built yet or is unavailable; an admin must run "
+               "`kgsearch reindex` (or `kgsearch rollback` to serve the previous generation)")
+MAX_MESSAGE = 600            # a last bound on any message sent back
+
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _render(status: int, message: str):
+def _render(status: int, message: str, headers=None):
+    message = shorten(message, MAX_MESSAGE)
+    if request.path == "/healthz":
+        body = {"status": "no index" if status == 503 else "error", "error": message}
+        return jsonify(body), status, headers or []
     if _wants_json():
-        return jsonify({"error": message, "status": status}), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify({"error": message, "status": status}), status, headers or []
+    q = request.args.get("q", "")
+    return (render_template("error.html", status=status, message=message, q=q if len(q) <= MAX_QUERY else ""),
+            status, headers or [])
 
 
 def register_errors(app) -> None:
@@ -29,13 +43,26 @@ def register_errors(app) -> None:
 
     @app.errorhandler(NoIndex)
     def no_index(exc):
-        return _render(503, str(exc))
+        log.error("503 on %s: %s", request.path, exc)
+        return _render(503, UNAVAILABLE)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        return _render(exc.code or 500, exc.description or exc.name)
+        # keep what the exception adds, e.g. ``Allow`` on a 405; the body is ours
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return _render(exc.code or 500, exc.description or exc.name, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        log.exception("unexpected error on %s", request.url)
+        # A served generation that is missing or corrupt fails when the engine opens it, with
+        # whatever the storage layer raises: if opening it fails now too, that is the cause (503,
+        # the fix named); if it opens, the error is a real bug (500, logged).
+        engine = current_app.config["ENGINE"]
+        try:
+            engine.state()
+        except Exception:                        # noqa: BLE001 — judged just below
+            log.error("the served index at %s could not be opened (on %s)", engine.store.root, request.path,
+                      exc_info=exc)
+            return _render(503, UNAVAILABLE)
+        log.error("unexpected error on %s", request.path, exc_info=exc)
         return _render(500, "internal error; it has been logged")

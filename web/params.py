@@ -5,6 +5,11 @@ from dataclasses import dataclass
 
 from search.engine import MAX_PER_PAGE, SORTS
 from search.filters import Filters, InvalidFilter, make_filters
+from web.safety import shown
+
+MAX_QUERY = 1000          # characters of `q`, on search and article pages alike
+MAX_DATE = 100            # characters of `from` / `to` (a pasted date line fits)
+MAX_PLACE = 100           # characters of one `district` / `oblast` value
 
 
 class BadRequest(Exception):
@@ -28,21 +33,35 @@ def _int(args, name: str, default: int, lo: int, hi: int | None = None) -> int:
     try:
         n = int(value)
     except ValueError:
-        raise BadRequest(f"'{name}' must be a whole number, got {value!r}") from None
+        raise BadRequest(f"'{name}' must be a whole number, got {shown(value)}") from None
     if n < lo or (hi is not None and n > hi):
         raise BadRequest(f"'{name}' must be between {lo} and {hi}" if hi else f"'{name}' must be at least {lo}")
     return n
 
 
-def search_args(args, default_per_page: int = 10) -> SearchArgs:
+def query_arg(args) -> str:
+    """``q``, at most ``MAX_QUERY`` characters (else a 400 that echoes only its start)."""
     q = args.get("q", "")
-    if len(q) > 1000:
-        raise BadRequest("'q' is too long (1000 characters at most)")
+    if len(q) > MAX_QUERY:
+        raise BadRequest(f"'q' is too long ({len(q)} characters, {MAX_QUERY} at most): {shown(q)}")
+    return q
+
+
+def _check_length(args, name: str, limit: int) -> None:
+    for value in args.getlist(name):
+        if len(value) > limit:
+            raise BadRequest(f"'{name}' is too long ({len(value)} characters, {limit} at most): {shown(value)}")
+
+
+def search_args(args, default_per_page: int = 10) -> SearchArgs:
+    q = query_arg(args)
     page = _int(args, "page", 1, 1, 10_000)
     per_page = _int(args, "per_page", default_per_page, 1, MAX_PER_PAGE)
     sort = args.get("sort", "").strip() or None
     if sort is not None and sort not in SORTS:
         raise BadRequest(f"'sort' must be one of: {', '.join(SORTS)}")
+    for name, limit in (("from", MAX_DATE), ("to", MAX_DATE), ("district", MAX_PLACE), ("oblast", MAX_PLACE)):
+        _check_length(args, name, limit)
     try:
         filters = make_filters(args.get("from"), args.get("to"),
                                args.getlist("district"), args.getlist("oblast"))
