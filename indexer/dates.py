@@ -108,6 +108,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
+_DMY_NAMED = dict(_PATTERNS)["dmy_named"]
+
+
 def _make_date(y: int, m: int, d: int) -> _dt.date | None:
     if not MIN_YEAR <= y <= MAX_YEAR:
         return None
@@ -218,29 +221,256 @@ def body_dates(body: str) -> list[tuple[_dt.date, bool]]:
     return out
 
 
-def find_body_date(body: str) -> _dt.date | None:
-    """The first full date in the body that is not a cited document's date (see module doc)."""
-    try:
-        for date, citation in body_dates(body or ""):
-            if not citation:
-                return date
-    except Exception:  # pragma: no cover - defensive
-        return None
+# -- markers (data/lang/date_markers.tsv) --------------------------------------------
+
+def _load_markers():
+    attached, anchor, before, after, predicate = [], [], [], [], []
+    for row in _read("date_markers.tsv"):
+        words = tuple(_fold(row["marker"]).split())
+        kind, match, pos = row["kind"], row["match"], row["position"]
+        if match not in ("word", "prefix", "ending") or not words:  # pragma: no cover - data error
+            raise ValueError(f"date_markers.tsv: bad row {row!r}")
+        window = row["window"].strip()
+        window = 10_000 if window == "s" else int(window or 0)
+        if pos == "attached":
+            attached.append((words[0], kind))
+        elif pos == "anchor":
+            anchor.append(words[0])
+        elif pos in ("before", "after"):
+            (before if pos == "before" else after).append((words, match, window, kind))
+        elif pos == "predicate":
+            predicate.append((words[0], match, kind))
+        else:  # pragma: no cover - data error
+            raise ValueError(f"date_markers.tsv: unknown position {pos!r}")
+    attached.sort(key=lambda a: -len(a[0]))
+    return tuple(attached), tuple(anchor), before, after, predicate
+
+
+_ATTACHED, _ANCHORS, _BEFORE, _AFTER, _PREDICATE = _load_markers()
+_ATTRIBUTIVE_ENDINGS = tuple(e for e, k in _ATTACHED if k == "attributive")
+# a sentence ends at . ! ? … followed by space and a capital, a digit or a quote; also at ; and line breaks
+_SENT_BREAK = re.compile(r"(?<=[.!?…;])\s+(?=[«\"“A-ZА-ЯЁҢӨҮ0-9])|\n+")
+_LEAD_MIN_WORDS = 8       # shorter first lines are bylines, rubrics, captions ("Тектеш")
+_LEAD_SENTENCES = 3       # 24.kg leads are one to three sentences
+_LEAD_MAX_CHARS = 700
+_EVIDENCE_CHARS = 200
+_FORWARD_KINDS = frozenset({"until", "future", "term"})
+
+
+def _word_hit(word: str, marker: str, match: str) -> bool:
+    if match == "word":
+        return word == marker
+    if match == "prefix":
+        return word.startswith(marker)
+    return word.endswith(marker) and len(word) > len(marker)
+
+
+def _seq_hit(words: list[str], i: int, marker: tuple[str, ...], match: str) -> bool:
+    """marker (one or more words) matches words[i:i+len(marker)] (the last word by ``match``)."""
+    n = len(marker)
+    if i < 0 or i + n > len(words):
+        return False
+    for k in range(n - 1):
+        if words[i + k] != marker[k]:
+            return False
+    return _word_hit(words[i + n - 1], marker[-1], match)
+
+
+def _attached_kind(month_word: str) -> str | None:
+    for ending, kind in _ATTACHED:
+        if month_word.endswith(ending) and len(month_word) > len(ending):
+            return kind
     return None
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    return [(q.start(), q.end()) for q in _QUOTE_SPAN_RE.finditer(text)]
+
+
+_QUOTE_SPAN_RE = re.compile(r"«[^»]{0,600}»|“[^”]{0,600}”|\"[^\"\n]{0,600}\"")
+
+
+def _governing_kind(folded: str, sent_start: int, sent_end: int, start: int, end: int,
+                    m: re.Match) -> str | None:
+    """Why the date at folded[start:end] is not the day of the reported event, or None."""
+    before = _WORD_RE.findall(folded[sent_start:start])
+    for words, match, window, kind in _BEFORE:
+        n = len(words)
+        for gap in range(min(window, len(before))):
+            if _seq_hit(before, len(before) - n - gap, words, match):
+                return kind
+    after = _WORD_RE.findall(folded[end:sent_end])
+    for words, match, window, kind in _AFTER:
+        for i in range(min(window, len(after))):
+            if _seq_hit(after, i, words, match):
+                return kind
+    mon = m.groupdict().get("mon") or ""
+    if mon:
+        kind = _attached_kind(mon.split()[-1])
+        if kind is not None and m.re is _DMY_NAMED:
+            # "17-майда 1999-жылы туулган": a Kyrgyz day-month with a case ending, then a year.
+            # A Kyrgyz full date puts the year first (1999-жылдын 17-майында); here the year
+            # belongs to the next phrase (born in 1999), not to the day.
+            return "split"
+        if kind == "attributive":
+            if not any(w.endswith(_ANCHORS) and not w.endswith(_ATTRIBUTIVE_ENDINGS)
+                       for w in after[:_ANCHOR_WINDOW]):
+                return "attributive"
+        elif kind is not None and kind != "event":
+            return kind
+    if after:
+        last = after[-1]
+        for marker, match, kind in _PREDICATE:
+            if _word_hit(last, marker, match):
+                return kind
+    return None
+
+
+_ANCHOR_WINDOW = max((int(r["window"] or 0) for r in _read("date_markers.tsv")
+                      if r["position"] == "anchor"), default=0)
+
+
+def _sentence_bounds(text: str) -> list[int]:
+    """Start offsets of the sentences of ``text`` (0 first), and len(text) last."""
+    return [0] + [b.end() for b in _SENT_BREAK.finditer(text)] + [len(text)]
+
+
+def _sentence_of(bounds: list[int], start: int, end: int) -> tuple[int, int]:
+    s = max(b for b in bounds if b <= start)
+    e = min(b for b in bounds if b >= end) if end <= bounds[-1] else bounds[-1]
+    return s, e
+
+
+def lead_of(body: str) -> tuple[int, str]:
+    """(offset, text) of the body's lead: its first paragraph of at least eight words (else its
+    first non-empty line), cut after the third sentence and at 700 characters."""
+    offset, first = 0, None
+    for para in (body or "").split("\n"):
+        words = len(_WORD_RE.findall(para))
+        if words and first is None:
+            first = (offset, para)
+        if words >= _LEAD_MIN_WORDS:
+            first = (offset, para)
+            break
+        offset += len(para) + 1
+    if first is None:
+        return 0, ""
+    offset, para = first       # a body of short lines only: its first line
+    bounds = _sentence_bounds(para)
+    cut = bounds[min(_LEAD_SENTENCES, len(bounds) - 1)]
+    return offset, para[:min(cut, _LEAD_MAX_CHARS)]
+
+
+def _evidence(text: str, s: int, e: int, start: int, end: int) -> str:
+    """The sentence text[s:e], clipped to about 200 characters around the date."""
+    sentence = text[s:e].strip()
+    if len(sentence) <= _EVIDENCE_CHARS:
+        return sentence
+    room = max(0, _EVIDENCE_CHARS - (end - start))
+    lo = max(s, start - room // 2)
+    hi = min(e, lo + _EVIDENCE_CHARS)
+    lo = max(s, hi - _EVIDENCE_CHARS)
+    clip = text[lo:hi].strip()
+    return ("…" if lo > s else "") + clip + ("…" if hi < e else "")
+
+
+def classify_body_dates(body: str) -> list[tuple[_dt.date, str | None, int]]:
+    """Every valid full date in ``body``: (date, why it is not an event date or None, offset).
+
+    The reasons are the kinds of ``date_markers.tsv`` plus "citation" and "quoted"."""
+    if not body:
+        return []
+    folded = _fold(body)
+    bounds = _sentence_bounds(body)   # capitals mark sentence starts: bounds from the unfolded text
+    quotes = _quote_spans(folded)
+    out = []
+    for start, end, date, m, _kind in _matches(folded):
+        if date is None:
+            continue
+        s, e = _sentence_of(bounds, start, end)
+        if any(qs < start and end < qe for qs, qe in quotes):
+            why = "quoted"
+        elif _is_citation(folded, start, end, m):
+            why = "citation"
+        else:
+            why = _governing_kind(folded, s, e, start, end, m)
+        out.append((date, why, start))
+    return out
+
+
+def body_date_evidence(body: str, today: _dt.date | None = None) -> tuple[_dt.date, str] | None:
+    """(date, the sentence that gives it) when the body's lead says on which day the reported
+    event happened; None otherwise (see the module doc)."""
+    try:
+        return _body_date_evidence(body or "", today or _dt.date.today())
+    except Exception:  # pragma: no cover - defensive: never raise on odd input
+        return None
+
+
+def _body_date_evidence(body: str, today: _dt.date):
+    offset, lead = lead_of(body)
+    if not lead:
+        return None
+    folded = _fold(lead)
+    candidates = []
+    bounds = _sentence_bounds(lead)
+    quotes = _quote_spans(folded)
+    for start, end, date, m, _kind in _matches(folded):
+        if date is None or date > today:
+            continue
+        if any(qs < start and end < qe for qs, qe in quotes):
+            continue
+        if _is_citation(folded, start, end, m):
+            continue
+        s, e = _sentence_of(bounds, start, end)
+        if _governing_kind(folded, s, e, start, end, m) is None:
+            candidates.append((date, _evidence(lead, s, e, start, end)))
+    if not candidates:
+        return None
+    # historical: the text speaks of a later day (not a deadline or a future event) more than
+    # a year after the candidate, so it was written after that day
+    later = [d for d, why, _ in classify_body_dates(body)
+             if why not in _FORWARD_KINDS and d <= today]
+    for date, evidence in candidates:
+        if not any((d - date).days > 366 for d in later):
+            return date, evidence
+    return None
+
+
+def find_body_date(body: str) -> _dt.date | None:
+    """The day of the reported event as the body's lead states it (see module doc), or None."""
+    found = body_date_evidence(body)
+    return found[0] if found else None
+
+
+def extract_date_evidence(header_date: str | None, field_date: str | None, body: str,
+                          field_name: str = "date") -> tuple[_dt.date | None, str, str]:
+    """(date, source, evidence): the page header first, then the JSONL field, then the body.
+
+    evidence is what the date was read from: the header line, ``"date": "<value>"`` for a JSONL
+    field, the lead sentence (clipped to about 200 characters) for a body date, "" for none."""
+    for value, source in ((header_date, "header"), (field_date, "field")):
+        if value:
+            date = parse_date(value)
+            if date is not None:
+                text = value.strip() if source == "header" else f'"{field_name}": "{value.strip()}"'
+                return date, source, _clip(text)
+    found = body_date_evidence(body or "")
+    if found is not None:
+        return found[0], "body", found[1]
+    return None, "none", ""
+
+
+def _clip(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= _EVIDENCE_CHARS else text[:_EVIDENCE_CHARS - 1] + "…"
 
 
 def extract_date(header_date: str | None, field_date: str | None,
                  body: str) -> tuple[_dt.date | None, str]:
     """(date, source): the page header first, then the JSONL field, then the body."""
-    for value, source in ((header_date, "header"), (field_date, "field")):
-        if value:
-            date = parse_date(value)
-            if date is not None:
-                return date, source
-    date = find_body_date(body or "")
-    if date is not None:
-        return date, "body"
-    return None, "none"
+    date, source, _evidence_text = extract_date_evidence(header_date, field_date, body)
+    return date, source
 
 
 # ---------------------------------------------------------------- filters
