@@ -250,7 +250,8 @@ _ATTACHED, _ANCHORS, _BEFORE, _AFTER, _PREDICATE = _load_markers()
 _ATTRIBUTIVE_ENDINGS = tuple(e for e, k in _ATTACHED if k == "attributive")
 # a sentence ends at . ! ? … followed by space and a capital, a digit or a quote; also at ; and line breaks
 _SENT_BREAK = re.compile(r"(?<=[.!?…;])\s+(?=[«\"“A-ZА-ЯЁҢӨҮ0-9])|\n+")
-_LEAD_MIN_WORDS = 8       # shorter first lines are bylines, rubrics, captions ("Тектеш")
+_LEAD_MIN_WORDS = 8       # a shorter first line without a full stop is a rubric or a photo credit
+_ENDS_SENTENCE = re.compile(r"[.!?…»\"”]\s*$")
 _LEAD_SENTENCES = 3       # 24.kg leads are one to three sentences
 _LEAD_MAX_CHARS = 700
 _EVIDENCE_CHARS = 200
@@ -293,16 +294,16 @@ _QUOTE_SPAN_RE = re.compile(r"«[^»]{0,600}»|“[^”]{0,600}”|\"[^\"\n]{0,6
 def _governing_kind(folded: str, sent_start: int, sent_end: int, start: int, end: int,
                     m: re.Match) -> str | None:
     """Why the date at folded[start:end] is not the day of the reported event, or None."""
+    after = _WORD_RE.findall(folded[end:sent_end])
+    for words, match, window, kind in _AFTER:
+        for i in range(min(window, len(after))):
+            if _seq_hit(after, i, words, match):
+                return kind
     before = _WORD_RE.findall(folded[sent_start:start])
     for words, match, window, kind in _BEFORE:
         n = len(words)
         for gap in range(min(window, len(before))):
             if _seq_hit(before, len(before) - n - gap, words, match):
-                return kind
-    after = _WORD_RE.findall(folded[end:sent_end])
-    for words, match, window, kind in _AFTER:
-        for i in range(min(window, len(after))):
-            if _seq_hit(after, i, words, match):
                 return kind
     mon = m.groupdict().get("mon") or ""
     if mon:
@@ -342,14 +343,15 @@ def _sentence_of(bounds: list[int], start: int, end: int) -> tuple[int, int]:
 
 
 def lead_of(body: str) -> tuple[int, str]:
-    """(offset, text) of the body's lead: its first paragraph of at least eight words (else its
-    first non-empty line), cut after the third sentence and at 700 characters."""
+    """(offset, text) of the body's lead: its first paragraph that ends a sentence or has at
+    least eight words — not a rubric ("Тектеш") or a photo credit ("Фото … алынды") — else its
+    first non-empty line; cut after the third sentence and at 700 characters."""
     offset, first = 0, None
     for para in (body or "").split("\n"):
         words = len(_WORD_RE.findall(para))
         if words and first is None:
             first = (offset, para)
-        if words >= _LEAD_MIN_WORDS:
+        if words >= _LEAD_MIN_WORDS or (words and _ENDS_SENTENCE.search(para)):
             first = (offset, para)
             break
         offset += len(para) + 1

@@ -153,10 +153,12 @@ class Ingestor:
         # The id is the file name without its extension: the same page gets the same id
         # whether it is read alone, in its folder or in a parent folder.
         doc_id = path.stem
-        date, date_source = dates.extract_date(page.date_line, None, page.body)
+        date, date_source, date_evidence = dates.extract_date_evidence(
+            page.date_line, None, page.body)
         return finish(Document(
             id=doc_id, title=page.title or first_sentence(page.body), body=page.body,
-            date=date, date_source=date_source, views=page.views, source=None,
+            date=date, date_source=date_source, date_evidence=date_evidence,
+            views=page.views, source=None,
             origin=str(path),
         ))
 
@@ -202,14 +204,14 @@ class Ingestor:
         if field_date and dates.parse_date(field_date) is None:
             self._problem(path, lineno, "warning", f'unrecognised "date" {field_date!r}; reading the date from the body')
             field_date = None
-        date, date_source = dates.extract_date(None, field_date, body)
+        date, date_source, date_evidence = dates.extract_date_evidence(None, field_date, body)
         topics = obj.get("topics") or []
         if isinstance(topics, str):
             topics = [topics]
         views = obj.get("views")
         return finish(Document(
             id=str(doc_id).strip(), title=title, body=body.strip(), date=date,
-            date_source=date_source,
+            date_source=date_source, date_evidence=date_evidence,
             views=views if isinstance(views, int) and not isinstance(views, bool) else None,
             url=obj.get("url") if isinstance(obj.get("url"), str) else None,
             source=obj.get("source") if isinstance(obj.get("source"), str) else None,
