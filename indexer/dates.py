@@ -21,21 +21,33 @@ Impossible dates are rejected: 31.02, month 13, and years outside 1991..2100 (th
 sane range for Kyrgyz news; anything else is a typo, a birth date or a citation of a
 Soviet-era act).
 
-Body-date rule (``find_body_date``): take the FIRST full date (day, month and year)
-in the body that is not the date of a cited document.  A date is a citation
-(``data/lang/date_citations.tsv``) when
+Body-date rule (``find_body_date``, ``body_date_evidence``) — precision first: a wrong date is
+worse than none, an undated document stays searchable.  A body date is taken only when the text
+says it is the day the reported event happened:
 
-* a ``№`` follows within three words (``5-июнундагы ПЖ №137``, ``от 5 июня 2024 года №137``), or
-* the Russian word ``от`` stands right before it (``Указом … от 5 июня 2024 года``), or
-* its Kyrgyz month word carries the attributive "dated" ending ``-дагы`` and a document
-  word (Жарлык, токтом, мыйзам, буйрук, тескеме, чечим …) follows within four words,
-  skipping a «quoted title» (``2024-жылдын 5-июнундагы «…» Жарлыгын``).
+* it is in the **lead**: the first paragraph that ends a sentence or has at least eight words
+  (not a rubric like ``Тектеш`` or a photo credit), its first three sentences, at most 700
+  characters.  Later paragraphs carry background ("Эске салсак, …"), quotes and deadlines;
+* it is a full date (day, month, year), not in «quotation marks» (quoted titles, speech), not the
+  date of a cited document (``data/lang/date_citations.tsv``: ``№`` after it, Russian ``от``
+  before it, ``5-июнундагы … Жарлыгы``);
+* nothing in its sentence governs it (``data/lang/date_markers.tsv``): words after it (``чейин``,
+  ``бери``, ``тартып``, ``карата``, ``туулган``, ``өтөт``, ``өтө турган``, ``бүтөрүн``, ``кабыл
+  алынган`` …), words before it (``Эске салсак``, ``Мындан мурда``, ``мөөнөтү``, Russian ``до``,
+  ``с``, ``по состоянию на``, ``родился``, ``состоится``, ``напомним`` …), the ending of its own
+  Kyrgyz month word (dative ``11-январга``, ablative ``13-декабрынан``; attributive
+  ``9-октябрдагы`` only when a locative noun follows: ``5-июнундагы жыйында``), a sentence
+  predicate in ``-ган`` (reported background: ``… 20-апрелинде дайындалган``) or ``-мак``;
+  a Kyrgyz day-month with a case ending followed by a year (``17-майда 1999-жылы туулган``) is
+  two phrases, not one date;
+* it is not in the future (after today) and not historical: no other date of the text that is
+  not a deadline or a future event lies more than a year after it.
 
-A locative event date stays an event date even when a document word follows it
-("9-декабрда сот чечим чыгарды").  If every full date in the body is a citation the
-body gives NO date (None): a law's date says when the law was adopted, not when the
-text was written, and an undated document stays searchable anyway.  Partial dates
-(``ушул жылдын 28-апрелинде`` — no year) are never used.
+The first lead date that passes is the date; the sentence (clipped to about 200 characters)
+is kept as its evidence (``Document.date_evidence``).  Partial dates (``ушул жылдын
+28-апрелинде``, ``Бүгүн, 1-ноябрда``) are never used.  On the 61 24.kg articles the old rule
+("the first non-citation date anywhere") dated, 7 were right; the lead rule dates 2, both right
+(``tests/data/body_dates_labelled.tsv``, checked by ``tests/test_dates.py``).
 """
 from __future__ import annotations
 
@@ -225,6 +237,7 @@ def body_dates(body: str) -> list[tuple[_dt.date, bool]]:
 
 def _load_markers():
     attached, anchor, before, after, predicate = [], [], [], [], []
+    anchor_window = 0
     for row in _read("date_markers.tsv"):
         words = tuple(_fold(row["marker"]).split())
         kind, match, pos = row["kind"], row["match"], row["position"]
@@ -236,6 +249,7 @@ def _load_markers():
             attached.append((words[0], kind))
         elif pos == "anchor":
             anchor.append(words[0])
+            anchor_window = max(anchor_window, window)
         elif pos in ("before", "after"):
             (before if pos == "before" else after).append((words, match, window, kind))
         elif pos == "predicate":
@@ -243,10 +257,10 @@ def _load_markers():
         else:  # pragma: no cover - data error
             raise ValueError(f"date_markers.tsv: unknown position {pos!r}")
     attached.sort(key=lambda a: -len(a[0]))
-    return tuple(attached), tuple(anchor), before, after, predicate
+    return tuple(attached), tuple(anchor), anchor_window, before, after, predicate
 
 
-_ATTACHED, _ANCHORS, _BEFORE, _AFTER, _PREDICATE = _load_markers()
+_ATTACHED, _ANCHORS, _ANCHOR_WINDOW, _BEFORE, _AFTER, _PREDICATE = _load_markers()
 _ATTRIBUTIVE_ENDINGS = tuple(e for e, k in _ATTACHED if k == "attributive")
 # a sentence ends at . ! ? … followed by space and a capital, a digit or a quote; also at ; and line breaks
 _SENT_BREAK = re.compile(r"(?<=[.!?…;])\s+(?=[«\"“A-ZА-ЯЁҢӨҮ0-9])|\n+")
@@ -277,18 +291,24 @@ def _seq_hit(words: list[str], i: int, marker: tuple[str, ...], match: str) -> b
     return _word_hit(words[i + n - 1], marker[-1], match)
 
 
+@lru_cache(maxsize=4096)
 def _attached_kind(month_word: str) -> str | None:
+    """The kind of the Kyrgyz case ending after the month's stem (декабр|ында → event,
+    январ|га → until), None when there is none (декабрь, Russian марта, января)."""
+    month_word = re.sub(r"\s+", " ", month_word)
+    rest = next((month_word[len(form):] for form, _m in _MONTH_LOOKUP
+                 if month_word.startswith(form)), "")
     for ending, kind in _ATTACHED:
-        if month_word.endswith(ending) and len(month_word) > len(ending):
+        if rest.endswith(ending):
             return kind
     return None
 
 
+_QUOTE_SPAN_RE = re.compile(r"«[^»]{0,600}»|“[^”]{0,600}”|\"[^\"\n]{0,600}\"")
+
+
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     return [(q.start(), q.end()) for q in _QUOTE_SPAN_RE.finditer(text)]
-
-
-_QUOTE_SPAN_RE = re.compile(r"«[^»]{0,600}»|“[^”]{0,600}”|\"[^\"\n]{0,600}\"")
 
 
 def _governing_kind(folded: str, sent_start: int, sent_end: int, start: int, end: int,
@@ -307,7 +327,7 @@ def _governing_kind(folded: str, sent_start: int, sent_end: int, start: int, end
                 return kind
     mon = m.groupdict().get("mon") or ""
     if mon:
-        kind = _attached_kind(mon.split()[-1])
+        kind = _attached_kind(mon)
         if kind is not None and m.re is _DMY_NAMED:
             # "17-майда 1999-жылы туулган": a Kyrgyz day-month with a case ending, then a year.
             # A Kyrgyz full date puts the year first (1999-жылдын 17-майында); here the year
@@ -325,10 +345,6 @@ def _governing_kind(folded: str, sent_start: int, sent_end: int, start: int, end
             if _word_hit(last, marker, match):
                 return kind
     return None
-
-
-_ANCHOR_WINDOW = max((int(r["window"] or 0) for r in _read("date_markers.tsv")
-                      if r["position"] == "anchor"), default=0)
 
 
 def _sentence_bounds(text: str) -> list[int]:
