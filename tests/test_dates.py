@@ -456,3 +456,33 @@ def test_date_evidence_is_stored_and_shown(tmp_path):
     assert "баракчанын башы: «10.12.2025»" in client.get("/doc/000_a04a57a4dc81b787").get_data(as_text=True)
     assert "булагы" not in client.get("/doc/trap").get_data(as_text=True)
     assert client.get("/api/doc/body").get_json()["date_evidence"] == body["date_evidence"]
+
+
+def test_add_to_an_index_built_before_date_evidence(tmp_path, monkeypatch):
+    """`kgsearch add` on an index whose schema has no date_evidence adds the stored field."""
+    from indexer import build, schema
+    from indexer.update import update
+    from search.engine import SearchEngine
+    from tests.conftest import SAMPLE, build_index, write_jsonl
+
+    def old_schema():
+        s = schema.make_schema()
+        s.remove("date_evidence")
+        return s
+
+    def old_fields(doc):
+        fields = schema.to_fields(doc)
+        fields.pop("date_evidence")
+        return fields
+
+    monkeypatch.setattr(build, "make_schema", old_schema)
+    monkeypatch.setattr(build, "to_fields", old_fields)
+    store = build_index(tmp_path / "index", [SAMPLE])
+    monkeypatch.undo()
+    src = write_jsonl(tmp_path / "new.jsonl", [
+        {"id": "new", "body": "Сот 2023-жылдын 9-декабрында өкүм чыгарды. Бул тууралуу сот билдирди."}])
+    result = update(store, [str(src)])
+    assert result.published and result.exit_code == 0, result.summary()
+    engine = SearchEngine(store=store)
+    assert engine.document("new")["date_evidence"] == "Сот 2023-жылдын 9-декабрында өкүм чыгарды."
+    assert engine.document("000_a04a57a4dc81b787")["date_evidence"] == ""   # built before: none
