@@ -221,18 +221,6 @@ def _is_citation(folded: str, start: int, end: int, m: re.Match) -> bool:
     return False
 
 
-def body_dates(body: str) -> list[tuple[_dt.date, bool]]:
-    """All valid full dates in a body, in order, each with "is a citation"."""
-    if not body:
-        return []
-    folded = _fold(body)
-    out = []
-    for start, end, date, m, _kind in _matches(folded):
-        if date is not None:
-            out.append((date, _is_citation(folded, start, end, m)))
-    return out
-
-
 # -- markers (data/lang/date_markers.tsv) --------------------------------------------
 
 def _load_markers():
@@ -392,16 +380,12 @@ def _evidence(text: str, s: int, e: int, start: int, end: int) -> str:
     return ("…" if lo > s else "") + clip + ("…" if hi < e else "")
 
 
-def classify_body_dates(body: str) -> list[tuple[_dt.date, str | None, int]]:
-    """Every valid full date in ``body``: (date, why it is not an event date or None, offset).
-
-    The reasons are the kinds of ``date_markers.tsv`` plus "citation" and "quoted"."""
-    if not body:
-        return []
-    folded = _fold(body)
-    bounds = _sentence_bounds(body)   # capitals mark sentence starts: bounds from the unfolded text
+def _classify(text: str):
+    """(date, why not an event date or None, start, end, sentence start, sentence end) for every
+    valid full date of ``text``; why is a kind of ``date_markers.tsv``, "citation" or "quoted"."""
+    folded = _fold(text)
+    bounds = _sentence_bounds(text)   # capitals mark sentence starts: bounds from the unfolded text
     quotes = _quote_spans(folded)
-    out = []
     for start, end, date, m, _kind in _matches(folded):
         if date is None:
             continue
@@ -412,8 +396,12 @@ def classify_body_dates(body: str) -> list[tuple[_dt.date, str | None, int]]:
             why = "citation"
         else:
             why = _governing_kind(folded, s, e, start, end, m)
-        out.append((date, why, start))
-    return out
+        yield date, why, start, end, s, e
+
+
+def classify_body_dates(body: str) -> list[tuple[_dt.date, str | None, int]]:
+    """Every valid full date in ``body``: (date, why it is not an event date or None, offset)."""
+    return [(date, why, start) for date, why, start, *_rest in _classify(body or "")]
 
 
 def body_date_evidence(body: str, today: _dt.date | None = None) -> tuple[_dt.date, str] | None:
@@ -426,29 +414,15 @@ def body_date_evidence(body: str, today: _dt.date | None = None) -> tuple[_dt.da
 
 
 def _body_date_evidence(body: str, today: _dt.date):
-    offset, lead = lead_of(body)
-    if not lead:
-        return None
-    folded = _fold(lead)
-    candidates = []
-    bounds = _sentence_bounds(lead)
-    quotes = _quote_spans(folded)
-    for start, end, date, m, _kind in _matches(folded):
-        if date is None or date > today:
-            continue
-        if any(qs < start and end < qe for qs, qe in quotes):
-            continue
-        if _is_citation(folded, start, end, m):
-            continue
-        s, e = _sentence_of(bounds, start, end)
-        if _governing_kind(folded, s, e, start, end, m) is None:
-            candidates.append((date, _evidence(lead, s, e, start, end)))
+    _offset, lead = lead_of(body)
+    candidates = [(date, _evidence(lead, s, e, start, end))
+                  for date, why, start, end, s, e in _classify(lead)
+                  if why is None and date <= today]
     if not candidates:
         return None
     # historical: the text speaks of a later day (not a deadline or a future event) more than
     # a year after the candidate, so it was written after that day
-    later = [d for d, why, _ in classify_body_dates(body)
-             if why not in _FORWARD_KINDS and d <= today]
+    later = [d for d, why, *_rest in _classify(body) if why not in _FORWARD_KINDS and d <= today]
     for date, evidence in candidates:
         if not any((d - date).days > 366 for d in later):
             return date, evidence
