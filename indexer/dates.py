@@ -21,21 +21,33 @@ Impossible dates are rejected: 31.02, month 13, and years outside 1991..2100 (th
 sane range for Kyrgyz news; anything else is a typo, a birth date or a citation of a
 Soviet-era act).
 
-Body-date rule (``find_body_date``): take the FIRST full date (day, month and year)
-in the body that is not the date of a cited document.  A date is a citation
-(``data/lang/date_citations.tsv``) when
+Body-date rule (``find_body_date``, ``body_date_evidence``) — precision first: a wrong date is
+worse than none, an undated document stays searchable.  A body date is taken only when the text
+says it is the day the reported event happened:
 
-* a ``№`` follows within three words (``5-июнундагы ПЖ №137``, ``от 5 июня 2024 года №137``), or
-* the Russian word ``от`` stands right before it (``Указом … от 5 июня 2024 года``), or
-* its Kyrgyz month word carries the attributive "dated" ending ``-дагы`` and a document
-  word (Жарлык, токтом, мыйзам, буйрук, тескеме, чечим …) follows within four words,
-  skipping a «quoted title» (``2024-жылдын 5-июнундагы «…» Жарлыгын``).
+* it is in the **lead**: the first paragraph that ends a sentence or has at least eight words
+  (not a rubric like ``Тектеш`` or a photo credit), its first three sentences, at most 700
+  characters.  Later paragraphs carry background ("Эске салсак, …"), quotes and deadlines;
+* it is a full date (day, month, year), not in «quotation marks» (quoted titles, speech), not the
+  date of a cited document (``data/lang/date_citations.tsv``: ``№`` after it, Russian ``от``
+  before it, ``5-июнундагы … Жарлыгы``);
+* nothing in its sentence governs it (``data/lang/date_markers.tsv``): words after it (``чейин``,
+  ``бери``, ``тартып``, ``карата``, ``туулган``, ``өтөт``, ``өтө турган``, ``бүтөрүн``, ``кабыл
+  алынган`` …), words before it (``Эске салсак``, ``Мындан мурда``, ``мөөнөтү``, Russian ``до``,
+  ``с``, ``по состоянию на``, ``родился``, ``состоится``, ``напомним`` …), the ending of its own
+  Kyrgyz month word (dative ``11-январга``, ablative ``13-декабрынан``; attributive
+  ``9-октябрдагы`` only when a locative noun follows: ``5-июнундагы жыйында``), a sentence
+  predicate in ``-ган`` (reported background: ``… 20-апрелинде дайындалган``) or ``-мак``;
+  a Kyrgyz day-month with a case ending followed by a year (``17-майда 1999-жылы туулган``) is
+  two phrases, not one date;
+* it is not in the future (after today) and not historical: no other date of the text that is
+  not a deadline or a future event lies more than a year after it.
 
-A locative event date stays an event date even when a document word follows it
-("9-декабрда сот чечим чыгарды").  If every full date in the body is a citation the
-body gives NO date (None): a law's date says when the law was adopted, not when the
-text was written, and an undated document stays searchable anyway.  Partial dates
-(``ушул жылдын 28-апрелинде`` — no year) are never used.
+The first lead date that passes is the date; the sentence (clipped to about 200 characters)
+is kept as its evidence (``Document.date_evidence``).  Partial dates (``ушул жылдын
+28-апрелинде``, ``Бүгүн, 1-ноябрда``) are never used.  On the 61 24.kg articles the old rule
+("the first non-citation date anywhere") dated, 7 were right; the lead rule dates 2, both right
+(``tests/data/body_dates_labelled.tsv``, checked by ``tests/test_dates.py``).
 """
 from __future__ import annotations
 
@@ -106,6 +118,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("dmy_num", re.compile(
         r"(?<![\d.\-/])(?P<d>\d{1,2})(?P<s>[./-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4})(?![\d])")),
 ]
+
+
+_DMY_NAMED = dict(_PATTERNS)["dmy_named"]
 
 
 def _make_date(y: int, m: int, d: int) -> _dt.date | None:
@@ -206,41 +221,248 @@ def _is_citation(folded: str, start: int, end: int, m: re.Match) -> bool:
     return False
 
 
-def body_dates(body: str) -> list[tuple[_dt.date, bool]]:
-    """All valid full dates in a body, in order, each with "is a citation"."""
-    if not body:
-        return []
-    folded = _fold(body)
-    out = []
+# -- markers (data/lang/date_markers.tsv) --------------------------------------------
+
+def _load_markers():
+    attached, anchor, before, after, predicate = [], [], [], [], []
+    anchor_window = 0
+    for row in _read("date_markers.tsv"):
+        words = tuple(_fold(row["marker"]).split())
+        kind, match, pos = row["kind"], row["match"], row["position"]
+        if match not in ("word", "prefix", "ending") or not words:  # pragma: no cover - data error
+            raise ValueError(f"date_markers.tsv: bad row {row!r}")
+        window = row["window"].strip()
+        window = 10_000 if window == "s" else int(window or 0)
+        if pos == "attached":
+            attached.append((words[0], kind))
+        elif pos == "anchor":
+            anchor.append(words[0])
+            anchor_window = max(anchor_window, window)
+        elif pos in ("before", "after"):
+            (before if pos == "before" else after).append((words, match, window, kind))
+        elif pos == "predicate":
+            predicate.append((words[0], match, kind))
+        else:  # pragma: no cover - data error
+            raise ValueError(f"date_markers.tsv: unknown position {pos!r}")
+    attached.sort(key=lambda a: -len(a[0]))
+    return tuple(attached), tuple(anchor), anchor_window, before, after, predicate
+
+
+_ATTACHED, _ANCHORS, _ANCHOR_WINDOW, _BEFORE, _AFTER, _PREDICATE = _load_markers()
+_ATTRIBUTIVE_ENDINGS = tuple(e for e, k in _ATTACHED if k == "attributive")
+# a sentence ends at . ! ? … followed by space and a capital, a digit or a quote; also at ; and line breaks
+_SENT_BREAK = re.compile(r"(?<=[.!?…;])\s+(?=[«\"“A-ZА-ЯЁҢӨҮ0-9])|\n+")
+_LEAD_MIN_WORDS = 8       # a shorter first line without a full stop is a rubric or a photo credit
+_ENDS_SENTENCE = re.compile(r"[.!?…»\"”]\s*$")
+_LEAD_SENTENCES = 3       # 24.kg leads are one to three sentences
+_LEAD_MAX_CHARS = 700
+_EVIDENCE_CHARS = 200
+_FORWARD_KINDS = frozenset({"until", "future", "term"})
+
+
+def _word_hit(word: str, marker: str, match: str) -> bool:
+    if match == "word":
+        return word == marker
+    if match == "prefix":
+        return word.startswith(marker)
+    return word.endswith(marker) and len(word) > len(marker)
+
+
+def _seq_hit(words: list[str], i: int, marker: tuple[str, ...], match: str) -> bool:
+    """marker (one or more words) matches words[i:i+len(marker)] (the last word by ``match``)."""
+    n = len(marker)
+    if i < 0 or i + n > len(words):
+        return False
+    for k in range(n - 1):
+        if words[i + k] != marker[k]:
+            return False
+    return _word_hit(words[i + n - 1], marker[-1], match)
+
+
+@lru_cache(maxsize=4096)
+def _attached_kind(month_word: str) -> str | None:
+    """The kind of the Kyrgyz case ending after the month's stem (декабр|ында → event,
+    январ|га → until), None when there is none (декабрь, Russian марта, января)."""
+    month_word = re.sub(r"\s+", " ", month_word)
+    rest = next((month_word[len(form):] for form, _m in _MONTH_LOOKUP
+                 if month_word.startswith(form)), "")
+    for ending, kind in _ATTACHED:
+        if rest.endswith(ending):
+            return kind
+    return None
+
+
+_QUOTE_SPAN_RE = re.compile(r"«[^»]{0,600}»|“[^”]{0,600}”|\"[^\"\n]{0,600}\"")
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    return [(q.start(), q.end()) for q in _QUOTE_SPAN_RE.finditer(text)]
+
+
+def _governing_kind(folded: str, sent_start: int, sent_end: int, start: int, end: int,
+                    m: re.Match) -> str | None:
+    """Why the date at folded[start:end] is not the day of the reported event, or None."""
+    after = _WORD_RE.findall(folded[end:sent_end])
+    for words, match, window, kind in _AFTER:
+        for i in range(min(window, len(after))):
+            if _seq_hit(after, i, words, match):
+                return kind
+    before = _WORD_RE.findall(folded[sent_start:start])
+    for words, match, window, kind in _BEFORE:
+        n = len(words)
+        for gap in range(min(window, len(before))):
+            if _seq_hit(before, len(before) - n - gap, words, match):
+                return kind
+    mon = m.groupdict().get("mon") or ""
+    if mon:
+        kind = _attached_kind(mon)
+        if kind is not None and m.re is _DMY_NAMED:
+            # "17-майда 1999-жылы туулган": a Kyrgyz day-month with a case ending, then a year.
+            # A Kyrgyz full date puts the year first (1999-жылдын 17-майында); here the year
+            # belongs to the next phrase (born in 1999), not to the day.
+            return "split"
+        if kind == "attributive":
+            if not any(w.endswith(_ANCHORS) and not w.endswith(_ATTRIBUTIVE_ENDINGS)
+                       for w in after[:_ANCHOR_WINDOW]):
+                return "attributive"
+        elif kind is not None and kind != "event":
+            return kind
+    if after:
+        last = after[-1]
+        for marker, match, kind in _PREDICATE:
+            if _word_hit(last, marker, match):
+                return kind
+    return None
+
+
+def _sentence_bounds(text: str) -> list[int]:
+    """Start offsets of the sentences of ``text`` (0 first), and len(text) last."""
+    return [0] + [b.end() for b in _SENT_BREAK.finditer(text)] + [len(text)]
+
+
+def _sentence_of(bounds: list[int], start: int, end: int) -> tuple[int, int]:
+    s = max(b for b in bounds if b <= start)
+    e = min(b for b in bounds if b >= end) if end <= bounds[-1] else bounds[-1]
+    return s, e
+
+
+def lead_of(body: str) -> tuple[int, str]:
+    """(offset, text) of the body's lead: its first paragraph that ends a sentence or has at
+    least eight words — not a rubric ("Тектеш") or a photo credit ("Фото … алынды") — else its
+    first non-empty line; cut after the third sentence and at 700 characters."""
+    offset, first = 0, None
+    for para in (body or "").split("\n"):
+        words = len(_WORD_RE.findall(para))
+        if words and first is None:
+            first = (offset, para)
+        if words >= _LEAD_MIN_WORDS or (words and _ENDS_SENTENCE.search(para)):
+            first = (offset, para)
+            break
+        offset += len(para) + 1
+    if first is None:
+        return 0, ""
+    offset, para = first       # a body of short lines only: its first line
+    bounds = _sentence_bounds(para)
+    cut = bounds[min(_LEAD_SENTENCES, len(bounds) - 1)]
+    return offset, para[:min(cut, _LEAD_MAX_CHARS)]
+
+
+def _evidence(text: str, s: int, e: int, start: int, end: int) -> str:
+    """The sentence text[s:e], clipped to about 200 characters around the date."""
+    sentence = text[s:e].strip()
+    if len(sentence) <= _EVIDENCE_CHARS:
+        return sentence
+    room = max(0, _EVIDENCE_CHARS - (end - start))
+    lo = max(s, start - room // 2)
+    hi = min(e, lo + _EVIDENCE_CHARS)
+    lo = max(s, hi - _EVIDENCE_CHARS)
+    clip = text[lo:hi].strip()
+    return ("…" if lo > s else "") + clip + ("…" if hi < e else "")
+
+
+def _classify(text: str):
+    """(date, why not an event date or None, start, end, sentence start, sentence end) for every
+    valid full date of ``text``; why is a kind of ``date_markers.tsv``, "citation" or "quoted"."""
+    folded = _fold(text)
+    bounds = _sentence_bounds(text)   # capitals mark sentence starts: bounds from the unfolded text
+    quotes = _quote_spans(folded)
     for start, end, date, m, _kind in _matches(folded):
-        if date is not None:
-            out.append((date, _is_citation(folded, start, end, m)))
-    return out
+        if date is None:
+            continue
+        s, e = _sentence_of(bounds, start, end)
+        if any(qs < start and end < qe for qs, qe in quotes):
+            why = "quoted"
+        elif _is_citation(folded, start, end, m):
+            why = "citation"
+        else:
+            why = _governing_kind(folded, s, e, start, end, m)
+        yield date, why, start, end, s, e
+
+
+def classify_body_dates(body: str) -> list[tuple[_dt.date, str | None, int]]:
+    """Every valid full date in ``body``: (date, why it is not an event date or None, offset)."""
+    return [(date, why, start) for date, why, start, *_rest in _classify(body or "")]
+
+
+def body_date_evidence(body: str, today: _dt.date | None = None) -> tuple[_dt.date, str] | None:
+    """(date, the sentence that gives it) when the body's lead says on which day the reported
+    event happened; None otherwise (see the module doc)."""
+    try:
+        return _body_date_evidence(body or "", today or _dt.date.today())
+    except Exception:  # pragma: no cover - defensive: never raise on odd input
+        return None
+
+
+def _body_date_evidence(body: str, today: _dt.date):
+    _offset, lead = lead_of(body)
+    candidates = [(date, _evidence(lead, s, e, start, end))
+                  for date, why, start, end, s, e in _classify(lead)
+                  if why is None and date <= today]
+    if not candidates:
+        return None
+    # historical: the text speaks of a later day (not a deadline or a future event) more than
+    # a year after the candidate, so it was written after that day
+    later = [d for d, why, *_rest in _classify(body) if why not in _FORWARD_KINDS and d <= today]
+    for date, evidence in candidates:
+        if not any((d - date).days > 366 for d in later):
+            return date, evidence
+    return None
 
 
 def find_body_date(body: str) -> _dt.date | None:
-    """The first full date in the body that is not a cited document's date (see module doc)."""
-    try:
-        for date, citation in body_dates(body or ""):
-            if not citation:
-                return date
-    except Exception:  # pragma: no cover - defensive
-        return None
-    return None
+    """The day of the reported event as the body's lead states it (see module doc), or None."""
+    found = body_date_evidence(body)
+    return found[0] if found else None
+
+
+def extract_date_evidence(header_date: str | None, field_date: str | None, body: str,
+                          field_name: str = "date") -> tuple[_dt.date | None, str, str]:
+    """(date, source, evidence): the page header first, then the JSONL field, then the body.
+
+    evidence is what the date was read from: the header line, ``"date": "<value>"`` for a JSONL
+    field, the lead sentence (clipped to about 200 characters) for a body date, "" for none."""
+    for value, source in ((header_date, "header"), (field_date, "field")):
+        if value:
+            date = parse_date(value)
+            if date is not None:
+                text = value.strip() if source == "header" else f'"{field_name}": "{value.strip()}"'
+                return date, source, _clip(text)
+    found = body_date_evidence(body or "")
+    if found is not None:
+        return found[0], "body", found[1]
+    return None, "none", ""
+
+
+def _clip(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= _EVIDENCE_CHARS else text[:_EVIDENCE_CHARS - 1] + "…"
 
 
 def extract_date(header_date: str | None, field_date: str | None,
                  body: str) -> tuple[_dt.date | None, str]:
     """(date, source): the page header first, then the JSONL field, then the body."""
-    for value, source in ((header_date, "header"), (field_date, "field")):
-        if value:
-            date = parse_date(value)
-            if date is not None:
-                return date, source
-    date = find_body_date(body or "")
-    if date is not None:
-        return date, "body"
-    return None, "none"
+    date, source, _evidence_text = extract_date_evidence(header_date, field_date, body)
+    return date, source
 
 
 # ---------------------------------------------------------------- filters

@@ -20,6 +20,7 @@ class Document:
     body: str
     date: dt.date | None = None
     date_source: str = "none"          # header | field | body | none
+    date_evidence: str = ""            # what the date was read from (header line, field, sentence)
     views: int | None = None
     url: str | None = None
     source: str | None = None          # where it came from: a site name or the file it was read from

@@ -355,10 +355,11 @@ class Ingestor:
         if len(doc_id) > MAX_ID:
             self._problem(path, None, "error", f"the file name (the page's id) is longer than {MAX_ID} characters")
             return None
-        date, date_source = dates.extract_date(page.date_line, None, body)
+        date, date_source, date_evidence = dates.extract_date_evidence(page.date_line, None, body)
         return finish(Document(
             id=doc_id, title=page.title or first_sentence(body), body=body,
-            date=date, date_source=date_source, views=page.views, source=None,
+            date=date, date_source=date_source, date_evidence=date_evidence,
+            views=page.views, source=None,
             origin=display_path(path),
         ))
 
@@ -507,7 +508,7 @@ class Ingestor:
             self._problem(path, lineno, "warning", f'unrecognised "date" {shorten(field_date, 80)!r}; '
                                                    'reading the date from the body')
             field_date = None
-        date, date_source = dates.extract_date(None, field_date, body)
+        date, date_source, date_evidence = dates.extract_date_evidence(None, field_date, body)
         topics = obj.get("topics") or []
         if isinstance(topics, str):
             topics = [topics]
@@ -518,7 +519,7 @@ class Ingestor:
                                                    "kept, and shown as text, not as a link")
         return finish(Document(
             id=doc_id, title=title, body=body, date=date,
-            date_source=date_source,
+            date_source=date_source, date_evidence=date_evidence,
             views=views if isinstance(views, int) and not isinstance(views, bool) else None,
             url=url,
             source=obj.get("source") if isinstance(obj.get("source"), str) else None,

@@ -18,6 +18,7 @@ def make_schema() -> Schema:
         # yyyymmdd as an integer, 0 when the document has no date; a column for sorting and facets
         date=NUMERIC(int, bits=32, signed=False, stored=True, sortable=True),
         date_source=STORED(),
+        date_evidence=STORED(),
         views=STORED(),
         url=STORED(),
         source=STORED(),
@@ -61,6 +62,7 @@ def to_fields(doc: Document) -> dict:
         body=doc.body,
         date=date_to_int(doc.date),
         date_source=doc.date_source,
+        date_evidence=doc.date_evidence,
         views=doc.views,
         url=doc.url,
         source=doc.source,

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from whoosh import index as whoosh_index
+from whoosh.fields import STORED
 
 from indexer.analysis import ANALYZER_VERSION
 from indexer.build import (
@@ -88,6 +89,9 @@ def update(
             ix = whoosh_index.open_dir(str(path))
         before = ix.doc_count()
         writer = open_writer(ix, procs=1, limitmb=limitmb)
+        for fname, ftype in make_schema().items():   # stored-only fields added since the build
+            if fname not in writer.schema and type(ftype) is STORED:   # (date_evidence)
+                writer.add_field(fname, ftype)
 
         def discard():
             writer.cancel()

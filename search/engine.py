@@ -742,6 +742,7 @@ class SearchEngine:
             "matches": len(find_spans(body, matcher)),
             "date": date.isoformat() if date else None,
             "date_source": stored.get("date_source"),
+            "date_evidence": stored.get("date_evidence") or "",
             "views": stored.get("views"),
             "url": stored.get("url"),
             "source": stored.get("source"),
