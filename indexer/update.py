@@ -54,7 +54,8 @@ def _open_copy(store: IndexStore, current: str):
         if isinstance(exc, OSError) and not store.path(current).is_dir():
             raise GenerationUnusable(current, "its folder is missing", store.rollback_target(current)) from None
         if isinstance(exc, Exception) and not _is_environment(exc, store):
-            raise GenerationUnusable(current, describe_error(exc), store.rollback_target(current)) from None
+            raise GenerationUnusable(current, f"its Whoosh files are unreadable: {describe_error(exc)}",
+                                     store.rollback_target(current)) from None
         raise
 
 

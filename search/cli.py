@@ -145,8 +145,13 @@ def _environment(exc: OSError, store: IndexStore, served_before: str | None) -> 
     outcome = ("the served index is unchanged and nothing half-built is left"
                if now == served_before else f"generation {now} is served, but cleaning up failed")
     hint = _ENV_HINTS.get(exc.errno)
-    return (f"cannot write the index at {display_path(store.root)}: {describe_error(exc)}; {outcome}"
-            + (f"; {hint}" if hint else ""))
+    name = os.fsdecode(exc.filename) if exc.filename else None
+    root = os.path.abspath(store.root)
+    if name and os.path.abspath(name) != root and not os.path.abspath(name).startswith(root + os.sep):
+        what, hint = f"stopped reading {display_path(name)}", None     # not the index: a source
+    else:
+        what = f"cannot write the index at {display_path(store.root)}"
+    return f"{what}: {describe_error(exc)}; {outcome}" + (f"; {hint}" if hint else "")
 
 
 def _write(fn, store: IndexStore, *args, as_json: bool = False, **kwargs):

@@ -168,7 +168,8 @@ class SearchEngine:
                     raise IndexUnavailable(str(exc)) from None
                 except Exception as exc:          # any failure to open: 503 with the fix, never a 500
                     raise IndexUnavailable(str(GenerationUnusable(
-                        name, describe_error(exc), self.store.rollback_target(name)))) from None
+                        name, f"its Whoosh files are unreadable: {describe_error(exc)}",
+                        self.store.rollback_target(name)))) from None
                 if st is not None:
                     st.searcher.close()
                 self._state = st = new
