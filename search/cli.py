@@ -445,7 +445,7 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> None:
               help="Request threads per process (a thread is taken only by a fully received request).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Serving processes sharing the listening socket, each with its own searcher and "
-                   "caches (searches run one at a time per process).")
+                   "caches.")
 @click.option("--connection-limit", type=click.IntRange(1, 100_000), default=1000, show_default=True,
               help="Open connections per process; beyond it new ones wait in the listen backlog.")
 @click.option("--channel-timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
