@@ -16,6 +16,7 @@ batch and one commit (no ``update_document`` per document).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import time
@@ -53,15 +54,14 @@ def _open_copy(store: IndexStore, current: str):
             store.discard(name)
         if isinstance(exc, OSError) and not store.path(current).is_dir():
             raise GenerationUnusable(current, "its folder is missing", store.rollback_target(current)) from None
-        if isinstance(exc, Exception) and not _is_environment(exc, store):
+        if isinstance(exc, Exception) and not _is_environment(exc):
             raise GenerationUnusable(current, f"its Whoosh files are unreadable: {describe_error(exc)}",
                                      store.rollback_target(current)) from None
         raise
 
 
-def _is_environment(exc: Exception, store: IndexStore) -> bool:
+def _is_environment(exc: Exception) -> bool:
     """An ``OSError`` of writing (a full or read-only disk), not a broken served generation."""
-    import errno
     return isinstance(exc, OSError) and exc.errno in (
         errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EMFILE, errno.ENFILE)
 
@@ -111,7 +111,11 @@ def update(
                            EXIT_REINDEX_NEEDED, **counts)
         if current is None:
             name, path = store.new_generation()
-            ix = whoosh_index.create_in(str(path), make_schema())
+            try:
+                ix = whoosh_index.create_in(str(path), make_schema())
+            except BaseException:
+                store.discard(name)
+                raise
         else:
             name, path, ix = _open_copy(store, current)
         before = ix.doc_count()
