@@ -6,6 +6,7 @@ with their parent), the verification step and the manifest.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import os
@@ -25,14 +26,15 @@ from indexer.analysis import ANALYZER_VERSION
 from indexer.documents import Problem
 from indexer.ingest import JSONL_SUFFIXES, IngestReport, Ingestor
 from indexer.schema import date_to_int, make_schema, to_fields
-from indexer.store import IndexStore, checkpoint, held_lock_fds
+from indexer.store import ExitCode, IndexStore, checkpoint, held_lock_fds
 
-# Exit codes of the writing commands (documented in the README and search/cli.py).
-EXIT_OK = 0
-EXIT_NOTHING_INDEXED = 1
-EXIT_STRICT = 3
-EXIT_LOCKED = 4
-EXIT_REINDEX_NEEDED = 5
+# Exit codes of the writing commands (all of them: indexer.store.ExitCode).
+EXIT_OK = ExitCode.OK
+EXIT_NOTHING_INDEXED = ExitCode.NOTHING_INDEXED
+EXIT_STRICT = ExitCode.STRICT
+EXIT_LOCKED = ExitCode.LOCKED
+EXIT_REINDEX_NEEDED = ExitCode.REINDEX_NEEDED
+EXIT_SHRINK = ExitCode.SHRINK
 
 # From this many input documents on, a rebuild without an explicit ``procs`` uses
 # two processes with ``multisegment=True`` (see the measurements in the README).
@@ -142,7 +144,7 @@ def open_writer(ix, *, procs: int = 1, multisegment: bool = False, limitmb: int 
         writer = ParallelWriter(ix, procs=procs, multisegment=multisegment, limitmb=limitmb)
     else:
         writer = SegmentWriter(ix, limitmb=limitmb)
-    if os.environ.get("KGSEARCH_TEST_PAUSE"):
+    if os.environ.get("KGSEARCH_TEST_PAUSE") or os.environ.get("KGSEARCH_TEST_FAIL"):
         # Test hook: pause after the segment files are written, before the TOC is.
         commit_toc = writer._commit_toc
 
@@ -214,9 +216,15 @@ def rebuild(
     limitmb: int = 256,
     procs: int | None = None,
     multisegment: bool | None = None,
+    allow_shrink: bool = True,
 ) -> BuildResult:
     """Index ``sources`` into a new generation; publish it unless nothing (or, with
-    ``strict``, anything bad) was found.  The served generation is untouched on failure.
+    ``strict``, anything bad) was found.  The served generation is untouched on failure,
+    and a failed run's half-built generation is removed (also when an ``OSError`` such as
+    a full disk goes on to the caller).
+
+    ``allow_shrink=False``: refuse (``EXIT_SHRINK``) a new index with fewer than half of
+    the served generation's documents.
 
     ``procs``/``multisegment``: Whoosh's multi-process writer; ``None`` chooses (two
     processes for inputs of ``PARALLEL_THRESHOLD`` documents or more)."""
@@ -227,9 +235,15 @@ def rebuild(
     procs, multisegment = choose_procs(procs, multisegment, expected)
     with store.write_lock(timeout=lock_timeout, what="reindex"):
         store.prune()  # half-built generations of killed runs
+        served_name = store.current()
+        served = store.manifest(served_name).get("documents") if served_name else None
         name, path = store.new_generation()
-        ix = whoosh_index.create_in(str(path), make_schema())
-        writer = open_writer(ix, procs=procs, multisegment=multisegment, limitmb=limitmb)
+        try:
+            ix = whoosh_index.create_in(str(path), make_schema())
+            writer = open_writer(ix, procs=procs, multisegment=multisegment, limitmb=limitmb)
+        except BaseException:
+            store.discard(name)
+            raise
         ingestor = Ingestor(on_problem=on_problem)
         first = last = 0
         indexed = 0
@@ -248,7 +262,8 @@ def rebuild(
                 if progress:
                     progress(1)
         except BaseException:
-            writer.cancel()
+            with contextlib.suppress(Exception):
+                writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
         report = ingestor.report
@@ -265,13 +280,21 @@ def rebuild(
                         "the served index is unchanged", EXIT_STRICT)
         if indexed == 0:
             return fail("nothing could be indexed; the served index is unchanged", EXIT_NOTHING_INDEXED)
+        if not allow_shrink and isinstance(served, int) and indexed * 2 < served:
+            return fail(f"refusing to replace the served generation {served_name} ({served} documents) "
+                        f"with {indexed} (under half); the served index is unchanged. Check the "
+                        "sources, or pass --allow-shrink if that is intended", EXIT_SHRINK)
         try:
             writer.commit()
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
         # Verify before switching: the new generation opens and holds every document.
-        count, segments = verify(path, indexed)
+        try:
+            count, segments = verify(path, indexed)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         if count != indexed:
             return fail(f"verification failed: {count} documents in the new index, "
                         f"{indexed} written", EXIT_NOTHING_INDEXED, cancel=False)
@@ -282,7 +305,7 @@ def rebuild(
             "built_at": built_at,
             "updated_at": built_at,
             "kind": "reindex",
-            "sources": [str(s) for s in sources],
+            "sources": [os.path.abspath(s) for s in sources],
             "documents": indexed,
             "date_range": [first, last],
             "analyzer_version": ANALYZER_VERSION,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 import errno
 import fcntl
 import json
@@ -50,14 +51,68 @@ _NOT_LINKED = {MANIFEST}
 _HELD_LOCK_FDS: set[int] = set()   # for children forked by a multi-process writer
 
 
+class ExitCode(enum.IntEnum):
+    """Exit codes of every ``kgsearch`` command (documented in the README)."""
+    OK = 0                 # success, also "no changes"
+    NOTHING_INDEXED = 1    # nothing could be indexed, no index, not found, nothing to roll back to
+    USAGE = 2              # bad usage or a bad filter value
+    STRICT = 3             # --strict and the input had errors
+    LOCKED = 4             # another run holds the write lock
+    REINDEX_NEEDED = 5     # add to an index built with another analyzer version
+    SHRINK = 6             # reindex would keep under half of the served documents (--allow-shrink)
+    ENVIRONMENT = 7        # the system refused: read-only or full disk, no permission, port in use
+    UNUSABLE = 8           # the served generation cannot be opened: rollback or reindex
+
+
 class IndexLocked(Exception):
     """Another process holds the write lock."""
 
 
+class GenerationUnusable(Exception):
+    """The served generation cannot be opened (its folder is missing, its manifest or
+    Whoosh files are unreadable); the message names the generation and the fix."""
+
+    def __init__(self, name: str, reason: str, previous: str | None = None):
+        self.name, self.reason, self.previous = name, reason, previous
+        fix = (f"run `kgsearch rollback` (serves {previous} again) or `kgsearch reindex SOURCE...`"
+               if previous else "run `kgsearch reindex SOURCE...`")
+        super().__init__(f"the served generation {name} cannot be opened ({reason}); {fix}")
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short reason for ``exc`` without the server's paths (only a file's own name)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({os.path.basename(os.fsdecode(exc.filename))})" if exc.filename else ""
+        return display_path(f"{exc.strerror}{where}")
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return display_path(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+
+
+def display_path(text) -> str:
+    """``text`` as it can be printed: itself when it is valid UTF-8, else its ``repr``
+    (a path with bytes that are not UTF-8 holds lone surrogates after ``os.fsdecode``)."""
+    text = os.fsdecode(text) if isinstance(text, bytes) else str(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return repr(text)
+    return text
+
+
 def checkpoint(point: str) -> None:
-    """Test hook: with ``KGSEARCH_TEST_PAUSE`` naming ``point`` (comma-separated list),
-    print a marker on stderr and sleep there so a test can ``kill -9`` the writer at a
-    known moment.  Does nothing when the variable is unset."""
+    """Test hooks at named points of a writing run (comma-separated lists):
+
+    ``KGSEARCH_TEST_PAUSE`` naming ``point``: print a marker on stderr and sleep there
+    so a test can ``kill -9`` the writer at a known moment.  ``KGSEARCH_TEST_FAIL``
+    naming ``point:ERRNO`` (e.g. ``commit:ENOSPC``): raise that ``OSError`` there, as a
+    full or read-only disk would.  Does nothing when the variables are unset."""
+    failing = os.environ.get("KGSEARCH_TEST_FAIL")
+    if failing:
+        for item in failing.split(","):
+            where, _, code = item.partition(":")
+            if where == point:
+                num = getattr(errno, code or "EIO")
+                raise OSError(num, os.strerror(num))
     wanted = os.environ.get("KGSEARCH_TEST_PAUSE")
     if not wanted or point not in wanted.split(","):
         return
@@ -90,11 +145,16 @@ def fsync_tree(path: Path) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     _fsync_path(path.parent, directory=True)
 
 
@@ -131,13 +191,42 @@ class IndexStore:
         return self.path(name) if name else None
 
     def manifest(self, name: str | None = None) -> dict:
+        """The manifest of ``name`` (default: the served one); ``{}`` when it cannot be read."""
         name = name or self.current()
         if not name:
             return {}
         try:
-            return json.loads((self.path(name) / MANIFEST).read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+            return self.read_manifest(name)
+        except GenerationUnusable:
             return {}
+
+    def read_manifest(self, name: str) -> dict:
+        """The manifest of generation ``name``; ``GenerationUnusable`` when the generation's
+        folder is missing or its manifest is not a readable JSON object."""
+        path = self.path(name)
+        if not path.is_dir():
+            raise GenerationUnusable(name, "its folder is missing", self.rollback_target(name))
+        try:
+            data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise GenerationUnusable(name, f"it has no {MANIFEST}", self.rollback_target(name)) from None
+        except json.JSONDecodeError as exc:
+            raise GenerationUnusable(name, f"{MANIFEST} is not valid JSON (line {exc.lineno}, column "
+                                     f"{exc.colno})", self.rollback_target(name)) from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise GenerationUnusable(name, f"{MANIFEST} is unreadable: {describe_error(exc)}",
+                                     self.rollback_target(name)) from None
+        if not isinstance(data, dict):
+            raise GenerationUnusable(name, f"{MANIFEST} is not a JSON object", self.rollback_target(name))
+        return data
+
+    def rollback_target(self, name: str) -> str | None:
+        """The generation ``rollback`` would serve instead of ``name``, if there is one."""
+        with contextlib.suppress(OSError):
+            prev = self.previous()
+            if prev and prev != name and (self.path(prev) / MANIFEST).is_file():
+                return prev
+        return None
 
     def size_bytes(self, name: str | None = None) -> int:
         name = name or self.current()
@@ -181,18 +270,47 @@ class IndexStore:
                 shutil.copy2(child, path / child.name)
         return name, path
 
+    def discard(self, name: str) -> None:
+        """Remove generation ``name`` unless it is served (a failed or refused run's)."""
+        with contextlib.suppress(OSError):
+            if name in (self.current(), self.previous()):
+                return
+        shutil.rmtree(self.path(name), ignore_errors=True)
+
     def write_manifest(self, name: str, manifest: dict) -> None:
-        write_atomic(self.path(name) / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+        """Write the manifest that completes generation ``name``; if that fails (a full disk),
+        the half-built generation is removed before the error goes on."""
+        try:
+            self._write_manifest(name, manifest)
+        except BaseException:
+            self.discard(name)
+            raise
+
+    def _write_manifest(self, name: str, manifest: dict) -> None:
+        text = json.dumps(manifest, ensure_ascii=False, indent=2)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # a source path that is not UTF-8 (lone surrogates after os.fsdecode): escaped as
+            # \udcXX, which json.loads gives back as the same str (os.fsencode: the same bytes)
+            text = json.dumps(manifest, ensure_ascii=True, indent=2)
+        write_atomic(self.path(name) / MANIFEST, text)
 
     def publish(self, name: str) -> None:
-        """Flush generation ``name`` to disk and make it the served one, atomically."""
-        fsync_tree(self.path(name))
-        _fsync_path(self.generations, directory=True)
-        checkpoint("before-switch")
-        old = self.current()
-        if old and old != name:
-            write_atomic(self.root / "PREVIOUS", old + "\n")
-        write_atomic(self.root / "CURRENT", name + "\n")
+        """Flush generation ``name`` to disk and make it the served one, atomically.  When
+        that fails before the switch (a full disk), ``name`` is removed and the served
+        generation stays as it was."""
+        try:
+            fsync_tree(self.path(name))
+            _fsync_path(self.generations, directory=True)
+            checkpoint("before-switch")
+            old = self.current()
+            if old and old != name:
+                write_atomic(self.root / "PREVIOUS", old + "\n")
+            write_atomic(self.root / "CURRENT", name + "\n")
+        except BaseException:
+            self.discard(name)
+            raise
         checkpoint("after-switch")
         self.prune()
 
@@ -201,6 +319,7 @@ class IndexStore:
         prev, cur = self.previous(), self.current()
         if not prev or not self.path(prev).is_dir():
             raise FileNotFoundError("no previous generation to roll back to")
+        self.read_manifest(prev)    # GenerationUnusable: the previous one is broken too
         write_atomic(self.root / "PREVIOUS", (cur or "") + "\n")
         write_atomic(self.root / "CURRENT", prev + "\n")
         return prev
@@ -253,6 +372,7 @@ class IndexStore:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / "write.lock"
+        checkpoint("lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + timeout
         acquired = notified = False

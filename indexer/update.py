@@ -15,6 +15,9 @@ batch and one commit (no ``update_document`` per document).
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -30,13 +33,38 @@ from indexer.build import (
 from indexer.documents import Problem
 from indexer.ingest import IngestReport, Ingestor
 from indexer.schema import make_schema, to_fields
-from indexer.store import IndexStore, checkpoint
+from indexer.store import GenerationUnusable, IndexStore, checkpoint, describe_error
 
 MAX_UPDATE_LOG = 50
 
 
 class NoIndexToChange(Exception):
     """``delete``/``optimize``/``rollback`` without a served index."""
+
+
+def _open_copy(store: IndexStore, current: str):
+    """A copy-on-write child of the served generation, opened for writing: (name, path, index).
+    ``GenerationUnusable`` when the served generation cannot be opened (nothing is left behind)."""
+    store.read_manifest(current)
+    name = None
+    try:
+        name, path = store.link_generation(current)
+        return name, path, whoosh_index.open_dir(str(path))
+    except BaseException as exc:
+        if name is not None:
+            store.discard(name)
+        if isinstance(exc, OSError) and not store.path(current).is_dir():
+            raise GenerationUnusable(current, "its folder is missing", store.rollback_target(current)) from None
+        if isinstance(exc, Exception) and not _is_environment(exc):
+            raise GenerationUnusable(current, f"its Whoosh files are unreadable: {describe_error(exc)}",
+                                     store.rollback_target(current)) from None
+        raise
+
+
+def _is_environment(exc: Exception) -> bool:
+    """An ``OSError`` of writing (a full or read-only disk), not a broken served generation."""
+    return isinstance(exc, OSError) and exc.errno in (
+        errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EMFILE, errno.ENFILE)
 
 
 def _result(name, indexed, report, started, published, reason="", code=EXIT_OK, **extra) -> BuildResult:
@@ -72,21 +100,25 @@ def update(
     with store.write_lock(timeout=lock_timeout, what=kind):
         store.prune()
         current = store.current()
-        old_manifest = store.manifest(current) if current else {}
         if current is None and not sources:
             raise NoIndexToChange(f"no index at {store.root}; nothing to delete")
+        old_manifest = store.read_manifest(current) if current else {}   # GenerationUnusable
         built_with = old_manifest.get("analyzer_version")
         if sources and current is not None and built_with != ANALYZER_VERSION:
             return _result(current, 0, report, started, False,
                            f"the index was built with analyzer {built_with}, the code has "
-                           f"{ANALYZER_VERSION}: adding would mix the two; run `kgsearch reindex`",
+                           f"{ANALYZER_VERSION}: adding would mix the two; run `kgsearch reindex` "
+                           "(without SOURCE it rebuilds from the sources the index records), then add",
                            EXIT_REINDEX_NEEDED, **counts)
         if current is None:
             name, path = store.new_generation()
-            ix = whoosh_index.create_in(str(path), make_schema())
+            try:
+                ix = whoosh_index.create_in(str(path), make_schema())
+            except BaseException:
+                store.discard(name)
+                raise
         else:
-            name, path = store.link_generation(current)
-            ix = whoosh_index.open_dir(str(path))
+            name, path, ix = _open_copy(store, current)
         before = ix.doc_count()
         writer = open_writer(ix, procs=1, limitmb=limitmb)
         for fname, ftype in make_schema().items():   # stored-only fields added since the build
@@ -94,8 +126,9 @@ def update(
                 writer.add_field(fname, ftype)
 
         def discard():
-            writer.cancel()
-            ix.close()
+            with contextlib.suppress(Exception):
+                writer.cancel()
+                ix.close()
             shutil.rmtree(path, ignore_errors=True)
 
         try:
@@ -155,7 +188,11 @@ def update(
             raise
         ix.close()
         expected = before + counts["added"] - counts["deleted"]
-        count, segments = verify(path, expected)
+        try:
+            count, segments = verify(path, expected)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         if count != expected:
             shutil.rmtree(path, ignore_errors=True)
             return _result(None, indexed, report, started, False,
@@ -167,6 +204,7 @@ def update(
         manifest = dict(old_manifest) if old_manifest else {
             "built_at": at, "sources": [], "analyzer_version": ANALYZER_VERSION, "updates": []}
         known = list(manifest.get("sources") or [])
+        sources = [os.path.abspath(s) for s in sources]   # recorded so `reindex` can reread them
         manifest.update({
             "generation": name,
             "parent": current,
@@ -199,8 +237,7 @@ def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
         current = store.current()
         if current is None:
             raise NoIndexToChange(f"no index at {store.root}; nothing to optimize")
-        name, path = store.link_generation(current)
-        ix = whoosh_index.open_dir(str(path))
+        name, path, ix = _open_copy(store, current)
         before_segments = len(ix._segments())
         documents = ix.doc_count()
         has_deletions = ix.doc_count_all() != documents
@@ -219,13 +256,17 @@ def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
             shutil.rmtree(path, ignore_errors=True)
             raise
         ix.close()
-        count, segments = verify(path, documents)
+        try:
+            count, segments = verify(path, documents)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         if count != documents:
             shutil.rmtree(path, ignore_errors=True)
             return _result(None, 0, report, started, False,
                            f"verification failed: {count} documents after merging, {documents} "
                            "before; the served index is unchanged", EXIT_NOTHING_INDEXED)
-        manifest = store.manifest(current)
+        manifest = store.read_manifest(current)
         compact = write_compact_postings(path)
         at = now_iso()
         manifest.update({
@@ -244,7 +285,17 @@ def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
 def rollback(store: IndexStore, *, lock_timeout: float = 30.0) -> str:
     """Serve the previous generation again (under the write lock); returns its name."""
     with store.write_lock(timeout=lock_timeout, what="rollback"):
+        prev = store.previous()
+        if prev and store.path(prev).is_dir():
+            try:
+                verify(store.path(prev), 0)       # never switch to a generation that cannot be opened
+            except Exception as exc:            # noqa: BLE001 — any failure to open
+                raise NoIndexToChange(f"the previous generation {prev} cannot be opened either "
+                                      f"({describe_error(exc)}); run `kgsearch reindex SOURCE...`") from None
         try:
             return store.rollback()
         except FileNotFoundError as exc:
             raise NoIndexToChange(str(exc)) from None
+        except GenerationUnusable as exc:
+            raise NoIndexToChange(f"the previous generation {exc.name} cannot be opened either "
+                                  f"({exc.reason}); run `kgsearch reindex SOURCE...`") from None

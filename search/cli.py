@@ -4,14 +4,19 @@ Writing commands: ``reindex`` (full rebuild, atomic switch), ``add`` (upsert by
 id), ``delete``, ``optimize`` (merge segments), ``rollback``; all of them take
 the one write lock and switch ``CURRENT`` atomically, so ``serve`` never stops.
 
-Exit codes: 0 success (also "no changes") · 1 nothing could be indexed / no
-index / not found / nothing to roll back to · 2 bad usage or a bad filter value
-· 3 ``--strict`` and the input had errors (the served index is unchanged) ·
-4 another run holds the write lock (waited ``--lock-timeout`` s) · 5 ``add`` to
-an index built with another analyzer version (run ``reindex``).
+Exit codes (``indexer.store.ExitCode``): 0 success (also "no changes") · 1 nothing
+could be indexed / no index / not found / nothing to roll back to · 2 bad usage or a bad
+filter value · 3 ``--strict`` and the input had errors (the served index is unchanged) ·
+4 another run holds the write lock (waited ``--lock-timeout`` s) · 5 ``add`` to an index
+built with another analyzer version (run ``reindex``) · 6 ``reindex`` would keep under half
+of the served documents (``--allow-shrink``) · 7 the system refused: a read-only or full
+disk, no permission, ``serve``'s port in use · 8 the served generation cannot be opened
+(``rollback`` or ``reindex``).
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -20,12 +25,12 @@ from pathlib import Path
 import click
 
 from indexer.lang import PROJECT_ROOT
-from indexer.store import IndexLocked, IndexStore
+from indexer.store import ExitCode, GenerationUnusable, IndexLocked, IndexStore, describe_error, display_path
 
-EXIT_NO_INDEX = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 4
-EXIT_REINDEX_NEEDED = 5
+EXIT_NO_INDEX = ExitCode.NOTHING_INDEXED
+EXIT_USAGE = ExitCode.USAGE
+EXIT_LOCKED = ExitCode.LOCKED
+EXIT_REINDEX_NEEDED = ExitCode.REINDEX_NEEDED
 DEFAULT_SOURCE = PROJECT_ROOT / "data"
 
 index_option = click.option(
@@ -35,14 +40,22 @@ index_option = click.option(
 
 
 def _echo_json(obj) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+    text = json.dumps(obj, ensure_ascii=False, indent=2)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:            # a path that is not UTF-8: \udcXX escapes, still JSON
+        text = json.dumps(obj, ensure_ascii=True, indent=2)
+    click.echo(text)
 
 
 def _engine(index_dir):
-    from search.engine import NoIndex, SearchEngine
+    from search.engine import IndexUnavailable, NoIndex, SearchEngine
     engine = SearchEngine(index_dir)
     try:
         engine.state()
+    except IndexUnavailable as exc:
+        click.echo(f"kgsearch: {exc}", err=True)
+        sys.exit(ExitCode.UNUSABLE)
     except NoIndex as exc:
         click.echo(f"kgsearch: {exc}", err=True)
         sys.exit(EXIT_NO_INDEX)
@@ -114,17 +127,53 @@ def _locked(progress: Progress | None, exc, as_json: bool = False) -> None:
     _fail(exc, EXIT_LOCKED, as_json, progress)
 
 
-def _write(fn, *args, as_json: bool = False, **kwargs):
-    """Run a writing operation; a held lock or a missing index ends the command with its exit code
-    (closing the progress bar, if ``kwargs`` pass one to ``fn``)."""
+_ENV_HINTS = {
+    errno.ENOSPC: "free some space, then run it again",
+    errno.EDQUOT: "the disk quota is used up; free some space, then run it again",
+    errno.EROFS: "the file system is mounted read-only; use an --index folder on a writable one",
+    errno.EACCES: "check the permissions of the index folder (or run as its owner)",
+    errno.EPERM: "check the permissions of the index folder (or run as its owner)",
+}
+
+
+def _environment(exc: OSError, store: IndexStore, served_before: str | None) -> str:
+    """One line for a write the system refused: what, where, what became of the index, what to do."""
+    try:
+        now = store.current()
+    except (OSError, ValueError):
+        now = served_before
+    outcome = ("the served index is unchanged and nothing half-built is left"
+               if now == served_before else f"generation {now} is served, but cleaning up failed")
+    hint = _ENV_HINTS.get(exc.errno)
+    name = os.fsdecode(exc.filename) if exc.filename else None
+    root = os.path.abspath(store.root)
+    if name and os.path.abspath(name) != root and not os.path.abspath(name).startswith(root + os.sep):
+        what, hint = f"stopped reading {display_path(name)}", None     # not the index: a source
+    else:
+        what = f"cannot write the index at {display_path(store.root)}"
+    return f"{what}: {describe_error(exc)}; {outcome}" + (f"; {hint}" if hint else "")
+
+
+def _write(fn, store: IndexStore, *args, as_json: bool = False, **kwargs):
+    """Run a writing operation; a held lock, a missing or unusable index, or a write the system
+    refused (full or read-only disk) ends the command with one line and its exit code (closing
+    the progress bar, if ``kwargs`` pass one to ``fn``)."""
     from indexer.update import NoIndexToChange
     bar = kwargs.get("progress")
     try:
-        return fn(*args, **kwargs)
+        served_before = store.current()
+    except (OSError, ValueError):
+        served_before = None
+    try:
+        return fn(store, *args, **kwargs)
     except IndexLocked as exc:
         _locked(bar, exc, as_json)
     except NoIndexToChange as exc:
         _fail(exc, EXIT_NO_INDEX, as_json, bar)
+    except GenerationUnusable as exc:
+        _fail(exc, ExitCode.UNUSABLE, as_json, bar)
+    except OSError as exc:
+        _fail(_environment(exc, store, served_before), ExitCode.ENVIRONMENT, as_json, bar)
 
 
 lock_timeout_option = click.option(
@@ -136,6 +185,9 @@ lock_timeout_option = click.option(
 @click.version_option(package_name="kgsearch")
 def main():
     """Search Kyrgyz-language news about corruption."""
+    for stream in (sys.stdout, sys.stderr):       # a file name that is not UTF-8 never kills a run
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
 
 
 @main.command()
@@ -151,17 +203,24 @@ def main():
 @click.option("--multisegment/--single-segment", default=None,
               help="With --procs > 1: keep one segment per process instead of merging "
                    "(default: multisegment; `kgsearch optimize` merges later).")
-def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, multisegment):
-    """Rebuild the index from SOURCES (files or folders; default: data/) and switch to it."""
+@click.option("--allow-shrink", is_flag=True,
+              help="Publish even when the new index keeps under half of the served documents "
+                   "(without it such a rebuild is refused, exit 6).")
+def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, multisegment, allow_shrink):
+    """Rebuild the index from SOURCES (files or folders) and switch to it.
+
+    Without SOURCES: the sources recorded in the served generation's manifest (a brand-new
+    index: data/)."""
     from indexer.build import rebuild
-    sources = [str(s) for s in sources] or [str(DEFAULT_SOURCE)]
     store = _store(index_dir, lock_timeout)
+    sources = [str(s) for s in sources] or _recorded_sources(store, as_json)
     progress = Progress(not quiet and not as_json, "indexing")
     result = _write(rebuild, store, sources, strict=strict, on_problem=lambda p: progress.write(str(p)),
                     progress=progress, on_total=progress.set_total, lock_timeout=lock_timeout,
-                    procs=procs, multisegment=multisegment, as_json=as_json)
+                    procs=procs, multisegment=multisegment, allow_shrink=allow_shrink, as_json=as_json)
     progress.close()
     summary = result.summary()
+    summary["sources"] = sources
     if as_json:
         _echo_json(summary)
     else:
@@ -173,6 +232,33 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
         else:
             click.echo(f"kgsearch: {result.reason}", err=True)
     sys.exit(result.exit_code)
+
+
+def _recorded_sources(store: IndexStore, as_json: bool) -> list[str]:
+    """What ``reindex`` without SOURCE rebuilds from: the served generation's recorded
+    sources, printed; ``data/`` only for a brand-new index."""
+    try:
+        current = store.current()
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot read the index at {display_path(store.root)}: {describe_error(exc)}",
+              ExitCode.ENVIRONMENT, as_json)
+    if current is None:
+        click.echo(f"kgsearch: a new index: indexing {display_path(DEFAULT_SOURCE)} "
+                   "(name other sources: `kgsearch reindex SOURCE...`)", err=True)
+        return [str(DEFAULT_SOURCE)]
+    try:
+        recorded = store.read_manifest(current).get("sources") or []
+    except GenerationUnusable as exc:
+        _fail(f"cannot tell which sources the served generation {current} was built from "
+              f"({exc.reason}); name them: `kgsearch reindex SOURCE...`"
+              + (f", or serve {exc.previous} again: `kgsearch rollback`" if exc.previous else ""),
+              ExitCode.UNUSABLE, as_json)
+    if not recorded or not all(isinstance(s, str) for s in recorded):
+        _fail(f"the served generation {current} records no sources; name them: "
+              "`kgsearch reindex SOURCE...`", EXIT_USAGE, as_json)
+    click.echo(f"kgsearch: rebuilding from the sources recorded in generation {current}: "
+               + ", ".join(display_path(s) for s in recorded), err=True)
+    return list(recorded)
 
 
 def _report_change(result, store, as_json) -> None:
@@ -258,7 +344,11 @@ def rollback(index_dir, as_json, lock_timeout):
     """Serve the previous generation again (the one before the last reindex/add/delete)."""
     from indexer.update import rollback as do_rollback
     store = _store(index_dir, lock_timeout)
-    before = store.current()
+    try:
+        before = store.current()
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot read the index at {display_path(store.root)}: {describe_error(exc)}",
+              ExitCode.ENVIRONMENT, as_json)
     name = _write(do_rollback, store, lock_timeout=lock_timeout, as_json=as_json)
     manifest = store.manifest(name)
     if as_json:
@@ -306,38 +396,104 @@ def search(query, index_dir, limit, page, date_from, date_to, district, oblast, 
         click.echo("   " + strip_marks(hit["snippet"], lambda s: click.style(s, fg="yellow", bold=True)))
 
 
+def _waitress_options(threads, connection_limit, channel_timeout, max_header_bytes, max_body_bytes) -> dict:
+    """Waitress's adjustments for ``serve``: idle and half-sent connections are closed after
+    ``channel_timeout`` s (checked every ``cleanup_interval`` s), oversized headers get 431 and
+    bodies 413 before anything is read, poll() instead of select() so more than 1024 open
+    connections work."""
+    return {"threads": threads, "connection_limit": connection_limit,
+            "channel_timeout": channel_timeout,
+            "cleanup_interval": max(1, min(30, channel_timeout // 2)),
+            "max_request_header_size": max_header_bytes, "max_request_body_size": max_body_bytes,
+            "asyncore_use_poll": True, "ident": "kgsearch"}
+
+
+def _raise_file_limit(connection_limit: int) -> None:
+    """Room for ``connection_limit`` sockets plus the index files (soft limit up to the hard one)."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = connection_limit + 256
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> None:
+    """One line for a socket that cannot be bound, then exit 7 (never "Serving on…" first)."""
+    import socket
+    if exc.errno == errno.EADDRINUSE:
+        why = f"port {port} is in use (another `kgsearch serve`?); stop it or choose another --port"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        why = "permission denied (ports below 1024 need privileges); choose another --port"
+    elif exc.errno == errno.EADDRNOTAVAIL:
+        why = f"{host} is not an address of this machine; check --host"
+    elif isinstance(exc, socket.gaierror):
+        why = f"cannot resolve host {host!r} ({exc.strerror}); check --host"
+    else:
+        why = describe_error(exc)
+    _fail(f"cannot listen on {host}:{port}: {why}", ExitCode.ENVIRONMENT)
+
+
 @main.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Request threads per process (a thread is taken only by a fully received request).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Serving processes sharing the listening socket, each with its own searcher and "
-                   "caches (searches run one at a time per process).")
-def serve(index_dir, host, port, threads, workers):
+                   "caches.")
+@click.option("--connection-limit", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Open connections per process; beyond it new ones wait in the listen backlog.")
+@click.option("--channel-timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
+              help="Seconds an idle or half-sent connection is kept open.")
+@click.option("--max-header-bytes", type=click.IntRange(1024), default=32 * 1024, show_default=True,
+              help="Largest request line + headers (larger: 431).")
+@click.option("--max-body-bytes", type=click.IntRange(0), default=64 * 1024, show_default=True,
+              help="Largest request body; the UI and API only take GET (larger: 413).")
+def serve(index_dir, host, port, threads, workers, connection_limit, channel_timeout,
+          max_header_bytes, max_body_bytes):
     """Serve the web UI and the JSON API with waitress."""
+    import logging
+
     import waitress
     from search.engine import NoIndex, SearchEngine
     from web import create_app
+    options = _waitress_options(threads, connection_limit, channel_timeout, max_header_bytes,
+                                max_body_bytes)
+    _raise_file_limit(connection_limit)
     engine = SearchEngine(index_dir)
     try:
         stats = engine.stats()
         if stats["reindex_needed"]:
             click.echo(f"kgsearch: reindex needed: the index was built with analyzer "
                        f"{stats['analyzer_version']}, the code has {stats['code_analyzer_version']}: "
-                       "run `kgsearch reindex`", err=True)
+                       "run `kgsearch reindex` (without SOURCE it rebuilds from the recorded sources)",
+                       err=True)
     except NoIndex as exc:
-        click.echo(f"kgsearch: {exc} (serving anyway; pages will say so)", err=True)
+        click.echo(f"kgsearch: {exc} (serving anyway; pages answer 503 until it is fixed)", err=True)
     if workers > 1:
         engine.close()
-        _serve_workers(index_dir, engine.store.root, host, port, threads, workers)
+        _serve_workers(index_dir, engine.store.root, host, port, workers, options)
         return
     app = create_app({"ENGINE": engine})
-    click.echo(f"Serving on http://{host}:{port}/ (index {engine.store.root})", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="kgsearch")
+    logging.basicConfig()
+    try:
+        server = waitress.create_server(app, host=host, port=port, **options)
+    except OSError as exc:
+        _cannot_listen(host, port, exc)
+    click.echo(f"Serving on http://{host}:{server.effective_port}/ (index "
+               f"{display_path(engine.store.root)})", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
 
 
-def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
+def _serve_workers(index_dir, root, host, port, workers, options) -> None:
     """``workers`` forked waitress processes accepting on one socket the parent bound; the
     parent only supervises: SIGTERM/SIGINT stop them all, a crashed one is restarted, and they
     die with the parent (PR_SET_PDEATHSIG)."""
@@ -345,11 +501,14 @@ def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
     import socket
     import time
 
-    family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(addr)
-    sock.listen(1024)
+    try:
+        family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(1024)
+    except OSError as exc:
+        _cannot_listen(host, port, exc)
     sock.setblocking(False)
     parent = os.getpid()
     stopping = False
@@ -373,7 +532,7 @@ def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
             logging.basicConfig()
             from web import create_app
             app = create_app({"ENGINE": SearchEngine(index_dir)})
-            waitress.serve(app, sockets=[sock], threads=threads, ident="kgsearch", _quiet=True)
+            waitress.serve(app, sockets=[sock], _quiet=True, **options)
         except KeyboardInterrupt:
             pass
         except BaseException:                 # noqa: BLE001 — report, never return into click
@@ -397,7 +556,7 @@ def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
     for _ in range(workers):
         spawn()
     bound = sock.getsockname()
-    click.echo(f"Serving on http://{bound[0]}:{bound[1]}/ (index {root}, {workers} workers, "
+    click.echo(f"Serving on http://{bound[0]}:{bound[1]}/ (index {display_path(root)}, {workers} workers, "
                f"pids {' '.join(map(str, children))})", err=True)
     restarts: list[float] = []
     deadline = None
@@ -464,7 +623,7 @@ def stats(index_dir, as_json):
                   if s.get("updated_at") and s.get("kind") not in (None, "reindex") else "") + ")")
     if s.get("previous_generation"):
         click.echo(f"previous     {s['previous_generation']} (`kgsearch rollback`)")
-    click.echo(f"sources      {', '.join(s['sources'])}")
+    click.echo(f"sources      {', '.join(display_path(x) for x in s['sources'])}")
     click.echo(f"documents    {s['documents']} ({s['undated']} without a date)")
     if s["date_range"]:
         click.echo(f"dates        {s['date_range'][0]} … {s['date_range'][1]}")
@@ -475,7 +634,8 @@ def stats(index_dir, as_json):
         click.echo(f"last update  {last['at']}: {last['kind']} · added {last['added']} · updated "
                    f"{last['updated']} · unchanged {last['unchanged']} · deleted {last['deleted']}")
     click.echo(f"analyzer     {s['analyzer_version']}"
-               + ("  (code has " + s["code_analyzer_version"] + ": reindex needed, run `kgsearch reindex`)"
+               + ("  (code has " + s["code_analyzer_version"] + ": reindex needed, run `kgsearch reindex`, "
+                  "which rebuilds from the sources above)"
                   if s["reindex_needed"] else ""))
     for name, n in s["oblasts"].items():
         click.echo(f"  {name:<22} {n}")

@@ -29,7 +29,7 @@ from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
 from indexer.schema import int_to_date
 from indexer.sidecar import SegmentPostings, positional_fields, read_term
-from indexer.store import IndexStore
+from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.filters import Filters
 from search.highlight import TermMatcher, find_spans, highlight_all, snippet
 from search.postings import gate_phrases, phrase_slots, scored_terms
@@ -49,6 +49,11 @@ NEAR_TIE = 1e-9                   # relative score gap below which Whoosh's matc
 
 class NoIndex(Exception):
     """No index has been built yet at this location."""
+
+
+class IndexUnavailable(NoIndex):
+    """The served generation cannot be opened (missing folder, garbage Whoosh files or
+    manifest); the message names the generation and the fix (rollback or reindex)."""
 
 
 @dataclass
@@ -109,6 +114,7 @@ class SearchEngine:
 
     # -- the open generation ----------------------------------------------------
     def _open(self, name: str) -> _State:
+        self.store.read_manifest(name)          # GenerationUnusable: no folder, no readable manifest
         ix = whoosh_index.open_dir(str(self.store.path(name)))
         searcher = ix.searcher(weighting=BM25F())
         return self._derive(name, ix, searcher)
@@ -148,12 +154,22 @@ class SearchEngine:
     def state(self) -> _State:
         """The current generation's state, reopened when the served index changed."""
         with self._lock:
-            name = self.store.current()
+            try:
+                name = self.store.current()
+            except (OSError, ValueError) as exc:      # an unreadable or undecodable CURRENT
+                raise IndexUnavailable(f"the index cannot be read ({describe_error(exc)})") from None
             st = self._state
             if name is None:
-                raise NoIndex(f"no index at {self.store.root}; run `kgsearch reindex` first")
+                raise NoIndex(f"no index at {self.store.root}; run `kgsearch reindex SOURCE...` first")
             if st is None or st.generation != name:
-                new = self._open(name)
+                try:
+                    new = self._open(name)
+                except GenerationUnusable as exc:
+                    raise IndexUnavailable(str(exc)) from None
+                except Exception as exc:          # any failure to open: 503 with the fix, never a 500
+                    raise IndexUnavailable(str(GenerationUnusable(
+                        name, f"its Whoosh files are unreadable: {describe_error(exc)}",
+                        self.store.rollback_target(name)))) from None
                 if st is not None:
                     st.searcher.close()
                 self._state = st = new

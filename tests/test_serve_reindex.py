@@ -140,6 +140,8 @@ def test_serve_answers_every_request_while_writers_switch_generations(tmp_path, 
             clients.wait_for_generation(_current(index))
             assert _search(server, MARK)["total"] == 2
             r = run_cli("reindex", small, "--index", index, "-q", env=env)
+            assert r.returncode == 6 and "--allow-shrink" in r.stderr   # 200 of 1,500: refused
+            r = run_cli("reindex", small, "--index", index, "-q", "--allow-shrink", env=env)
             assert r.returncode == 0, r.stderr
             clients.wait_for_generation(_current(index))
             assert _search(server, MARK)["total"] == 0
