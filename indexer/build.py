@@ -22,6 +22,7 @@ from whoosh.writing import SegmentWriter
 
 from indexer import sidecar
 from indexer.analysis import ANALYZER_VERSION
+from indexer.lang import index_dependencies
 from indexer.documents import Problem
 from indexer.ingest import JSONL_SUFFIXES, IngestReport, Ingestor
 from indexer.schema import date_to_int, make_schema, to_fields
@@ -286,6 +287,7 @@ def rebuild(
             "documents": indexed,
             "date_range": [first, last],
             "analyzer_version": ANALYZER_VERSION,
+            **index_dependencies(),   # data-table fingerprint and facet value lists
             "procs": procs,
             "multisegment": multisegment,
             "segments": segments,

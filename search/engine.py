@@ -27,6 +27,7 @@ from whoosh.scoring import BM25F
 
 from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
+from indexer.lang import needs_reindex
 from indexer.schema import int_to_date
 from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import IndexStore
@@ -775,7 +776,8 @@ class SearchEngine:
             "sources": manifest.get("sources", []),
             "analyzer_version": built_version,
             "code_analyzer_version": ANALYZER_VERSION,
-            "reindex_needed": built_version != ANALYZER_VERSION,
+            "reindex_reason": (why := needs_reindex(manifest)),   # analyzer or data tables differ
+            "reindex_needed": why is not None,
         }
 
 
