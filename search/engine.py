@@ -132,7 +132,7 @@ class SearchEngine:
             if self.compact and hasattr(leaf, "segment"):
                 sid = leaf.segment().segment_id()
                 for f in fields:
-                    sp = SegmentPostings.open(path, sid, f, leaf.doc_count_all())
+                    sp = SegmentPostings.open(path, sid, f, leaf.doc_count_all(), reader=leaf)
                     if sp is not None:
                         compact[f] = sp
             segments.append(_Segment(offset, leaf.doc_count_all(), leaf, compact))
