@@ -273,6 +273,8 @@ class SegmentPostings:
 
     def __init__(self, meta: dict, arrays: dict, doc_count: int = 0, reader=None, fieldname: str = ""):
         self.terms = {t: i for i, t in enumerate(meta["terms"])}
+        # plain ndarray views of the maps (same memory; no np.memmap overhead on every slice)
+        arrays = {k: np.asarray(v).view(np.ndarray) for k, v in arrays.items()}
         self.starts = arrays["starts"]
         self.ids = arrays["ids"]
         self.tf = arrays["tf"]
@@ -329,35 +331,26 @@ class SegmentPostings:
         return bool(np.all(np.diff(starts) > 0)) and bool(np.all(np.diff(pstarts) > 0))
 
     def _check(self, i: int, term: str) -> bool:
+        """The term's slices check out; decided once per term."""
         state = self._checked[i]
-        if state:
-            return state > 0
-        ok = self._term_ok(i, term)
-        self._checked[i] = 1 if ok else -1
-        if not ok:
-            self.rejected.append(term)
-        return ok
+        if state == 0:
+            # positions too: they are how a weight moved to another document shows
+            state = 1 if self._postings_ok(i, term) and self._positions_ok(i) else -1
+            self._checked[i] = state
+            if state < 0:
+                self.rejected.append(term)
+        return state > 0
 
-    def _term_ok(self, i: int, term: str) -> bool:
+    def _postings_ok(self, i: int, term: str) -> bool:
         a, b = int(self.starts[i]), int(self.starts[i + 1])
         ids, tf = self.ids[a:b], self.tf[a:b]
         if int(ids[0]) < 0 or int(ids[-1]) >= self.doc_count or not bool(np.all(np.diff(ids) > 0)):
             return False
         if not (bool(np.all(tf >= 1)) and bool(np.all(tf == np.floor(tf)))):
             return False
-        counts = tf.astype(np.int64)
-        total = int(counts.sum())
-        pa, pb = int(self.pstarts[i]), int(self.pstarts[i + 1])
-        if pb - pa != total:
+        total = int(tf.sum(dtype=np.float64))
+        if int(self.pstarts[i + 1]) - int(self.pstarts[i]) != total:
             return False
-        pos = self.pos[pa:pb].astype(np.int64)
-        if total > 1:
-            # ascending inside each document: a step down only where a new document starts
-            steps = np.diff(pos) > 0
-            first = np.cumsum(counts)[:-1]                    # index of each later document's first
-            steps[first[first < total] - 1] = True
-            if not bool(np.all(steps)):
-                return False
         if self.reader is not None:
             try:
                 info = self.reader.term_info(self.fieldname, term)
@@ -367,6 +360,17 @@ class SegmentPostings:
                     or info.min_id() != int(ids[0]) or info.max_id() != int(ids[-1])):
                 return False
         return True
+
+    def _positions_ok(self, i: int) -> bool:
+        """Positions ascending inside each document (a step down only where a new one starts)."""
+        a, b = int(self.starts[i]), int(self.starts[i + 1])
+        counts = self.tf[a:b].astype(np.int64)
+        pos = self.pos[int(self.pstarts[i]):int(self.pstarts[i + 1])].astype(np.int64)
+        if len(pos) < 2:
+            return True
+        steps = np.diff(pos) > 0
+        steps[np.cumsum(counts)[:-1] - 1] = True
+        return bool(np.all(steps))
 
     def __contains__(self, term: str) -> bool:
         return term in self.terms
