@@ -128,6 +128,9 @@ def data_fingerprint() -> dict:
     return {"combined": combined, "files": files}
 
 
+data_fingerprint()   # now, as the tables are read: a later edit of a file is not what this process uses
+
+
 def facet_values() -> dict[str, list[str]]:
     """The gazetteer's facet value lists (district and oblast names, in order)."""
     from indexer import places   # places reads this module's tables
