@@ -22,9 +22,9 @@ from whoosh.writing import SegmentWriter
 
 from indexer import sidecar
 from indexer.analysis import ANALYZER_VERSION
-from indexer.lang import index_dependencies
 from indexer.documents import Problem
 from indexer.ingest import JSONL_SUFFIXES, IngestReport, Ingestor
+from indexer.lang import index_dependencies
 from indexer.schema import date_to_int, make_schema, to_fields
 from indexer.store import IndexStore, checkpoint, held_lock_fds
 
