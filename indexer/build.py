@@ -25,6 +25,7 @@ from indexer import sidecar
 from indexer.analysis import ANALYZER_VERSION
 from indexer.documents import Problem
 from indexer.ingest import JSONL_SUFFIXES, IngestReport, Ingestor
+from indexer.lang import index_dependencies
 from indexer.schema import date_to_int, make_schema, to_fields
 from indexer.store import ExitCode, IndexStore, checkpoint, held_lock_fds
 
@@ -309,6 +310,7 @@ def rebuild(
             "documents": indexed,
             "date_range": [first, last],
             "analyzer_version": ANALYZER_VERSION,
+            **index_dependencies(),   # data-table fingerprint and facet value lists
             "procs": procs,
             "multisegment": multisegment,
             "segments": segments,

@@ -6,12 +6,38 @@ file under ``data/``; this module only reads those files once.
 from __future__ import annotations
 
 import csv
+import hashlib
+import importlib.resources
 import os
+from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("KGSEARCH_DATA", PROJECT_ROOT / "data"))
+DATA_PACKAGE = "kgsearch_data"   # data/ of the repository, as pyproject.toml installs it
+
+
+def _data_dir() -> Path:
+    """Where the tables are, resolved once: ``KGSEARCH_DATA`` if set; else the ``data/`` folder of
+    a source checkout (``make``, ``pip install -e .``, ``PYTHONPATH``); else the installed package
+    data (``pip install .`` ships ``data/`` as the package ``kgsearch_data``)."""
+    if os.environ.get("KGSEARCH_DATA"):
+        return Path(os.environ["KGSEARCH_DATA"])
+    checkout = PROJECT_ROOT / "data"
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (checkout / "lang").is_dir():
+        return checkout
+    try:
+        root = importlib.resources.files(DATA_PACKAGE)
+    except ModuleNotFoundError:
+        raise RuntimeError(f"kgsearch: the language tables are missing: no {checkout}/lang and no "
+                           f"installed {DATA_PACKAGE} package (reinstall kgsearch, or set KGSEARCH_DATA "
+                           "to a folder with lang/ and places/)") from None
+    return Path(os.fspath(root))   # an installed package is a folder on disk
+
+
+DATA_DIR = _data_dir()
 LANG_DIR = DATA_DIR / "lang"
+# The folders whose tables decide what an index holds (terms, dates, places, facet values).
+INDEX_DATA_FOLDERS = ("lang", "places")
 
 
 def read_table(name: str, folder: Path | None = None) -> list[dict[str, str]]:
@@ -75,3 +101,66 @@ MATCH_TABLE = _match_table()
 def match_fold(text: str) -> str:
     """``text`` folded for matching names and dates; the same length as ``text``."""
     return text.translate(MATCH_TABLE)
+
+
+# ------------------------------------------------------------ what the index depends on
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=None)
+def data_fingerprint() -> dict:
+    """sha256 of every table under ``data/lang`` and ``data/places`` (all regular files, not
+    hidden ones), and one combined hash of the list.  Recorded in each generation's manifest:
+    editing, adding or removing a table changes what the analyzer, the date and the place
+    scanners produce, so an index built with other tables needs a reindex."""
+    files: dict[str, str] = {}
+    for folder in INDEX_DATA_FOLDERS:
+        base = DATA_DIR / folder
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(DATA_DIR)
+            if (path.is_file() and not any(part.startswith(".") for part in rel.parts)
+                    and "__pycache__" not in rel.parts and not path.name.endswith("~")):
+                files[rel.as_posix()] = _sha256(path)
+    combined = hashlib.sha256("".join(f"{name}\t{digest}\n" for name, digest in files.items())
+                              .encode("utf-8")).hexdigest()
+    return {"combined": combined, "files": files}
+
+
+data_fingerprint()   # now, as the tables are read: a later edit of a file is not what this process uses
+
+
+def facet_values() -> dict[str, list[str]]:
+    """The gazetteer's facet value lists (district and oblast names, in order)."""
+    from indexer import places   # places reads this module's tables
+    return {"district": list(places.DISTRICTS), "oblast": list(places.OBLASTS)}
+
+
+def index_dependencies() -> dict:
+    """The manifest fields that say which data an index was built with."""
+    return {"data_fingerprint": data_fingerprint(), "facet_values": facet_values()}
+
+
+def needs_reindex(manifest: dict) -> str | None:
+    """Why an index with this manifest must be rebuilt for the running code, or ``None``:
+    another analyzer version, other data tables (by fingerprint) or other facet value lists."""
+    from indexer.analysis import ANALYZER_VERSION   # analysis imports this module
+    built_with = manifest.get("analyzer_version")
+    if built_with != ANALYZER_VERSION:
+        return f"the index was built with analyzer {built_with}, the code has {ANALYZER_VERSION}"
+    recorded = manifest.get("data_fingerprint")
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("files"), dict):
+        return "the index records no fingerprint of the data tables it was built with"
+    current = data_fingerprint()
+    if recorded.get("combined") != current["combined"]:
+        old, new = recorded["files"], current["files"]
+        changed = [f"{name} (changed)" for name in new if name in old and old[name] != new[name]]
+        changed += [f"{name} (new)" for name in new if name not in old]
+        changed += [f"{name} (removed)" for name in old if name not in new]
+        return ("the data tables changed since the index was built: "
+                + (", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+                   if changed else "fingerprint differs"))
+    if manifest.get("facet_values") != facet_values():
+        return "the gazetteer's facet value lists differ from the ones the index was built with"
+    return None

@@ -26,6 +26,7 @@ generation without them (or with files that do not check out) is served, only sl
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -173,7 +174,8 @@ def write_segment(dirpath: Path, reader, segment_id: str) -> int:
                 os.fsync(fh.fileno())
         meta = {"version": VERSION, "segment": segment_id, "field": fieldname,
                 "doc_count": reader.doc_count_all(), "min_df": MIN_DF,
-                "postings": n_post, "positions": n_pos, "terms": terms}
+                "postings": n_post, "positions": n_pos, "terms_sha256": terms_digest(terms),
+                "terms": terms}
         # the meta file last: its presence says the arrays are complete
         tmp = dirpath / (file_name(segment_id, fieldname, "meta") + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
@@ -252,45 +254,132 @@ def _write_parallel(path: Path, todo, procs: int) -> None:
 
 # -- reading ------------------------------------------------------------------------------
 
-class SegmentPostings:
-    """The compact postings of one field of one segment, memory-mapped, or None from ``open``."""
+DTYPES = {"starts": np.int64, "ids": np.int32, "tf": np.float32, "pstarts": np.int64, "pos": np.uint32}
 
-    def __init__(self, meta: dict, arrays: dict):
+
+def terms_digest(terms) -> str:
+    """sha256 of the term list (one term per line), recorded in the meta file and checked on open."""
+    return hashlib.sha256("\n".join(terms).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SegmentPostings:
+    """The compact postings of one field of one segment, memory-mapped, or None from ``open``.
+
+    ``open`` checks the shape of everything (O(terms)); each term's slices are checked the
+    first time it is read (O(its postings)): ids ascending inside the segment, whole positive
+    weights, as many positions as the weights say, positions ascending per document, and, with
+    the segment ``reader``, Whoosh's own statistics of the term (document frequency, total
+    weight, first and last document).  A term that fails is read from Whoosh instead."""
+
+    def __init__(self, meta: dict, arrays: dict, doc_count: int = 0, reader=None, fieldname: str = ""):
         self.terms = {t: i for i, t in enumerate(meta["terms"])}
+        # plain ndarray views of the maps (same memory; no np.memmap overhead on every slice)
+        arrays = {k: np.asarray(v).view(np.ndarray) for k, v in arrays.items()}
         self.starts = arrays["starts"]
         self.ids = arrays["ids"]
         self.tf = arrays["tf"]
         self.pstarts = arrays["pstarts"]
         self.pos = arrays["pos"]
+        self.doc_count = doc_count
+        self.reader = reader
+        self.fieldname = fieldname
+        self._checked = np.zeros(len(self.terms), np.int8)   # 0 not yet · 1 good · -1 bad
+        self.rejected: list[str] = []                          # terms that failed (read from Whoosh)
 
     @classmethod
-    def open(cls, dirpath, segment_id: str, fieldname: str, doc_count: int) -> "SegmentPostings | None":
+    def open(cls, dirpath, segment_id: str, fieldname: str, doc_count: int,
+             reader=None) -> "SegmentPostings | None":
         dirpath = Path(dirpath)
         try:
             meta = json.loads((dirpath / file_name(segment_id, fieldname, "meta")).read_text(encoding="utf-8"))
-            if (meta.get("version") != VERSION or meta.get("segment") != segment_id
-                    or meta.get("doc_count") != doc_count):
+            if (not isinstance(meta, dict) or meta.get("version") != VERSION
+                    or meta.get("segment") != segment_id or meta.get("doc_count") != doc_count):
                 return None
             arrays = {k: np.load(dirpath / file_name(segment_id, fieldname, k), mmap_mode="r",
                                  allow_pickle=False) for k in KINDS}
-        except (OSError, ValueError):
+        except (OSError, ValueError, UnicodeDecodeError):
             return None
-        n_terms = len(meta["terms"])
-        if (len(arrays["starts"]) != n_terms + 1 or len(arrays["pstarts"]) != n_terms + 1
-                or int(arrays["starts"][-1]) != len(arrays["ids"]) != len(arrays["tf"])
-                or int(arrays["pstarts"][-1]) != len(arrays["pos"])):
+        if not cls._valid(meta, arrays):
             return None
-        if len(arrays["ids"]) != len(arrays["tf"]):
-            return None
-        return cls(meta, arrays)
+        return cls(meta, arrays, doc_count, reader, fieldname)
+
+    @staticmethod
+    def _valid(meta: dict, arrays: dict) -> bool:
+        """Everything about the files that costs O(terms) to check."""
+        terms = meta.get("terms")
+        if (not isinstance(terms, list) or not all(isinstance(t, str) for t in terms)
+                or len(set(terms)) != len(terms)):
+            return False
+        if "terms_sha256" in meta and meta["terms_sha256"] != terms_digest(terms):
+            return False
+        for kind, dtype in DTYPES.items():
+            arr = arrays[kind]
+            if arr.ndim != 1 or arr.dtype != dtype:
+                return False
+        starts, pstarts = arrays["starts"], arrays["pstarts"]
+        n_terms = len(terms)
+        n_ids, n_tf, n_pos = len(arrays["ids"]), len(arrays["tf"]), len(arrays["pos"])
+        if len(starts) != n_terms + 1 or len(pstarts) != n_terms + 1:
+            return False
+        if int(starts[0]) != 0 or int(pstarts[0]) != 0:
+            return False
+        if int(starts[-1]) != n_ids or n_ids != n_tf or int(pstarts[-1]) != n_pos:
+            return False
+        if meta.get("postings", n_ids) != n_ids or meta.get("positions", n_pos) != n_pos:
+            return False
+        # every term has at least one posting, and every posting at least one position
+        return bool(np.all(np.diff(starts) > 0)) and bool(np.all(np.diff(pstarts) > 0))
+
+    def _check(self, i: int, term: str) -> bool:
+        """The term's slices check out; decided once per term."""
+        state = self._checked[i]
+        if state == 0:
+            # positions too: they are how a weight moved to another document shows
+            state = 1 if self._postings_ok(i, term) and self._positions_ok(i) else -1
+            self._checked[i] = state
+            if state < 0:
+                self.rejected.append(term)
+        return state > 0
+
+    def _postings_ok(self, i: int, term: str) -> bool:
+        a, b = int(self.starts[i]), int(self.starts[i + 1])
+        ids, tf = self.ids[a:b], self.tf[a:b]
+        if int(ids[0]) < 0 or int(ids[-1]) >= self.doc_count or not bool(np.all(np.diff(ids) > 0)):
+            return False
+        if not (bool(np.all(tf >= 1)) and bool(np.all(tf == np.floor(tf)))):
+            return False
+        total = int(tf.sum(dtype=np.float64))
+        if int(self.pstarts[i + 1]) - int(self.pstarts[i]) != total:
+            return False
+        if self.reader is not None:
+            try:
+                info = self.reader.term_info(self.fieldname, term)
+            except Exception:   # TermNotFound, or a reader that cannot say: do not trust the slice
+                return False
+            if (info.doc_frequency() != len(ids) or int(info.weight()) != total
+                    or info.min_id() != int(ids[0]) or info.max_id() != int(ids[-1])):
+                return False
+        return True
+
+    def _positions_ok(self, i: int) -> bool:
+        """Positions ascending inside each document (a step down only where a new one starts)."""
+        a, b = int(self.starts[i]), int(self.starts[i + 1])
+        counts = self.tf[a:b].astype(np.int64)
+        pos = self.pos[int(self.pstarts[i]):int(self.pstarts[i + 1])].astype(np.int64)
+        if len(pos) < 2:
+            return True
+        steps = np.diff(pos) > 0
+        steps[np.cumsum(counts)[:-1] - 1] = True
+        return bool(np.all(steps))
 
     def __contains__(self, term: str) -> bool:
         return term in self.terms
 
     def postings(self, term: str):
-        """(ids int32 view, tf float32 view) or None when the term is not stored here."""
+        """(ids int32 view, tf float32 view) or None when the term is not stored here (or its
+        slices do not check out: then it is read from Whoosh)."""
         i = self.terms.get(term)
-        if i is None:
+        if i is None or not self._check(i, term):
             return None
         a, b = int(self.starts[i]), int(self.starts[i + 1])
         return self.ids[a:b], self.tf[a:b]
@@ -298,6 +387,6 @@ class SegmentPostings:
     def positions(self, term: str):
         """uint32 positions of the term, document by document (``tf`` of them each)."""
         i = self.terms.get(term)
-        if i is None:
+        if i is None or not self._check(i, term):
             return None
         return self.pos[int(self.pstarts[i]):int(self.pstarts[i + 1])]

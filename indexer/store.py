@@ -35,14 +35,13 @@ import sys
 import time
 from pathlib import Path
 
-from indexer.lang import PROJECT_ROOT
-
-DEFAULT_INDEX = PROJECT_ROOT / "var" / "index"
+DEFAULT_INDEX = Path("var") / "index"   # under the current working directory
 MANIFEST = "manifest.json"
 
 
 def default_index_root() -> Path:
-    return Path(os.environ.get("KGSEARCH_INDEX") or DEFAULT_INDEX)
+    """``KGSEARCH_INDEX``, else ``./var/index`` under the current working directory."""
+    return Path(os.environ.get("KGSEARCH_INDEX") or Path.cwd() / DEFAULT_INDEX)
 
 
 DEFAULT_PRUNE_GRACE = 60.0

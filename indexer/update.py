@@ -26,6 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import STORED
 
 from indexer.analysis import ANALYZER_VERSION
+from indexer.lang import index_dependencies, needs_reindex
 from indexer.build import (
     EXIT_NOTHING_INDEXED, EXIT_OK, EXIT_REINDEX_NEEDED, EXIT_STRICT, PAUSE_AT_DOC,
     BuildResult, count_documents, date_range, now_iso, open_writer, verify, write_compact_postings,
@@ -103,11 +104,10 @@ def update(
         if current is None and not sources:
             raise NoIndexToChange(f"no index at {store.root}; nothing to delete")
         old_manifest = store.read_manifest(current) if current else {}   # GenerationUnusable
-        built_with = old_manifest.get("analyzer_version")
-        if sources and current is not None and built_with != ANALYZER_VERSION:
+        why = needs_reindex(old_manifest) if sources and current is not None else None
+        if why:   # another analyzer version or other data tables
             return _result(current, 0, report, started, False,
-                           f"the index was built with analyzer {built_with}, the code has "
-                           f"{ANALYZER_VERSION}: adding would mix the two; run `kgsearch reindex` "
+                           f"{why}: adding would mix the two; run `kgsearch reindex` "
                            "(without SOURCE it rebuilds from the sources the index records), then add",
                            EXIT_REINDEX_NEEDED, **counts)
         if current is None:
@@ -202,7 +202,8 @@ def update(
         compact = write_compact_postings(path)
         at = now_iso()
         manifest = dict(old_manifest) if old_manifest else {
-            "built_at": at, "sources": [], "analyzer_version": ANALYZER_VERSION, "updates": []}
+            "built_at": at, "sources": [], "analyzer_version": ANALYZER_VERSION, "updates": [],
+            **index_dependencies()}
         known = list(manifest.get("sources") or [])
         sources = [os.path.abspath(s) for s in sources]   # recorded so `reindex` can reread them
         manifest.update({

@@ -24,19 +24,19 @@ from pathlib import Path
 
 import click
 
-from indexer.lang import PROJECT_ROOT
+from indexer.lang import DATA_DIR
 from indexer.store import ExitCode, GenerationUnusable, IndexLocked, IndexStore, describe_error, display_path
 
 EXIT_NO_INDEX = ExitCode.NOTHING_INDEXED
 EXIT_USAGE = ExitCode.USAGE
 EXIT_LOCKED = ExitCode.LOCKED
 EXIT_REINDEX_NEEDED = ExitCode.REINDEX_NEEDED
-DEFAULT_SOURCE = PROJECT_ROOT / "data"
+DEFAULT_SOURCE = DATA_DIR   # data/ of the checkout, or the installed package data
 
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     envvar="KGSEARCH_INDEX", show_envvar=True,
-    help="Index folder (default: var/index under the project).")
+    help="Index folder (default: ./var/index under the current directory).")
 
 
 def _echo_json(obj) -> None:
@@ -469,9 +469,8 @@ def serve(index_dir, host, port, threads, workers, connection_limit, channel_tim
     try:
         stats = engine.stats()
         if stats["reindex_needed"]:
-            click.echo(f"kgsearch: reindex needed: the index was built with analyzer "
-                       f"{stats['analyzer_version']}, the code has {stats['code_analyzer_version']}: "
-                       "run `kgsearch reindex` (without SOURCE it rebuilds from the recorded sources)",
+            click.echo(f"kgsearch: reindex needed: {stats['reindex_reason']}: run `kgsearch reindex` "
+                       "(without SOURCE it rebuilds from the recorded sources)",
                        err=True)
     except NoIndex as exc:
         click.echo(f"kgsearch: {exc} (serving anyway; pages answer 503 until it is fixed)", err=True)
@@ -634,7 +633,7 @@ def stats(index_dir, as_json):
         click.echo(f"last update  {last['at']}: {last['kind']} · added {last['added']} · updated "
                    f"{last['updated']} · unchanged {last['unchanged']} · deleted {last['deleted']}")
     click.echo(f"analyzer     {s['analyzer_version']}"
-               + ("  (code has " + s["code_analyzer_version"] + ": reindex needed, run `kgsearch reindex`, "
+               + (f"  (reindex needed: {s['reindex_reason']}; run `kgsearch reindex`, "
                   "which rebuilds from the sources above)"
                   if s["reindex_needed"] else ""))
     for name, n in s["oblasts"].items():

@@ -27,6 +27,7 @@ from whoosh.scoring import BM25F
 
 from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
+from indexer.lang import needs_reindex
 from indexer.schema import int_to_date
 from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import GenerationUnusable, IndexStore, describe_error
@@ -137,7 +138,7 @@ class SearchEngine:
             if self.compact and hasattr(leaf, "segment"):
                 sid = leaf.segment().segment_id()
                 for f in fields:
-                    sp = SegmentPostings.open(path, sid, f, leaf.doc_count_all())
+                    sp = SegmentPostings.open(path, sid, f, leaf.doc_count_all(), reader=leaf)
                     if sp is not None:
                         compact[f] = sp
             segments.append(_Segment(offset, leaf.doc_count_all(), leaf, compact))
@@ -792,7 +793,8 @@ class SearchEngine:
             "sources": manifest.get("sources", []),
             "analyzer_version": built_version,
             "code_analyzer_version": ANALYZER_VERSION,
-            "reindex_needed": built_version != ANALYZER_VERSION,
+            "reindex_reason": (why := needs_reindex(manifest)),   # analyzer or data tables differ
+            "reindex_needed": why is not None,
         }
 
 

@@ -26,11 +26,28 @@ _SCRIPT = Path(sys.executable).parent / "kgsearch"
 KGSEARCH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "search.cli"]
 
 
-def require_corpus():
-    if not CORPUS.exists():
-        if os.environ.get("KGSEARCH_REQUIRE_CORPUS"):
-            pytest.fail(f"{CORPUS} is missing")
-        pytest.skip(f"{CORPUS} not present")
+def require_corpus(path: Path | str = CORPUS) -> Path:
+    """``path`` (default: the 24.kg corpus; any file or folder of ../shared) or skip the test.
+
+    Every test that reads ../shared goes through here (directly, through the corpus fixtures,
+    or with ``@pytest.mark.corpus(path)``), so that CI's ``KGSEARCH_REQUIRE_CORPUS=1`` turns a
+    missing corpus into a failure instead of a skip.  A fresh clone without ../shared skips."""
+    path = Path(path)
+    if not path.exists():
+        if os.environ.get("KGSEARCH_REQUIRE_CORPUS", "").strip() not in ("", "0"):
+            pytest.fail(f"{path} is missing (KGSEARCH_REQUIRE_CORPUS is set)", pytrace=False)
+        pytest.skip(f"{path} not present")
+    return path
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "corpus(path): needs this file or folder of ../shared "
+                                       "(see require_corpus); the 24.kg corpus without an argument")
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("corpus"):
+        require_corpus(*mark.args)
 
 
 def build_index(tmp_path: Path, sources, **kw) -> IndexStore:

@@ -3,13 +3,13 @@ import json
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_corpus
 
 pytestmark = pytest.mark.slow
 
 
 def corpus_rows():
-    with open(CORPUS, encoding="utf-8") as fh:
+    with open(require_corpus(CORPUS), encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
 
 
@@ -25,6 +25,7 @@ def test_every_article_with_a_body_is_indexed(corpus_engine, corpus_store):
 
 
 def test_empty_bodies_are_reported_by_line():
+    require_corpus()
     from indexer.ingest import Ingestor
     ing = Ingestor()
     n = sum(1 for _ in ing.documents([CORPUS]))

@@ -368,7 +368,7 @@ def test_extract_date_order():
     assert extract_date("", None, "") == (None, "none")
 
 
-@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds not available")
+@pytest.mark.corpus(SHARED / "seeds")
 def test_seed_pages():
     page0 = (SHARED / "seeds" / "000_a04a57a4dc81b787.txt").read_text(encoding="utf-8")
     lines = page0.splitlines()

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from indexer import morphology
 from indexer.analysis import fold, has_kyrgyz_letters, normalize, stem
+from tests.conftest import require_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "24kg" / "articles.jsonl"
@@ -161,8 +162,7 @@ def test_russian_detection_on_sample_and_on_ktmu():
     assert len(sample) > 100
     hit = sum(morphology.is_russian(normalize(w)) for w in sample) / len(sample)
     assert hit >= 0.5, hit
-    if not KTMU.exists():
-        pytest.skip("KTMU treebank not available")
+    require_corpus(KTMU)
     words = set()
     for line in KTMU.read_text(encoding="utf-8").splitlines():
         cols = line.split("\t")
@@ -205,8 +205,7 @@ def test_stem_properties_on_random_words(word):
 
 
 def _corpus_vocab() -> Counter:
-    if not CORPUS.exists():
-        pytest.skip("24.kg corpus not available")
+    require_corpus(CORPUS)
     vocab: Counter = Counter()
     with open(CORPUS, encoding="utf-8") as fh:
         for line in fh:

@@ -271,7 +271,7 @@ def test_oblast_of():
 
 # ---------------------------------------------------------------- the 24.kg corpus
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus/24kg not available")
+@pytest.mark.corpus(CORPUS)
 def test_corpus_coverage_and_speed():
     bodies = [json.loads(line)["body"] for line in CORPUS.open(encoding="utf-8")]
     start = time.perf_counter()

@@ -43,7 +43,9 @@ def register_errors(app) -> None:
 
     @app.errorhandler(NoIndex)
     def no_index(exc):
-        log.error("503 on %s: %s", request.path, exc)
+        engine = current_app.config.get("ENGINE")
+        root = getattr(getattr(engine, "store", None), "root", None)
+        log.error("503 on %s: %s (index %s)", request.path, exc, root)   # the path only in the log
         return _render(503, UNAVAILABLE)
 
     @app.errorhandler(HTTPException)

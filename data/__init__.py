@@ -1,0 +1,4 @@
+"""The data kgsearch works from: language tables (lang/), the gazetteer (places/), sample pages (sample/).
+
+Installed (``pip install .``) this folder is the package ``kgsearch_data``; indexer/lang.py finds it.
+"""
