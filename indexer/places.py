@@ -67,15 +67,17 @@ def _words(label: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Unit:
-    kind: str        # oblast | city | district
+    kind: str         # oblast | city | district | town
     name_ky: str
     name_ru: str
-    oblast_ky: str   # "" for oblasts and first-level cities
+    oblast_ky: str    # "" for first-level cities
     source: str
+    district_ky: str = ""   # towns: the district they lie in
 
     @property
     def level(self) -> str:
-        return self.kind
+        """The level a label without a level word has ("Беловодское" alone is a town: city)."""
+        return "city" if self.kind == "town" else self.kind
 
     @property
     def first_level(self) -> str:
@@ -84,8 +86,21 @@ class Unit:
 
 UNITS: dict[str, Unit] = {}
 for _row in _read("units.tsv"):
-    _u = Unit(_row["kind"], _row["name_ky"], _row["name_ru"], _row["oblast_ky"], _row["source"])
+    _u = Unit(_row["kind"], _row["name_ky"], _row["name_ru"], _row["oblast_ky"], _row["source"],
+              _row.get("district_ky") or "")
+    if _u.name_ky in UNITS:
+        raise ValueError(f"units.tsv: {_u.name_ky!r} is listed twice")
     UNITS[_u.name_ky] = _u
+for _u in UNITS.values():
+    if _u.kind == "town" and not _u.district_ky:
+        raise ValueError(f"units.tsv: town {_u.name_ky!r} has no district_ky")
+    if _u.district_ky:
+        _d = UNITS.get(_u.district_ky)
+        if _d is None or _d.kind != "district" or _d.oblast_ky != _u.oblast_ky:
+            raise ValueError(f"units.tsv: {_u.name_ky!r}: district_ky {_u.district_ky!r} is not a "
+                             f"district of {_u.oblast_ky!r}")
+    if _u.oblast_ky and _u.oblast_ky not in UNITS:
+        raise ValueError(f"units.tsv: {_u.name_ky!r}: unknown oblast_ky {_u.oblast_ky!r}")
 
 OBLASTS: tuple[str, ...] = tuple(
     u.name_ky for u in UNITS.values() if u.kind == "oblast" or (u.kind == "city" and not u.oblast_ky))
@@ -107,12 +122,14 @@ class _Head:
     level: str
     plural: bool
     before: bool
+    also: tuple[str, ...] = ()   # other levels a name listed before this plural word may have
 
 
 _HEAD_EXACT: dict[str, _Head] = {}
 _HEAD_PREFIX: list[tuple[str, _Head]] = []
 for _row in _read("heads.tsv"):
-    _h = _Head(_row["level"], _row["number"] == "pl", _row["position"] == "before")
+    _h = _Head(_row["level"], _row["number"] == "pl", _row["position"] == "before",
+               tuple((_row.get("list_also") or "").split()))
     _p = _fold(_row["prefix"])
     if _row["match"] == "exact":
         _HEAD_EXACT[_p] = _h
@@ -303,6 +320,8 @@ class _Scan:
         unit = UNITS[unit_name]
         if unit.kind == "district":
             self.districts.add(unit.name_ky)
+        elif unit.district_ky:
+            self.districts.add(unit.district_ky)   # a town rolls up into its district
         self.oblasts.add(unit.first_level)
 
     def resolve(self, name, suffix, level) -> str | None:
@@ -365,6 +384,11 @@ class _Scan:
             unit = None
             if n == last or h.plural:
                 unit = self.resolve(name, suffix, h.level)
+                if unit is None and h.plural:
+                    for level in h.also:
+                        unit = self.resolve(name, suffix, level)
+                        if unit:
+                            break
             if unit:
                 self.emit(unit, start, items[-1][3] + 1)
             elif n != last:
