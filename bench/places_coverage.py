@@ -105,6 +105,12 @@ def main() -> int:
         for r in live:
             if r["correct"] == "no":
                 print(f"  wrong: {r['id']}  {r['place']}  «{r['phrase']}»  {r.get('note') or ''}")
+        for sample in sorted({r.get("sample") or "" for r in rows}) + ["all"]:
+            part = [r for r in rows if sample == "all" or (r.get("sample") or "") == sample]
+            yes = sum(1 for r in part if r["correct"] == "yes")
+            if sample == sorted({r.get("sample") or "" for r in rows})[0]:
+                print("precision as judged when drawn (rows since fixed included):")
+            print(f"  {sample or '-':5} {yes}/{len(part)} = {100 * yes / max(len(part), 1):.1f} %")
         print(f"labelled findings no longer produced: {len(gone)}"
               + "".join(f"\n  {r['id']}  {r['place']}  «{r['phrase']}»  (was {r['correct']})" for r in gone))
     return 0

@@ -91,16 +91,28 @@ for _row in _read("units.tsv"):
     if _u.name_ky in UNITS:
         raise ValueError(f"units.tsv: {_u.name_ky!r} is listed twice")
     UNITS[_u.name_ky] = _u
-for _u in UNITS.values():
-    if _u.kind == "town" and not _u.district_ky:
-        raise ValueError(f"units.tsv: town {_u.name_ky!r} has no district_ky")
-    if _u.district_ky:
-        _d = UNITS.get(_u.district_ky)
-        if _d is None or _d.kind != "district" or _d.oblast_ky != _u.oblast_ky:
-            raise ValueError(f"units.tsv: {_u.name_ky!r}: district_ky {_u.district_ky!r} is not a "
-                             f"district of {_u.oblast_ky!r}")
-    if _u.oblast_ky and _u.oblast_ky not in UNITS:
-        raise ValueError(f"units.tsv: {_u.name_ky!r}: unknown oblast_ky {_u.oblast_ky!r}")
+
+
+def check_units(units: dict[str, Unit], table: str = "units.tsv") -> None:
+    """Raise ValueError naming the row when a unit's kind, oblast or district does not fit."""
+    for u in units.values():
+        where = f"{table}: {u.name_ky!r}"
+        if u.kind not in ("oblast", "city", "district", "town"):
+            raise ValueError(f"{where}: unknown kind {u.kind!r}")
+        if not u.source.strip():
+            raise ValueError(f"{where}: no source")
+        if u.oblast_ky and (u.oblast_ky not in units or units[u.oblast_ky].first_level != u.oblast_ky):
+            raise ValueError(f"{where}: oblast_ky {u.oblast_ky!r} is not a first-level unit")
+        if (u.kind == "town") != bool(u.district_ky):
+            raise ValueError(f"{where}: a town needs district_ky, and only a town has one")
+        if u.district_ky:
+            d = units.get(u.district_ky)
+            if d is None or d.kind != "district" or d.oblast_ky != u.oblast_ky:
+                raise ValueError(f"{where}: district_ky {u.district_ky!r} is not a district of "
+                                 f"{u.oblast_ky!r}")
+
+
+check_units(UNITS)
 
 OBLASTS: tuple[str, ...] = tuple(
     u.name_ky for u in UNITS.values() if u.kind == "oblast" or (u.kind == "city" and not u.oblast_ky))
@@ -427,6 +439,8 @@ class _Scan:
                     for name, end, suffix in _candidates(words, i + 1):
                         ok = suffix == "" or suffix in _SUFFIX_CLASSES["ru"]
                         unit = _NAMES.get(name, {}).get(h.level) if ok else None
+                        if unit is None and suffix in _RU_ADJ and name in _ADJS:
+                            unit = _ADJS[name].get(h.level)   # село Беловодское
                         if unit:
                             self.emit(unit, i, end)
                             i = end
@@ -434,8 +448,8 @@ class _Scan:
                     else:
                         i += 1
                     continue
-            if not _first_matches(w):
-                i += 1
+            if not _first_matches(w) or (i and self.gap(i) == "-"):
+                i += 1   # no name starts here, or the word ends a compound (Кара-Кочкор, Бишкек-Ош)
                 continue
             after = self.try_list(i)
             if after:
