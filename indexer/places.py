@@ -3,13 +3,25 @@
 The gazetteer is data under ``data/places/``:
 
 * ``units.tsv``      7 oblasts, Бишкек and Ош (first-level cities), 40 districts, Бишкек's 4
-                     city districts, oblast-centre cities; Kyrgyz + Russian names, source column
+                     city districts; towns of oblast significance (kind ``city``: Каракол,
+                     Балыкчы, Кызыл-Кыя …); towns of district significance and district-centre
+                     villages (kind ``town``, with ``district_ky``: Кара-Балта, Кант, Чолпон-Ата,
+                     Кочкор айылы …); Kyrgyz + Russian names, source column
 * ``aliases.tsv``    older names and renames (Кара-Буура району → Айтматов району; Жалал-Абад
                      шаары → Манас шаары), older forms (областы), Russian variants
-* ``heads.tsv``      level words: району / облусу / шаары / район / область / город / РИИБ …
+* ``heads.tsv``      level words: району / облусу / шаары / айылы / район / область / город /
+                     село / РИИБ …; plural ones say which other levels a listed name may have
 * ``suffixes.tsv``   Kyrgyz case endings (and Russian ones) a bare name may carry
-* ``bare_names.tsv`` the few names that count without a level word
-* ``joiners.tsv``    жана / менен / и — lists before a plural level word
+* ``bare_names.tsv`` the few names that count without a level word, and in which cases
+* ``joiners.tsv``    жана / менен / же / и / или — lists before a plural level word
+* ``not_places.tsv`` word pairs that undo a reading (Ош базары, Бишкек убактысы, X көчөсү …)
+
+TOWNS ROLL UP: the facets are districts and oblasts only.  A town or village is not a facet
+value of its own; a mention tags the district it lies in (``district_ky``, for towns of district
+significance and district centres: "Кара-Балтада" → Жайыл району + Чүй облусу) and its oblast.
+Towns of oblast significance lie in no district (Каракол, Балыкчы, Токмок, Нарын, Талас,
+Баткен, Кызыл-Кыя, Сүлүктү, Таш-Көмүр, Кара-Көл, Майлуу-Суу, Манас/Жалал-Абад): they tag the
+oblast only.  Neither kind is in ``DISTRICTS`` or ``OBLASTS``; ``explain_places`` names the town.
 
 Matching works on a lowercased, keyboard-folded copy of the text (ң→н ө→о ү→у, Latin
 look-alikes repaired; the copy has the same length, so capitals are checked on the
@@ -19,23 +31,31 @@ Rules:
 
 1. NAME + LEVEL WORD: a name followed by a level word of a matching level is that unit, in
    any case and spelling: ``Тоң районунда``, ``тон району``, ``Ысык-Көл облусундагы``,
-   ``Нарын областынын``, ``Бишкек шаарынын``, ``Кемин РИИБнын``.  The level word decides
-   between units of the same name (Нарын району / облусу / шаары; Манас району / шаары;
-   Чүй району / облусу; Ош облусу / шаары).  A name + a level word of a level it does not
-   have (``Москва шаары``, ``Чүй өрөөнү``) is nothing.
+   ``Нарын областынын``, ``Бишкек шаарынын``, ``Кемин РИИБнын``, ``Кочкор айылында``.  The
+   level word decides between units of the same name (Нарын району / облусу / шаары; Кара-Суу
+   району / шаары; Манас району / шаары; Чүй району / облусу; Ош облусу / шаары; Талас облусу /
+   шаары).  A name + a level word of a level it does not have (``Москва шаары``, ``Чүй
+   өрөөнү``, ``Каракол районунда``) is nothing.
 2. RUSSIAN: adjective + level word (``Тонский район``, ``Иссык-Кульской области``,
-   ``Ак-Сыйского района``), and ``город``/``г.`` + name (``г. Ош``, ``в городе Оше``).
-3. LISTS: names joined by commas / жана / и before a PLURAL level word all take it
-   (``Ноокат, Алай жана Кара-Суу райондорунда``, ``Бишкек жана Ош шаарларында``).
+   ``Ак-Сыйского района``), and ``город``/``г.``/``село`` + name (``г. Ош``, ``в городе Оше``,
+   ``в селе Беловодское``).
+3. LISTS: names joined by commas / жана / менен / же / и / или before a PLURAL level word all
+   take it (``Ноокат, Алай жана Кара-Суу райондорунда``, ``в Тонском и Иссык-Кульском районах``,
+   ``Бишкек жана Ош шаарларында``); the adjectives облустук / райондук / шаардык are
+   number-neutral and count as plural (``Жалал-Абад, Ош, Талас облустук сотторуна``).  A plural
+   level word's ``list_also`` levels let a listed town stand among districts (``Тон, Ысык-Көл,
+   Балыкчы райондорунун``: Балыкчы is the town).  A singular level word belongs to the last name.
 4. BARE NAMES (no level word): only the names in ``bare_names.tsv``, written with a capital
-   (Бишкек also lowercase), carrying only a listed Kyrgyz/Russian case ending
-   (``Бишкекте``, ``Ошто``, ``Ноокатта``, ``Нарында`` — but not ``Ошондой``, ``Нарын дарыясы``),
-   and not glued by a hyphen to another word (``Бишкек-Ош жолу``, ``Ош-6``-like compounds
-   are left alone).  Manas, Чүй, Москва, Ленин, Свердлов, Панфилов, Айтматов, Октябрь,
-   Биринчи май, Кемин, Алай, Тоң … are never bare (see the comment in bare_names.tsv).
+   (Бишкек also lowercase), carrying only the listed Kyrgyz/Russian case endings
+   (``Бишкекте``, ``Ошто``, ``Ноокатта``, ``Нарында``, ``Балыкчыда``, ``Кара-Балтадагы`` — but not
+   ``Ошондой``, ``Нарын дарыясы``, ``Балыкчы — Кочкор темир жолу``: towns are bare only in oblique
+   cases), not glued by a hyphen to another word (``Бишкек-Ош жолу``, ``Кара-Кочкор``), and not
+   followed by a word of ``not_places.tsv`` (``Ош көчөсү``, ``Ош — Баткен жолу``).  Манас,
+   Москва, Ленин, Свердлов, Панфилов, Айтматов, Октябрь, Биринчи май, Кемин, Алай, Тоң, Кант,
+   Токтогул, Кербен … are never bare (see the comment in bare_names.tsv).
 
-A district implies its oblast; a city implies its first-level unit (Каракол → Ысык-Көл
-облусу; Бишкек шаары and Ош шаары are first-level units themselves).
+A district implies its oblast; a city or town implies its oblast (and a town its district);
+Бишкек шаары and Ош шаары are first-level units themselves.
 """
 from __future__ import annotations
 
