@@ -143,7 +143,7 @@ _SUFFIX_CLASSES: dict[str, frozenset[str]] = {}
 for _row in _read("suffixes.tsv"):
     _SUFFIX_CLASSES[_row["class"]] = frozenset(
         "" if s == "-" else _fold(s) for s in _row["suffixes"].split())
-_CASE_CLASSES = tuple(c for c in _SUFFIX_CLASSES if c != "ru_adj")
+_CASE_CLASSES = tuple(c for c in _SUFFIX_CLASSES if c not in ("ru_adj", "ru_a"))   # = forms "all"
 _RU_ADJ = _SUFFIX_CLASSES["ru_adj"]
 _ALL_SUFFIXES = frozenset().union(*_SUFFIX_CLASSES.values())
 _MAX_SUFFIX = max(len(s) for s in _ALL_SUFFIXES)
