@@ -3,13 +3,25 @@
 The gazetteer is data under ``data/places/``:
 
 * ``units.tsv``      7 oblasts, Бишкек and Ош (first-level cities), 40 districts, Бишкек's 4
-                     city districts, oblast-centre cities; Kyrgyz + Russian names, source column
+                     city districts; towns of oblast significance (kind ``city``: Каракол,
+                     Балыкчы, Кызыл-Кыя …); towns of district significance and district-centre
+                     villages (kind ``town``, with ``district_ky``: Кара-Балта, Кант, Чолпон-Ата,
+                     Кочкор айылы …); Kyrgyz + Russian names, source column
 * ``aliases.tsv``    older names and renames (Кара-Буура району → Айтматов району; Жалал-Абад
                      шаары → Манас шаары), older forms (областы), Russian variants
-* ``heads.tsv``      level words: району / облусу / шаары / район / область / город / РИИБ …
+* ``heads.tsv``      level words: району / облусу / шаары / айылы / район / область / город /
+                     село / РИИБ …; plural ones say which other levels a listed name may have
 * ``suffixes.tsv``   Kyrgyz case endings (and Russian ones) a bare name may carry
-* ``bare_names.tsv`` the few names that count without a level word
-* ``joiners.tsv``    жана / менен / и — lists before a plural level word
+* ``bare_names.tsv`` the few names that count without a level word, and in which cases
+* ``joiners.tsv``    жана / менен / же / и / или — lists before a plural level word
+* ``not_places.tsv`` word pairs that undo a reading (Ош базары, Бишкек убактысы, X көчөсү …)
+
+TOWNS ROLL UP: the facets are districts and oblasts only.  A town or village is not a facet
+value of its own; a mention tags the district it lies in (``district_ky``, for towns of district
+significance and district centres: "Кара-Балтада" → Жайыл району + Чүй облусу) and its oblast.
+Towns of oblast significance lie in no district (Каракол, Балыкчы, Токмок, Нарын, Талас,
+Баткен, Кызыл-Кыя, Сүлүктү, Таш-Көмүр, Кара-Көл, Майлуу-Суу, Манас/Жалал-Абад): they tag the
+oblast only.  Neither kind is in ``DISTRICTS`` or ``OBLASTS``; ``explain_places`` names the town.
 
 Matching works on a lowercased, keyboard-folded copy of the text (ң→н ө→о ү→у, Latin
 look-alikes repaired; the copy has the same length, so capitals are checked on the
@@ -19,23 +31,31 @@ Rules:
 
 1. NAME + LEVEL WORD: a name followed by a level word of a matching level is that unit, in
    any case and spelling: ``Тоң районунда``, ``тон району``, ``Ысык-Көл облусундагы``,
-   ``Нарын областынын``, ``Бишкек шаарынын``, ``Кемин РИИБнын``.  The level word decides
-   between units of the same name (Нарын району / облусу / шаары; Манас району / шаары;
-   Чүй району / облусу; Ош облусу / шаары).  A name + a level word of a level it does not
-   have (``Москва шаары``, ``Чүй өрөөнү``) is nothing.
+   ``Нарын областынын``, ``Бишкек шаарынын``, ``Кемин РИИБнын``, ``Кочкор айылында``.  The
+   level word decides between units of the same name (Нарын району / облусу / шаары; Кара-Суу
+   району / шаары; Манас району / шаары; Чүй району / облусу; Ош облусу / шаары; Талас облусу /
+   шаары).  A name + a level word of a level it does not have (``Москва шаары``, ``Чүй
+   өрөөнү``, ``Каракол районунда``) is nothing.
 2. RUSSIAN: adjective + level word (``Тонский район``, ``Иссык-Кульской области``,
-   ``Ак-Сыйского района``), and ``город``/``г.`` + name (``г. Ош``, ``в городе Оше``).
-3. LISTS: names joined by commas / жана / и before a PLURAL level word all take it
-   (``Ноокат, Алай жана Кара-Суу райондорунда``, ``Бишкек жана Ош шаарларында``).
+   ``Ак-Сыйского района``), and ``город``/``г.``/``село`` + name (``г. Ош``, ``в городе Оше``,
+   ``в селе Беловодское``).
+3. LISTS: names joined by commas / жана / менен / же / и / или before a PLURAL level word all
+   take it (``Ноокат, Алай жана Кара-Суу райондорунда``, ``в Тонском и Иссык-Кульском районах``,
+   ``Бишкек жана Ош шаарларында``); the adjectives облустук / райондук / шаардык are
+   number-neutral and count as plural (``Жалал-Абад, Ош, Талас облустук сотторуна``).  A plural
+   level word's ``list_also`` levels let a listed town stand among districts (``Тон, Ысык-Көл,
+   Балыкчы райондорунун``: Балыкчы is the town).  A singular level word belongs to the last name.
 4. BARE NAMES (no level word): only the names in ``bare_names.tsv``, written with a capital
-   (Бишкек also lowercase), carrying only a listed Kyrgyz/Russian case ending
-   (``Бишкекте``, ``Ошто``, ``Ноокатта``, ``Нарында`` — but not ``Ошондой``, ``Нарын дарыясы``),
-   and not glued by a hyphen to another word (``Бишкек-Ош жолу``, ``Ош-6``-like compounds
-   are left alone).  Manas, Чүй, Москва, Ленин, Свердлов, Панфилов, Айтматов, Октябрь,
-   Биринчи май, Кемин, Алай, Тоң … are never bare (see the comment in bare_names.tsv).
+   (Бишкек also lowercase), carrying only the listed Kyrgyz/Russian case endings
+   (``Бишкекте``, ``Ошто``, ``Ноокатта``, ``Нарында``, ``Балыкчыда``, ``Кара-Балтадагы`` — but not
+   ``Ошондой``, ``Нарын дарыясы``, ``Балыкчы — Кочкор темир жолу``: towns are bare only in oblique
+   cases), not glued by a hyphen to another word (``Бишкек-Ош жолу``, ``Кара-Кочкор``), and not
+   followed by a word of ``not_places.tsv`` (``Ош көчөсү``, ``Ош — Баткен жолу``).  Манас,
+   Москва, Ленин, Свердлов, Панфилов, Айтматов, Октябрь, Биринчи май, Кемин, Алай, Тоң, Кант,
+   Токтогул, Кербен … are never bare (see the comment in bare_names.tsv).
 
-A district implies its oblast; a city implies its first-level unit (Каракол → Ысык-Көл
-облусу; Бишкек шаары and Ош шаары are first-level units themselves).
+A district implies its oblast; a city or town implies its oblast (and a town its district);
+Бишкек шаары and Ош шаары are first-level units themselves.
 """
 from __future__ import annotations
 
@@ -67,15 +87,17 @@ def _words(label: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Unit:
-    kind: str        # oblast | city | district
+    kind: str         # oblast | city | district | town
     name_ky: str
     name_ru: str
-    oblast_ky: str   # "" for oblasts and first-level cities
+    oblast_ky: str    # "" for first-level cities
     source: str
+    district_ky: str = ""   # towns: the district they lie in
 
     @property
     def level(self) -> str:
-        return self.kind
+        """The level a label without a level word has ("Беловодское" alone is a town: city)."""
+        return "city" if self.kind == "town" else self.kind
 
     @property
     def first_level(self) -> str:
@@ -84,8 +106,33 @@ class Unit:
 
 UNITS: dict[str, Unit] = {}
 for _row in _read("units.tsv"):
-    _u = Unit(_row["kind"], _row["name_ky"], _row["name_ru"], _row["oblast_ky"], _row["source"])
+    _u = Unit(_row["kind"], _row["name_ky"], _row["name_ru"], _row["oblast_ky"], _row["source"],
+              _row.get("district_ky") or "")
+    if _u.name_ky in UNITS:
+        raise ValueError(f"units.tsv: {_u.name_ky!r} is listed twice")
     UNITS[_u.name_ky] = _u
+
+
+def check_units(units: dict[str, Unit], table: str = "units.tsv") -> None:
+    """Raise ValueError naming the row when a unit's kind, oblast or district does not fit."""
+    for u in units.values():
+        where = f"{table}: {u.name_ky!r}"
+        if u.kind not in ("oblast", "city", "district", "town"):
+            raise ValueError(f"{where}: unknown kind {u.kind!r}")
+        if not u.source.strip():
+            raise ValueError(f"{where}: no source")
+        if u.oblast_ky and (u.oblast_ky not in units or units[u.oblast_ky].first_level != u.oblast_ky):
+            raise ValueError(f"{where}: oblast_ky {u.oblast_ky!r} is not a first-level unit")
+        if (u.kind == "town") != bool(u.district_ky):
+            raise ValueError(f"{where}: a town needs district_ky, and only a town has one")
+        if u.district_ky:
+            d = units.get(u.district_ky)
+            if d is None or d.kind != "district" or d.oblast_ky != u.oblast_ky:
+                raise ValueError(f"{where}: district_ky {u.district_ky!r} is not a district of "
+                                 f"{u.oblast_ky!r}")
+
+
+check_units(UNITS)
 
 OBLASTS: tuple[str, ...] = tuple(
     u.name_ky for u in UNITS.values() if u.kind == "oblast" or (u.kind == "city" and not u.oblast_ky))
@@ -96,7 +143,7 @@ _SUFFIX_CLASSES: dict[str, frozenset[str]] = {}
 for _row in _read("suffixes.tsv"):
     _SUFFIX_CLASSES[_row["class"]] = frozenset(
         "" if s == "-" else _fold(s) for s in _row["suffixes"].split())
-_CASE_CLASSES = tuple(c for c in _SUFFIX_CLASSES if c != "ru_adj")
+_CASE_CLASSES = tuple(c for c in _SUFFIX_CLASSES if c not in ("ru_adj", "ru_a"))   # = forms "all"
 _RU_ADJ = _SUFFIX_CLASSES["ru_adj"]
 _ALL_SUFFIXES = frozenset().union(*_SUFFIX_CLASSES.values())
 _MAX_SUFFIX = max(len(s) for s in _ALL_SUFFIXES)
@@ -107,12 +154,14 @@ class _Head:
     level: str
     plural: bool
     before: bool
+    also: tuple[str, ...] = ()   # other levels a name listed before this plural word may have
 
 
 _HEAD_EXACT: dict[str, _Head] = {}
 _HEAD_PREFIX: list[tuple[str, _Head]] = []
 for _row in _read("heads.tsv"):
-    _h = _Head(_row["level"], _row["number"] == "pl", _row["position"] == "before")
+    _h = _Head(_row["level"], _row["number"] == "pl", _row["position"] == "before",
+               tuple((_row.get("list_also") or "").split()))
     _p = _fold(_row["prefix"])
     if _row["match"] == "exact":
         _HEAD_EXACT[_p] = _h
@@ -303,6 +352,8 @@ class _Scan:
         unit = UNITS[unit_name]
         if unit.kind == "district":
             self.districts.add(unit.name_ky)
+        elif unit.district_ky:
+            self.districts.add(unit.district_ky)   # a town rolls up into its district
         self.oblasts.add(unit.first_level)
 
     def resolve(self, name, suffix, level) -> str | None:
@@ -365,6 +416,11 @@ class _Scan:
             unit = None
             if n == last or h.plural:
                 unit = self.resolve(name, suffix, h.level)
+                if unit is None and h.plural:
+                    for level in h.also:
+                        unit = self.resolve(name, suffix, level)
+                        if unit:
+                            break
             if unit:
                 self.emit(unit, start, items[-1][3] + 1)
             elif n != last:
@@ -403,6 +459,8 @@ class _Scan:
                     for name, end, suffix in _candidates(words, i + 1):
                         ok = suffix == "" or suffix in _SUFFIX_CLASSES["ru"]
                         unit = _NAMES.get(name, {}).get(h.level) if ok else None
+                        if unit is None and suffix in _RU_ADJ and name in _ADJS:
+                            unit = _ADJS[name].get(h.level)   # село Беловодское
                         if unit:
                             self.emit(unit, i, end)
                             i = end
@@ -410,8 +468,8 @@ class _Scan:
                     else:
                         i += 1
                     continue
-            if not _first_matches(w):
-                i += 1
+            if not _first_matches(w) or (i and self.gap(i) == "-"):
+                i += 1   # no name starts here, or the word ends a compound (Кара-Кочкор, Бишкек-Ош)
                 continue
             after = self.try_list(i)
             if after:

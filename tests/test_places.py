@@ -1,18 +1,21 @@
 """indexer.places: the gazetteer, mention detection (inflected, Russian, folded, traps), filter values."""
 from __future__ import annotations
 
+import csv
+import dataclasses
 import json
-import time
 from pathlib import Path
 
 import pytest
 
+from conftest import CORPUS, require_corpus
 from indexer import places
 from indexer.places import (
-    DISTRICTS, OBLASTS, Places, canonical_district, canonical_oblast, detect_places, oblast_of,
+    DISTRICTS, OBLASTS, Places, Unit, canonical_district, canonical_oblast, check_units,
+    detect_places, explain_places, oblast_of,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "24kg" / "articles.jsonl"
+LABELS = Path(__file__).resolve().parent / "data" / "places_labelled.tsv"
 
 
 def P(districts=(), oblasts=()):
@@ -42,6 +45,45 @@ def test_gazetteer_shape():
 def test_every_unit_has_a_source():
     for unit in places.UNITS.values():
         assert unit.source.strip(), unit
+
+
+def test_towns_roll_up_and_are_not_facet_values():
+    towns = [u for u in places.UNITS.values() if u.kind == "town"]
+    cities = [u for u in places.UNITS.values() if u.kind == "city" and u.oblast_ky]
+    assert len(towns) >= 40 and len(cities) >= 12
+    for u in towns + cities:
+        assert u.name_ky not in DISTRICTS and u.name_ky not in OBLASTS
+        assert u.oblast_ky in OBLASTS[:7]
+    for u in towns:
+        assert places.UNITS[u.district_ky].oblast_ky == u.oblast_ky, u
+    kinds = {u.name_ky: (u.kind, u.oblast_ky, u.district_ky) for u in places.UNITS.values()}
+    assert kinds["Балыкчы шаары"] == ("city", "Ысык-Көл облусу", "")
+    assert kinds["Кара-Балта шаары"] == ("town", "Чүй облусу", "Жайыл району")
+    assert kinds["Чолпон-Ата шаары"] == ("town", "Ысык-Көл облусу", "Ысык-Көл району")
+    assert kinds["Кант шаары"] == ("town", "Чүй облусу", "Ысык-Ата району")
+    assert kinds["Беловодское айылы"] == ("town", "Чүй облусу", "Москва району")
+
+
+def _unit(name, kind, oblast, district="", source="TEST"):
+    return Unit(kind, name, "", oblast, source, district)
+
+
+def test_check_units_names_the_bad_row():
+    good = {u.name_ky: u for u in places.UNITS.values()}
+    check_units(good)
+    bad_rows = [
+        (_unit("X шаары", "town", "Чүй облусу"), "needs district_ky"),
+        (_unit("X шаары", "town", "Чүй облусу", "Тоң району"), "not a district of"),
+        (_unit("X шаары", "town", "Чүй облусу", "Y району"), "not a district of"),
+        (_unit("X шаары", "city", "Чүй облусу", "Сокулук району"), "only a town"),
+        (_unit("X шаары", "city", "Тоң району"), "not a first-level unit"),
+        (_unit("X шаары", "village", "Чүй облусу"), "unknown kind"),
+        (_unit("X шаары", "city", "Чүй облусу", source=" "), "no source"),
+    ]
+    for unit, message in bad_rows:
+        with pytest.raises(ValueError, match=message) as err:
+            check_units({**good, unit.name_ky: unit})
+        assert "units.tsv: 'X шаары'" in str(err.value)
 
 
 def test_data_files_reference_known_units():
@@ -120,6 +162,115 @@ DETECT = [
     ("Оштун көчөлөрүндө", [], ["Ош шаары"]),                  # streets OF Osh: still Osh
 ]
 
+# issue 14: towns, district centres, lists sharing one level word.
+ISSUE14 = [
+    # the issue's list examples, Kyrgyz
+    ("Тон, Ысык-Көл, Балыкчы райондорунун кызматкерлери",     # Балыкчы: a town listed as a district
+     ["Тоң району", "Ысык-Көл району"], ["Ысык-Көл облусу"]),
+    ("Ноокат жана Кара-Суу райондорунда", ["Кара-Суу району", "Ноокат району"], ["Ош облусу"]),
+    ("Ак-Суу, Жети-Өгүз жана Түп райондору",
+     ["Ак-Суу району", "Жети-Өгүз району", "Түп району"], ["Ысык-Көл облусу"]),
+    ("Түп, Жети-Өгүз, Ак-Суу жана Каракол райондорунда",
+     ["Ак-Суу району", "Жети-Өгүз району", "Түп району"], ["Ысык-Көл облусу"]),
+    ("Тогуз-Торо, Токтогул, Ала-Бука жана Ноокен райондорунда",
+     ["Ала-Бука району", "Ноокен району", "Тогуз-Торо району", "Токтогул району"], ["Жалал-Абад облусу"]),
+    ("Өзгөн, Чоң-Алай райондорунда", ["Чоң-Алай району", "Өзгөн району"], ["Ош облусу"]),
+    ("Аламүдүн менен Сокулук райондорунда", ["Аламүдүн району", "Сокулук району"], ["Чүй облусу"]),
+    ("Кемин же Чүй райондорунда", ["Кемин району", "Чүй району"], ["Чүй облусу"]),
+    ("Чүй, Талас, Ош, Жалал-Абад, Баткен облустарынын", [],
+     ["Баткен облусу", "Жалал-Абад облусу", "Ош облусу", "Талас облусу", "Чүй облусу"]),
+    ("Талас жана Чүй облустарында", [], ["Талас облусу", "Чүй облусу"]),
+    ("Нарын облустарынын", [], ["Нарын облусу"]),
+    # number-neutral adjectives (облустук / райондук / шаардык) after a list
+    ("Жалал-Абад, Ош, Талас облустук сотторуна", [],
+     ["Жалал-Абад облусу", "Ош облусу", "Талас облусу"]),          # the Osh OBLAST court, not the city
+    ("Аламүдүн жана Сокулук райондук соттору", ["Аламүдүн району", "Сокулук району"], ["Чүй облусу"]),
+    ("Бишкек жана Ош шаардык кеңештери", [], ["Бишкек шаары", "Ош шаары"]),
+    # the issue's list examples, Russian
+    ("в Тонском и Иссык-Кульском районах", ["Тоң району", "Ысык-Көл району"], ["Ысык-Көл облусу"]),
+    ("в Чуйской и Таласской областях", [], ["Талас облусу", "Чүй облусу"]),
+    ("в Чуйской, Таласской и Нарынской областях", [], ["Нарын облусу", "Талас облусу", "Чүй облусу"]),
+    ("жители Ноокатского и Кара-Суйского районов", ["Кара-Суу району", "Ноокат району"], ["Ош облусу"]),
+    ("Аламудунский или Сокулукский районы", ["Аламүдүн району", "Сокулук району"], ["Чүй облусу"]),
+    # towns of oblast significance: the oblast only (they lie in no district)
+    ("Балыкчы шаарынын мэри", [], ["Ысык-Көл облусу"]),
+    ("Балыкчыда 2 жаштагы наристе сабалды", [], ["Ысык-Көл облусу"]),
+    ("Караколдо митинг", [], ["Ысык-Көл облусу"]),
+    ("Караколдогу оорукана", [], ["Ысык-Көл облусу"]),
+    ("Токмоктогу окуя", [], ["Чүй облусу"]),
+    ("Токмок шаардык соту", [], ["Чүй облусу"]),
+    ("в Караколе", [], ["Ысык-Көл облусу"]),
+    ("в городе Токмок", [], ["Чүй облусу"]),
+    ("г. Токмок", [], ["Чүй облусу"]),
+    ("Нарын шаарында", [], ["Нарын облусу"]),
+    ("Талас шаарында", [], ["Талас облусу"]),
+    ("Баткен шаарынын мэриясы", [], ["Баткен облусу"]),
+    ("Кызыл-Кыя шаарында сел жүрдү", [], ["Баткен облусу"]),
+    ("Сүлүктүдө шахтада бир киши калды", [], ["Баткен облусу"]),
+    ("Сүлүктүнүн көмүрү", [], ["Баткен облусу"]),
+    ("в городе Сулюкта", [], ["Баткен облусу"]),
+    ("Таш-Көмүр шаардык соту", [], ["Жалал-Абад облусу"]),
+    ("Кара-Көл шаарынын аймагында", [], ["Жалал-Абад облусу"]),
+    ("Майлуу-Суу шаарындагы пункт", [], ["Жалал-Абад облусу"]),
+    ("Майлы-Суу шаарында газ берилбейт", [], ["Жалал-Абад облусу"]),
+    ("Жалал-Абад шаарында", [], ["Жалал-Абад облусу"]),
+    ("город Рыбачье", [], ["Ысык-Көл облусу"]),
+    # towns and villages inside a district: the district and the oblast
+    ("Кара-Балтада аффинаждык ишкана", ["Жайыл району"], ["Чүй облусу"]),
+    ("Кара-Балтадагы завод", ["Жайыл району"], ["Чүй облусу"]),
+    ("Кара-Балта шаарынын тургуну", ["Жайыл району"], ["Чүй облусу"]),
+    ("в городе Кара-Балта", ["Жайыл району"], ["Чүй облусу"]),
+    ("в Кара-Балте", ["Жайыл району"], ["Чүй облусу"]),           # Russian cases of a name in -а
+    ("из Кара-Балты", ["Жайыл району"], ["Чүй облусу"]),
+    ("в Чолпон-Ате", ["Ысык-Көл району"], ["Ысык-Көл облусу"]),
+    ("в Сулюкте", [], ["Баткен облусу"]),
+    ("Чолпон-Ата шаарында саммит", ["Ысык-Көл району"], ["Ысык-Көл облусу"]),
+    ("Чолпон-Атага жеткирилет", ["Ысык-Көл району"], ["Ысык-Көл облусу"]),
+    ("Чолпон-Атадагы ипподром", ["Ысык-Көл району"], ["Ысык-Көл облусу"]),
+    ("Кант шаарындагы «Кант» авиабазасы", ["Ысык-Ата району"], ["Чүй облусу"]),
+    ("Кемин шаарында табылган", ["Кемин району"], ["Чүй облусу"]),
+    ("Орловка шаарында", ["Кемин району"], ["Чүй облусу"]),
+    ("Исфана шаарынын депутаттары", ["Лейлек району"], ["Баткен облусу"]),
+    ("Исфанада жаан", ["Лейлек району"], ["Баткен облусу"]),
+    ("Кадамжай шаарында", ["Кадамжай району"], ["Баткен облусу"]),
+    ("Айдаркен айылында", ["Кадамжай району"], ["Баткен облусу"]),
+    ("Токтогул шаарында", ["Токтогул району"], ["Жалал-Абад облусу"]),
+    ("Шамалды-Сай шаарында 2,5 балл", ["Ноокен району"], ["Жалал-Абад облусу"]),
+    ("Өзгөн шаарында", ["Өзгөн району"], ["Ош облусу"]),
+    ("Кара-Суу шаарында", ["Кара-Суу району"], ["Ош облусу"]),
+    ("сегизи Кара-Сууда жана алтоо Ноокатта", ["Кара-Суу району", "Ноокат району"], ["Ош облусу"]),
+    ("Ноокат шаарында", ["Ноокат району"], ["Ош облусу"]),
+    ("Кочкор айылында", ["Кочкор району"], ["Нарын облусу"]),
+    ("Кочкордо митинг", ["Кочкор району"], ["Нарын облусу"]),
+    ("село Кочкорка", ["Кочкор району"], ["Нарын облусу"]),
+    ("Ат-Башы айылында", ["Ат-Башы району"], ["Нарын облусу"]),
+    ("Беловодск айыл өкмөтүнө караштуу", ["Москва району"], ["Чүй облусу"]),
+    ("в селе Беловодское", ["Москва району"], ["Чүй облусу"]),
+    ("Лебединовкадагы жер", ["Аламүдүн району"], ["Чүй облусу"]),
+    ("Гүлчө айыл өкмөтүнө", ["Алай району"], ["Ош облусу"]),
+    ("Кызыл-Адыр айылына кире бериште", ["Айтматов району"], ["Талас облусу"]),
+    ("Бөкөнбаев айылында", ["Тоң району"], ["Ысык-Көл облусу"]),
+    # bare oblique forms of names that are never bare in the nominative
+    ("Чүйдө бир жашар бала", [], ["Чүй облусу"]),
+    ("Сузактын үч жараны", ["Сузак району"], ["Жалал-Абад облусу"]),
+    # the level word decides between a town, a district and an oblast of one name
+    ("Талас облусунун", [], ["Талас облусу"]),
+    ("Талас районунун", ["Талас району"], ["Талас облусу"]),
+    ("Баткен районунун", ["Баткен району"], ["Баткен облусу"]),
+    ("Кара-Суу районунда", ["Кара-Суу району"], ["Ош облусу"]),
+]
+
+
+@pytest.mark.parametrize("text,districts,oblasts", ISSUE14)
+def test_issue14_towns_and_lists(text, districts, oblasts):
+    assert detect_places(text) == P(districts, oblasts)
+
+
+def test_town_is_reported_by_explain_places():
+    assert explain_places("Кара-Балтада") == [("Кара-Балта шаары", "Кара-Балтада")]
+    assert explain_places("Тон, Ысык-Көл, Балыкчы райондорунун")[-1] == (
+        "Балыкчы шаары", "Балыкчы райондорунун")
+
 
 @pytest.mark.parametrize("text,districts,oblasts", DETECT)
 def test_detect(text, districts, oblasts):
@@ -167,6 +318,37 @@ TRAPS = [
     "Тоң облусунда",                             # no such oblast: nothing
     "Ош району",                                 # no such district
     "Кыргызстанда",
+    # issue 14: towns and their namesakes
+    "Нарын Айыптын макаласы",                    # a journalist named Нарын
+    "журналисттер Нарын Айып жана Дина Маслова",
+    "Талас Бегалиев",                             # a person named Талас
+    "Балыкчы — Кочкор темир жолу",               # a route: nominative town names
+    "Балыкчы — Кочкор — Кара-Кече темир жолун куруу",
+    "балыкчы балык кармады",                      # a fisherman
+    "Кара-Балта дарыясына мунай төгүлдү",         # the river
+    "Бишкек-Кара-Балта жолунун курулушу",
+    "«Исфана» аэропорту",                          # the airport, nominative
+    "Баткен — Исфана унаа жолунда",               # a road named after its ends
+    "кечээ Ош — Баткен жолунан кармалды",
+    "Айдаркен сымап комбинаты",
+    "Токтогул суу сактагычында",                  # the reservoir
+    "«Токтогулдагы» суубуз",
+    "Токтогул көчөсүндөгү үй",
+    "«Кербен» базарынын ишкерлери",                # a market in Bishkek
+    "Кант",                                        # the philosopher, sugar
+    "чайга кант салды",
+    "Кара-Көл",                                    # lakes and villages
+    "Кара-Кочкор айылдарында",                     # another village, not Кочкор
+    "кочкордо",                                    # "in the ram", lowercase
+    "Кочкоровдун кызматтан кетиши",                # a surname
+    "Бишкек — Кочкор — Торугарт жолунда",
+    "Чүй проспектисинде",
+    "Чолпон айылынын",                             # Чолпон is another village
+    "Шопоков көчөсүнүн жабылышы",
+    "Ак-Суу айылында",                             # many villages of that name
+    "Каракол районунда",                           # a singular level word of a level it lacks
+    "Бишкек убактысы боюнча саат 15.00дө",          # Bishkek time (24kg-11098)
+    "«Ысык-Көл» мейманканасынын ордуна",            # a hotel in Bishkek (24kg-14452)
 ]
 
 
@@ -271,17 +453,37 @@ def test_oblast_of():
 
 # ---------------------------------------------------------------- the 24.kg corpus
 
-@pytest.mark.corpus(CORPUS)
-def test_corpus_coverage_and_speed():
-    bodies = [json.loads(line)["body"] for line in CORPUS.open(encoding="utf-8")]
-    start = time.perf_counter()
-    results = [detect_places(b) for b in bodies]
-    elapsed = time.perf_counter() - start
+def _corpus() -> dict[str, str]:
+    require_corpus()
+    docs = {}
+    for line in CORPUS.open(encoding="utf-8"):
+        obj = json.loads(line)
+        if isinstance(obj.get("body"), str) and obj["body"].strip():
+            docs[obj["id"]] = f"{obj.get('title') or ''}\n{obj['body'].strip()}"
+    return docs
+
+
+def test_corpus_coverage():
+    """Speed is measured by bench/places_coverage.py, not asserted here."""
+    results = [detect_places(t) for t in _corpus().values()]
     with_oblast = sum(1 for r in results if r.oblasts)
     with_district = sum(1 for r in results if r.districts)
-    # measured: 708 / 1500 with a first-level unit, 243 with a district
-    assert 600 <= with_oblast <= 800
-    assert 200 <= with_district <= 300
+    # measured (1,477 articles with a body): 708 / 242 before issue 14, 718 / 260 after
+    assert 700 <= with_oblast <= 800
+    assert 250 <= with_district <= 320
     assert all(set(r.districts) <= set(DISTRICTS) and set(r.oblasts) <= set(OBLASTS) for r in results)
-    # measured ≈ 6,000 docs/s; a generous floor so that a slow CI box does not flake
-    assert len(bodies) / elapsed > 500
+
+
+def test_hand_checked_sample_precision():
+    """tests/data/places_labelled.tsv: findings judged by hand; ≥ 97 % of those still produced are right."""
+    docs = _corpus()
+    with LABELS.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader([ln for ln in fh if ln.strip() and not ln.startswith("#")],
+                                   delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert len(rows) >= 200
+    assert all(r["correct"] in ("yes", "no") and r["place"] in places.UNITS and r["id"] in docs for r in rows)
+    found = {i: {(u, p.replace("\n", " ")) for u, p in explain_places(docs[i])} for i in {r["id"] for r in rows}}
+    live = [r for r in rows if (r["place"], r["phrase"]) in found[r["id"]]]
+    assert len(live) >= 0.95 * len(rows)             # the sample still describes the detector
+    yes = sum(r["correct"] == "yes" for r in live)
+    assert yes / len(live) >= 0.97, [r for r in live if r["correct"] == "no"]
