@@ -126,6 +126,7 @@ class V:
     combine: str = "sum"         # a word's representations: "sum" their scores, or "max"
     coord: str = "none"          # "none" | "hard" (docs with all words first) | "mult" (× (m/n)^p)
     p: float = 1.0
+    coord_reps: tuple = ("ex", "st", "p5")   # which representations make a word count as matched
     fold: str = "none"           # "none" | "index" (+ folded fields) | "expand" (lexicon) | "all"
     fold_w: float = 0.7
     prox: float = 0.0            # weight of adjacent query-word pairs as body_st phrases (slop 3)
@@ -174,6 +175,8 @@ VARIANTS: list[V] = [
     V("lead x0.25", "ii-lead", F(**REC, **LEAD(0.25))),
     # (iii) coordination
     V("coord hard tier", "iii-coord", F(**REC), coord="hard", note="docs with every word first"),
+    V("coord hard tier, matched = exact/stem", "iii-coord", F(**REC), coord="hard", coord_reps=("ex", "st"),
+      note="a prefix-only match does not count as having the word"),
     V("coord soft (m/n)", "iii-coord", F(**REC), coord="mult", p=1.0),
     V("coord soft (m/n)^2", "iii-coord", F(**REC), coord="mult", p=2.0),
     V("coord soft (m/n)^0.5", "iii-coord", F(**REC), coord="mult", p=0.5),
@@ -183,6 +186,7 @@ VARIANTS: list[V] = [
     V("B=0.9", "iv-bm25", F(**REC), B=0.9),
     V("K1=0.8", "iv-bm25", F(**REC), K1=0.8),
     V("K1=2.0", "iv-bm25", F(**REC), K1=2.0),
+    V("B=0.5 K1=0.8", "iv-bm25", F(**REC), B=0.5, K1=0.8),
     # (vi) keyboard folding (ң ө ү typed as н о у)
     V("fold: + folded fields x0.7", "vi-fold", F(**REC), fold="index"),
     V("fold: lexicon expansion x0.7", "vi-fold", F(**REC), fold="expand"),
@@ -198,9 +202,29 @@ VARIANTS: list[V] = [
       F(**REC, **LEAD(0.5)), coord="mult", fold="expand", prox=0.5),
     V("combo: + B=0.5", "combo",
       F(**REC, **LEAD(0.5)), coord="mult", fold="expand", B=0.5),
+    V("rec: 3rep+lead0.25+fold-exp1.0+hard", "combo",
+      F(**REC, **LEAD(0.25)), coord="hard", fold="expand", fold_w=1.0,
+      note="the recommendation: compatible with all-words-first counting"),
+    V("rec + B=0.5 K1=0.8", "combo",
+      F(**REC, **LEAD(0.25)), coord="hard", fold="expand", fold_w=1.0, B=0.5, K1=0.8),
+    V("rec, hard tier on exact/stem only", "combo",
+      F(**REC, **LEAD(0.25)), coord="hard", coord_reps=("ex", "st"), fold="expand", fold_w=1.0),
+    V("rec, soft (m/n)^0.5 instead of hard", "combo",
+      F(**REC, **LEAD(0.25)), coord="mult", p=0.5, fold="expand", fold_w=1.0),
+    V("rec, no lead field", "combo", F(**REC), coord="hard", fold="expand", fold_w=1.0),
+    V("rec, everything folded", "combo", F(**REC, **LEAD(0.25)), coord="hard", fold="all"),
+    V("rec, max per word", "combo", F(**REC, **LEAD(0.25)), coord="hard", fold="expand", fold_w=1.0,
+      combine="max"),
+    V("rec, max per word, no lead, soft^0.5", "combo", F(**REC), coord="mult", p=0.5, fold="expand",
+      fold_w=1.0, combine="max"),
     V("combo: engine-like (title2.5+hard)", "combo",
       F(**REC, **LEAD(2.5)), coord="hard", fold="expand"),
 ]
+
+
+def _rep(fieldname: str) -> str:
+    rep = fieldname.split("_", 1)[1]
+    return rep[1:] if rep.startswith("f") else rep
 
 
 class PlainSystem:
@@ -328,7 +352,10 @@ class PlainSystem:
                 continue
             word = np.max(parts, axis=0) if v.combine == "max" else np.sum(parts, axis=0)
             total += word
-            matched += word > 0
+            counted = [s for (f, t, w) in self.word_terms(v, tok) if _rep(f) in v.coord_reps
+                       and (s := self.term_scores(f, t, v.B, v.K1)) is not None]
+            if counted:
+                matched += np.max(counted, axis=0) > 0
         if v.prox:
             st = [stem(t) for t in toks]
             for a, b in zip(st, st[1:]):
@@ -425,6 +452,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached plain-Whoosh indexes")
     ap.add_argument("--check", action="store_true",
                     help="first compare the numpy BM25F with Whoosh's own search on 200 queries per variant")
+    ap.add_argument("--compare", action="append", default=[], metavar="A|B",
+                    help="paired difference A − B per set with a 95%% bootstrap interval (repeatable)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--out", help="write every cell (and per-query reciprocal ranks) as JSON")
     args = ap.parse_args(argv)
@@ -471,6 +500,16 @@ def main(argv=None) -> int:
     print(f"\n{len(arts)} articles of {qsets.MIN_WORDS}+ words; queries per set: "
           + ", ".join(f"{k} {v}" for k, v in sizes.items())
           + f"; indexes ready in {built - started:.1f}s, total {took:.1f}s")
+    for pair in args.compare:
+        a, _, b = pair.partition("|")
+        print(f"\n{a} − {b}: MRR@10 difference per set [95% paired bootstrap interval]")
+        for setup, qname in SET_ORDER:
+            ca, cb = cells.get((a, setup, qname)), cells.get((b, setup, qname))
+            if not ca or not cb or not ca.rr:
+                print(f"  {label(setup, qname)}: (not run)")
+                continue
+            d, lo, hi = paired_ci(ca.rr, cb.rr)
+            print(f"  {label(setup, qname):10} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
     if args.out:
         out = {f"{n}|{s}|{q}": {"mrr": c.mrr, "s1": c.s1, "s10": c.s10, "rr": c.rr} for (n, s, q), c in cells.items()}
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -478,16 +517,32 @@ def main(argv=None) -> int:
     return 0
 
 
+REF = BASE.name
+
+
+def paired_ci(a: list, b: list, iters: int = 2000) -> tuple[float, float, float]:
+    d = np.array(a) - np.array(b)
+    rng = np.random.default_rng(12)
+    boots = d[rng.integers(0, len(d), size=(iters, len(d)))].mean(axis=1)
+    return float(d.mean()), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
+
+
 def print_table(systems, cells, sizes, markdown: bool):
     cols = [label(s, n) for s, n in SET_ORDER]
-    head = ["system", "group"] + cols + ["mean"]
+    head = ["system", "group"] + cols + ["mean", f"±{REF}"]
     rows = []
+    ref = [cells[(REF, s, n)].mrr for s, n in SET_ORDER]
     for name, group, _ in systems:
         vals = [cells[(name, s, n)] for s, n in SET_ORDER]
         mean = sum(c.mrr for c in vals) / len(vals)
-        rows.append([name, group] + [f"{c.mrr:.3f} {c.s1:.2f}/{c.s10:.2f}" for c in vals] + [f"{mean:.3f}"])
+        # on how many sets it beats / loses to the reference by more than 0.005
+        up = sum(c.mrr > r + 0.005 for c, r in zip(vals, ref))
+        down = sum(c.mrr < r - 0.005 for c, r in zip(vals, ref))
+        rows.append([name, group] + [f"{c.mrr:.3f} {c.s1:.2f}/{c.s10:.2f}" for c in vals]
+                    + [f"{mean:.3f}", f"+{up} -{down}"])
     print("cell = MRR@10 success@1/success@10; mean = mean MRR@10 over the sets; "
-          "u: = unseen setup (first sentence withheld from the index)")
+          "u: = unseen setup (first sentence withheld from the index); "
+          f"±{REF} = sets where MRR is >0.005 above / below that reference")
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
