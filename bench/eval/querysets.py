@@ -1,4 +1,4 @@
-"""The evaluation corpus and its known-item query sets (see bench/eval/README in RESULTS.md).
+"""The evaluation corpus and its known-item query sets (described in bench/eval/RESULTS.md).
 
 Corpus: the 24.kg articles of 100+ words (``../shared/corpus/24kg/articles.jsonl``; it has no titles).
 Two setups of the same articles:
