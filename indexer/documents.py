@@ -18,6 +18,7 @@ class Document:
     id: str
     title: str
     body: str
+    title_source: str = "given"        # given (by the input) | lead (the body's first sentence, shown only)
     date: dt.date | None = None
     date_source: str = "none"          # header | field | body | none
     date_evidence: str = ""            # what the date was read from (header line, field, sentence)

@@ -358,6 +358,7 @@ class Ingestor:
         date, date_source, date_evidence = dates.extract_date_evidence(page.date_line, None, body)
         return finish(Document(
             id=doc_id, title=page.title or first_sentence(body), body=body,
+            title_source="given" if page.title else "lead",
             date=date, date_source=date_source, date_evidence=date_evidence,
             views=page.views, source=None,
             origin=display_path(path),
@@ -493,6 +494,7 @@ class Ingestor:
                     return None
         body = self._bounded_body(path, lineno, body.strip())
         title = obj.get("title")
+        title_source = "given"
         if isinstance(title, str) and title.strip():
             title = title.strip()
             if len(title) > MAX_TITLE:
@@ -500,7 +502,7 @@ class Ingestor:
                               f'"title" has {len(title)} characters; shortened to at most {MAX_TITLE}')
                 title = shorten(title)
         else:
-            title = first_sentence(body)
+            title, title_source = first_sentence(body), "lead"
         field_date = obj.get("date")
         if field_date is not None and not isinstance(field_date, str):
             field_date = str(field_date)
@@ -518,7 +520,7 @@ class Ingestor:
             self._problem(path, lineno, "warning", f'"url" {shorten(url, 80)!r} is not an http(s) address; '
                                                    "kept, and shown as text, not as a link")
         return finish(Document(
-            id=doc_id, title=title, body=body, date=date,
+            id=doc_id, title=title, title_source=title_source, body=body, date=date,
             date_source=date_source, date_evidence=date_evidence,
             views=views if isinstance(views, int) and not isinstance(views, bool) else None,
             url=url,
