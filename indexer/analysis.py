@@ -29,7 +29,7 @@ from indexer.morphology import stem_word
 # Version of everything that decides which terms a text becomes.  Bump it when
 # the tokenizer, the normalizer, the stemmer or their data change: an index
 # built with another version needs a reindex.
-ANALYZER_VERSION = "ky-3"
+ANALYZER_VERSION = "ky-4"
 
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _COMBINING = "\u0300-\u036f"
