@@ -194,6 +194,14 @@ def _cut(stem: str, rule: Rule) -> str:
     return stem
 
 
+KEPT_VOWEL = "о"  # the low vowel a verb stem keeps when dropping it would leave a noun root
+
+
+def _root_like(stem: str) -> bool:
+    """One syllable ending in one consonant (тон, сан, түз): what a noun root looks like."""
+    return len(stem) >= 2 and stem[-1] not in VOWELS and stem[-2] in VOWELS and _syllables(stem) == 1
+
+
 def _candidates(word: str, state: str, out: list, depth: int = 0) -> None:
     """Collect (stem, output, protected, verbal) for every way of cutting ``word`` from ``state``.
 
@@ -208,7 +216,10 @@ def _candidates(word: str, state: str, out: list, depth: int = 0) -> None:
         verbal = state in VERBAL
         if verbal and word[-1] in LOW_VOWELS and word[-2] not in VOWELS \
                 and _syllables(word) >= 2 and word not in PROTECTED:
-            out.append((word, word[:-1], False, True))
+            short = word[:-1]
+            out.append((word, short + KEPT_VOWEL if _root_like(short) else short, False, True))
+        elif state == "VO" and _root_like(word) and word not in PROTECTED:
+            out.append((word, word + KEPT_VOWEL, False, True))
         else:
             out.append((word, word, word in PROTECTED, verbal))
     if word in PROTECTED or depth > 8:

@@ -89,6 +89,19 @@ def test_vowel_final_verb_stem_joins_its_verbal_noun():
     assert stem("иштеген") != stem("иштер") == "иш"
 
 
+def test_verb_stem_does_not_collapse_onto_a_short_noun_root():
+    # тоно- "rob": its forms meet each other, not the district Тоң typed as Тон (issue 13)
+    robbery = {stem(w) for w in ("тоногондорду", "тоноо", "тонолгон", "тоноп", "тоноду")}
+    assert len(robbery) == 1
+    assert stem("Тон") not in robbery and stem(fold("Тоңдо")) not in robbery
+    assert stem(fold("тоногондорду")) == fold(stem("тоногондорду"))
+    # сана- "count" vs сан "number", түзө- "correct" vs түз- "create"
+    assert stem("саноо") == stem("санап") != stem("сан")
+    assert stem("түзөө") != stem("түзөт")
+    # a stem of two syllables still loses the vowel the verbal noun assimilated
+    assert stem("сактоо") == stem("сактады")
+
+
 def test_consonant_alternation_is_undone():
     assert stem("аймагы") == stem("аймак") == "аймак"
     assert stem("мектеби") == "мектеп"
