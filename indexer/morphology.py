@@ -250,13 +250,13 @@ def _choose(word: str) -> str:
         return min(protected, key=lambda c: len(c[0]))[1]
     if len(out) > 1:
         # a loanword: the cut that leaves a Russian dictionary noun (завод|у, павильон|у,
-        # алтын|ы) wins over deeper cuts into it (зав, павильо, алт); the whole word not over a
-        # verbal reading (кур|ган is a participle, not the noun курган) unless spelled like a loan
+        # чемпион|у) wins over deeper cuts into it (заво, павильо, чемпио); the uncut word only
+        # when spelled like a loanword: кур|ган is a participle, not the noun курган, and кол|дун
+        # (көл|дүн typed without ө ү) is not the noun колдун
         loans = [c for c in out if len(c[0]) >= LOAN_MIN_LENGTH and is_russian_noun_base(c[0])]
         if loans:
             loan = min(loans, key=lambda c: len(c[0]))
-            shortest = min(out, key=lambda c: (len(c[0]), c[3]))
-            if not shortest[3] or len(loan[0]) < len(word) or _looks_loaned(loan[0]):
+            if len(loan[0]) < len(word) or _looks_loaned(loan[0]):
                 return loan[1]
     best = min(out, key=lambda c: (len(c[0]), c[3]))
     stem = best[0]
@@ -427,6 +427,12 @@ def _looks_loaned(word: str) -> bool:
     return bool(vowels & BACK_VOWELS) and bool(vowels & FRONT_VOWELS)
 
 
+def _fold_safe(word: str) -> bool:
+    """Has a vowel other than о/у, so it cannot be a Kyrgyz front word typed without ө/ү
+    (көлөм as колом, өтпөй as отпой)."""
+    return any(c in VOWELS and c not in "оу" for c in word)
+
+
 @lru_cache(maxsize=262_144)
 def word_language(word: str) -> str:
     """``"ru"``, ``"ky"`` or ``"both"`` for a normalized lower-case word.
@@ -471,7 +477,7 @@ def word_language(word: str) -> str:
         return "both"
     if _looks_loaned(word):
         return "ru"
-    if lemma != word and (word.endswith(RU_DICT_ENDINGS)
+    if lemma != word and ((word.endswith(RU_DICT_ENDINGS) and _fold_safe(word))
                           or (kyrgyz == word and len(word) >= RU_DICT_MIN_LENGTH)):
         return "ru"
     return "ky"
