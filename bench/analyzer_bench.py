@@ -47,7 +47,7 @@ def run(bodies: list[str]) -> tuple[int, float, float]:
 
 def clear_caches() -> None:
     for fn in (analysis.normalize, analysis._clean, analysis._stem_normalized, morphology._stem_once,
-               morphology.word_language, morphology.russian_lemma, morphology.is_russian_noun_base,
+               morphology.word_language, morphology.russian_lemma, morphology.stem_kyrgyz, morphology.is_russian_noun_base,
                morphology._dictionary_parses):
         fn.cache_clear()
 

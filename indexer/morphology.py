@@ -275,6 +275,7 @@ def _final_devoice(stem: str) -> str:
     return stem
 
 
+@lru_cache(maxsize=262_144)
 def stem_kyrgyz(word: str) -> str:
     """Kyrgyz suffix stripping to a fixpoint (so the result is idempotent)."""
     if "ю" in word:
