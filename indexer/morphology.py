@@ -142,6 +142,8 @@ _STATES = lang.read_table("ky_states.tsv")
 NON_FINAL = frozenset(row["state"] for row in _STATES if row["final"] != "yes")
 VERBAL = frozenset(row["state"] for row in _STATES if row["verbal"] == "yes")
 LOW_VOWELS = frozenset("аеоө")
+# The shortest Russian dictionary noun the Kyrgyz stemmer keeps whole as a loanword stem
+LOAN_MIN_LENGTH = 5
 
 # ----------------------------------------------------------------- Kyrgyz stemmer
 
@@ -192,6 +194,14 @@ def _cut(stem: str, rule: Rule) -> str:
     return stem
 
 
+KEPT_VOWEL = "о"  # the low vowel a verb stem keeps when dropping it would leave a noun root
+
+
+def _root_like(stem: str) -> bool:
+    """One syllable ending in one consonant (тон, сан, түз): what a noun root looks like."""
+    return len(stem) >= 2 and stem[-1] not in VOWELS and stem[-2] in VOWELS and _syllables(stem) == 1
+
+
 def _candidates(word: str, state: str, out: list, depth: int = 0) -> None:
     """Collect (stem, output, protected, verbal) for every way of cutting ``word`` from ``state``.
 
@@ -206,7 +216,10 @@ def _candidates(word: str, state: str, out: list, depth: int = 0) -> None:
         verbal = state in VERBAL
         if verbal and word[-1] in LOW_VOWELS and word[-2] not in VOWELS \
                 and _syllables(word) >= 2 and word not in PROTECTED:
-            out.append((word, word[:-1], False, True))
+            short = word[:-1]
+            out.append((word, short + KEPT_VOWEL if _root_like(short) else short, False, True))
+        elif state == "VO" and _root_like(word) and word not in PROTECTED:
+            out.append((word, word + KEPT_VOWEL, False, True))
         else:
             out.append((word, word, word in PROTECTED, verbal))
     if word in PROTECTED or depth > 8:
@@ -235,6 +248,16 @@ def _choose(word: str) -> str:
     protected = [c for c in out if c[2]]
     if protected:
         return min(protected, key=lambda c: len(c[0]))[1]
+    if len(out) > 1:
+        # a loanword: the cut that leaves a Russian dictionary noun (завод|у, павильон|у,
+        # чемпион|у) wins over deeper cuts into it (заво, павильо, чемпио); the uncut word only
+        # when spelled like a loanword: кур|ган is a participle, not the noun курган, and кол|дун
+        # (көл|дүн typed without ө ү) is not the noun колдун
+        loans = [c for c in out if len(c[0]) >= LOAN_MIN_LENGTH and is_russian_noun_base(c[0])]
+        if loans:
+            loan = min(loans, key=lambda c: len(c[0]))
+            if len(loan[0]) < len(word) or _looks_loaned(loan[0]):
+                return loan[1]
     best = min(out, key=lambda c: (len(c[0]), c[3]))
     stem = best[0]
     if len(stem) >= 3 and stem[-1] in HIGH_VOWELS and stem[-2] not in VOWELS:
@@ -252,6 +275,7 @@ def _final_devoice(stem: str) -> str:
     return stem
 
 
+@lru_cache(maxsize=262_144)
 def stem_kyrgyz(word: str) -> str:
     """Kyrgyz suffix stripping to a fixpoint (so the result is idempotent)."""
     if "ю" in word:
@@ -304,7 +328,9 @@ def _stem_fixpoint(word: str) -> str:
 
 
 def _russian_data():
-    letters, endings, words, kyrgyz = set(), [], set(), set()
+    letters, endings, words, kyrgyz, tags = set(), [], set(), set(), set()
+    dict_endings: list[str] = []
+    min_length = 99
     for row in lang.read_table("ru_detect.tsv"):
         kind, value = row["kind"], row["value"]
         if kind == "letter":
@@ -318,37 +344,166 @@ def _russian_data():
                 endings.append(value)
         elif kind == "word":
             words.add(value)
-    return frozenset(letters), tuple(sorted(endings, key=len, reverse=True)), frozenset(words), frozenset(kyrgyz)
+        elif kind == "ignore_tag":
+            tags.add(value)
+        elif kind == "dict_ending":
+            dict_endings.append(value)
+        elif kind == "dict_min_length":
+            min_length = int(value)
+    return (frozenset(letters), tuple(sorted(endings, key=len, reverse=True)), frozenset(words),
+            frozenset(kyrgyz), frozenset(tags), tuple(dict_endings), min_length)
 
 
-RU_LETTERS, RU_ENDINGS, RU_WORDS, KY_LETTERS = _russian_data()
+(RU_LETTERS, RU_ENDINGS, RU_WORDS, KY_LETTERS, RU_IGNORE_TAGS, RU_DICT_ENDINGS,
+ RU_DICT_MIN_LENGTH) = _russian_data()
+# Words the Kyrgyz tables know: never decided Russian by the dictionary alone.
+KY_KNOWN = lang.STOPWORDS_KY | PROTECTED | SHORT_ROOTS
+BACK_VOWELS = frozenset("аыоуяю")
+NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn"})
+FRONT_VOWELS = frozenset("еэиөү")
 
 
-def is_russian(word: str) -> bool:
-    """A lower-case word looks Russian rather than Kyrgyz (decided from data/lang/ru_detect.tsv).
+def _morph():
+    """pymorphy3 with its Russian dictionary (shipped inside pymorphy3-dicts-ru); None if missing."""
+    try:
+        import pymorphy3
+        return pymorphy3.MorphAnalyzer(lang="ru")
+    except Exception:  # pragma: no cover - the dependency is declared; degrade to the endings
+        return None
 
-    Kyrgyz letters (ң ө ү) mean Kyrgyz.  Otherwise a word is Russian when it is in the
-    small Russian lexicon, ends in a Russian inflection that Kyrgyz words do not have
-    (-ского, -ный, -ции, -ости, ...), or has a letter Kyrgyz words do not use (щ ъ ь ё)
-    and no Kyrgyz ending can be cut from it.
+
+_MORPH = _morph()
+
+
+@lru_cache(maxsize=65_536)
+def _dictionary_parses(word: str) -> tuple:
+    """pymorphy3's readings of ``word`` from its dictionary (none for a word it would only guess)."""
+    if _MORPH is None or len(word) < 2 or not _MORPH.word_is_known(word):
+        return ()
+    return tuple(p for p in _MORPH.parse(word) if _MORPH.word_is_known(p.word))
+
+
+@lru_cache(maxsize=262_144)
+def russian_lemma(word: str) -> str | None:
+    """The Russian dictionary lemma of ``word``, or None when the dictionary does not know it.
+
+    Only the dictionary counts (``word_is_known``), never pymorphy's guesser for unknown words;
+    readings tagged as names, abbreviations, particles and the like (``ignore_tag`` rows of
+    ru_detect.tsv) are ignored.  Of several lemmas the one with the highest summed score wins
+    (суда → суд, not судно), a tie going to the shorter.  A word that is also a name
+    (Путин, Сочи) has no lemma: names take Kyrgyz endings in this corpus.
+    """
+    parses = _dictionary_parses(word)
+    if not parses:
+        return None
+    scores: dict[str, float] = {}
+    if any(NAME_TAGS & p.tag.grammemes for p in parses):
+        return None  # also a name (Путин, Сочи, Айбек): names inflect as Kyrgyz words here
+    for p in parses:
+        if RU_IGNORE_TAGS & p.tag.grammemes:
+            continue
+        lemma = p.normal_form.replace("ё", "е")
+        scores[lemma] = scores.get(lemma, 0.0) + p.score
+    if not scores:
+        return None
+    return min(scores, key=lambda lemma: (-scores[lemma], len(lemma), lemma))
+
+
+@lru_cache(maxsize=262_144)
+def is_russian_noun_base(word: str) -> bool:
+    """``word`` is the base form (nominative singular, or plural-only) of a Russian dictionary noun."""
+    for p in _dictionary_parses(word):
+        if p.tag.POS == "NOUN" and "nomn" in p.tag.grammemes and p.normal_form == word \
+                and not (RU_IGNORE_TAGS | NAME_TAGS) & p.tag.grammemes:
+            return True
+    return False
+
+
+def _looks_loaned(word: str) -> bool:
+    """Spelled as Kyrgyz words are not: two consonants at the start (взятка, свобода, главы) or
+    back and front vowels mixed (суде, дела, заявил): vowel harmony does not allow it."""
+    if len(word) >= 2 and word[0] not in VOWELS and word[1] not in VOWELS:
+        return True
+    vowels = {c for c in word if c in VOWELS}
+    return bool(vowels & BACK_VOWELS) and bool(vowels & FRONT_VOWELS)
+
+
+def _fold_safe(word: str) -> bool:
+    """Has a vowel other than о/у, so it cannot be a Kyrgyz front word typed without ө/ү
+    (көлөм as колом, өтпөй as отпой)."""
+    return any(c in VOWELS and c not in "оу" for c in word)
+
+
+@lru_cache(maxsize=262_144)
+def word_language(word: str) -> str:
+    """``"ru"``, ``"ky"`` or ``"both"`` for a normalized lower-case word.
+
+    * Kyrgyz letters (ң ө ү) mean Kyrgyz; so does a word of the Kyrgyz tables (stop words,
+      protected and short roots), unless it is a Russian function word of ru_detect.tsv.
+    * A Russian dictionary (pymorphy3) base form that the Kyrgyz stemmer leaves whole (район,
+      коррупция, суд, президент) or that is spelled like a loanword (взятка, рубль, медаль) is
+      ``"both"``: it is its own stem either way.
+    * The endings, letters and small lexicon of ru_detect.tsv mean Russian (as before).
+    * Otherwise the dictionary decides, checked against the Kyrgyz stemmer:  A form whose Kyrgyz stem is its Russian
+      lemma (району, депутаты, аэропорту) is ``"both"`` too.  Any other dictionary form is
+      Russian only when it is spelled as Kyrgyz words are not (``_looks_loaned``), or when it
+      is an inflected form (not the lemma) that ends in a Russian case ending Kyrgyz words
+      seldom end in (``dict_ending``: -ом, -ами, ...) or, when no Kyrgyz suffix can be cut from
+      it, is long (``dict_min_length``; жер|дин stays Kyrgyz though Russian has жердина):
+      берет, бала, кала stay Kyrgyz; взятки, суде, задержан, района, законом are Russian.
     """
     for c in word:
         if c in KY_LETTERS:
-            return False
+            return "ky"
     if word in RU_WORDS:
-        return True
+        return "ru"
+    if word in lang.STOPWORDS_KY:
+        return "ky"
+    if word in KY_KNOWN:
+        return "both" if russian_lemma(word) == word else "ky"
+    lemma = russian_lemma(word)
+    kyrgyz = stem_kyrgyz(word)
+    if lemma == word and (kyrgyz == word or _looks_loaned(word)):
+        return "both"
     if len(word) >= 4 and word.endswith(RU_ENDINGS):
-        return True
+        return "ru"
     for c in word:
         if c in RU_LETTERS:
-            return stem_kyrgyz(word) == word
-    return False
+            if kyrgyz == word:
+                return "ru"
+            break
+    if lemma is None:
+        return "ky"
+    if lemma != word and (kyrgyz == lemma or kyrgyz == stem_kyrgyz(lemma)):
+        return "both"
+    if _looks_loaned(word):
+        return "ru"
+    if lemma != word and ((word.endswith(RU_DICT_ENDINGS) and _fold_safe(word))
+                          or (kyrgyz == word and len(word) >= RU_DICT_MIN_LENGTH)):
+        return "ru"
+    return "ky"
+
+
+def is_russian(word: str) -> bool:
+    """A lower-case word is Russian rather than Kyrgyz (``word_language(word) == "ru"``)."""
+    return word_language(word) == "ru"
+
+
+def stem_russian(word: str) -> str:
+    """A Russian word's stem: its dictionary lemma (взятки, взяток → взятка; коррупции →
+    коррупция, which a Kyrgyz коррупцияга also stems to), Snowball when the dictionary does
+    not know the word (-ского, -ции forms of names)."""
+    return russian_lemma(word) or _RUSSIAN.stemWord(word) or word
 
 
 @lru_cache(maxsize=262_144)
 def _stem_once(word: str) -> str:
-    if is_russian(word):
-        return _RUSSIAN.stemWord(word) or word
+    language = word_language(word)
+    if language == "ru":
+        return stem_russian(word)
+    if language == "both":
+        # the same either way, or a loanword's base form the Kyrgyz stemmer would cut into
+        return stem_kyrgyz(word) if word in KY_KNOWN else (russian_lemma(word) or word)
     return stem_kyrgyz(word)
 
 
@@ -356,15 +511,22 @@ def stem_word(word: str) -> str:
     """Stem one normalized lower-case word (no hyphens).
 
     Repeated to a fixpoint, so that the result is idempotent also when a Kyrgyz stem
-    looks Russian (судья+нын → судья → суд); the length never grows, so it ends.
+    looks Russian (судья+нын → судья → суд).  A Russian lemma may be longer than its form
+    (дел → дело), so a cycle is possible in principle: its smallest member is returned, the
+    same from any of its members.
     """
     if not word or not word.isalpha():
         return word
     current = word
-    for _ in range(len(word) + 2):
+    seen = [word]
+    for _ in range(len(word) + 4):
         nxt = _stem_once(current)
         if nxt == current or not nxt:
             break
+        if nxt in seen:
+            cycle = seen[seen.index(nxt):]
+            return min(cycle)
+        seen.append(nxt)
         current = nxt
     return current
 
