@@ -18,11 +18,13 @@ import datetime as dt
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as Q
+from whoosh.query import ConstantScoreQuery
 from whoosh.scoring import BM25F
 
 from indexer import places
@@ -45,6 +47,28 @@ TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generatio
 DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
 TIMELINE_MONTHS = 36              # a timeline by month up to this span, by year beyond
 NEAR_TIE = 1e-9                   # relative score gap below which Whoosh's matchers decide the order
+# The cost bound of a query: a prefix ``ка*`` stands for at most PREFIX_TERMS index terms (the
+# ones most documents have), and all the prefixes of one query together for at most QUERY_TERMS
+# terms and QUERY_POSTINGS postings; what is cut is said in the result's ``notes``.
+PREFIX_TERMS = 128
+QUERY_TERMS = 1024
+QUERY_POSTINGS = 2_000_000
+
+
+class _Budget:
+    """What the prefixes of one query may still expand to (see ``QUERY_TERMS``)."""
+
+    def __init__(self, prefixes: int):
+        self.left = max(prefixes, 1)          # prefixes not expanded yet
+        self.terms = 0
+        self.postings = 0
+        self.notes: list[dict] = []
+
+    def allowance(self) -> int:
+        """Terms the next prefix may use: an equal share of what is left, at most PREFIX_TERMS."""
+        share = (QUERY_TERMS - self.terms) // self.left
+        self.left = max(self.left - 1, 1)
+        return max(0, min(PREFIX_TERMS, share))
 
 
 class NoIndex(Exception):
@@ -91,20 +115,29 @@ class _State:
     docsets_size: int = 0
     years: np.ndarray | None = None           # date // 10000 per docnum
     months: np.ndarray | None = None          # year·12 + month-1 per docnum, -1 undated
-    by_date: np.ndarray | None = None         # live dated docnums by (date, docnum)
-    by_date_keys: np.ndarray | None = None    # their dates, for searchsorted
+    by_date: tuple | None = None              # (live dated docnums by (date, docnum), their dates)
     rank_newest: np.ndarray | None = None     # docnum → rank by (date, docnum), larger = newer
     rank_oldest: np.ndarray | None = None     # docnum → rank by (undated, date, docnum)
     place_masks: dict = field(default_factory=dict)   # column → (mask id per docnum, masks)
     length_norms: dict = field(default_factory=dict)  # (field, B, K1, avg) → norm per docnum
     compact_postings: int = 0                 # postings served from compact files
+    prefixes: dict = field(default_factory=dict)      # (field, prefix) → [(df, term)] most frequent first
+    # Threads share a state.  Whoosh's readers seek and read a shared file position, so every
+    # call into Whoosh holds ``wlock`` (briefly: one term, one stored document, one rescoring);
+    # the caches above are changed under ``clock``; derived arrays are computed outside any
+    # lock and published by one assignment (two threads may compute the same one twice).
+    wlock: threading.Lock = field(default_factory=threading.Lock)
+    clock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0                            # searches using this state now (engine's _lock)
+    retired: bool = False                     # replaced: closed when its last user is done
 
 
 class SearchEngine:
     def __init__(self, index_root=None, store: IndexStore | None = None, compact: bool = True):
         self.store = store or IndexStore(index_root)
         self.compact = compact        # False: read every term from Whoosh (for comparisons)
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()         # held only to read or swap ``_state`` and count users
+        self._reopen = threading.Lock()       # one thread opens a new generation; others keep serving
         self._state: _State | None = None
 
     # -- the open generation ----------------------------------------------------
@@ -147,26 +180,67 @@ class SearchEngine:
 
     def state(self) -> _State:
         """The current generation's state, reopened when the served index changed."""
-        with self._lock:
-            name = self.store.current()
+        st = self._enter()
+        self._leave(st)
+        return st
+
+    @contextmanager
+    def _using(self):
+        """The current state, kept open (not closed by a generation switch) while in use."""
+        st = self._enter()
+        try:
+            yield st
+        finally:
+            self._leave(st)
+
+    def _enter(self) -> _State:
+        name = self.store.current()
+        if name is None:
+            raise NoIndex(f"no index at {self.store.root}; run `kgsearch reindex` first")
+        st = self._state
+        if st is not None and st.generation == name and st.searcher.up_to_date():
+            with self._lock:
+                if self._state is st:
+                    st.users += 1
+                    return st
+        with self._reopen:                    # slow opening outside ``_lock``: others go on
             st = self._state
-            if name is None:
-                raise NoIndex(f"no index at {self.store.root}; run `kgsearch reindex` first")
             if st is None or st.generation != name:
                 new = self._open(name)
-                if st is not None:
-                    st.searcher.close()
-                self._state = st = new
+                retire = st
             elif not st.searcher.up_to_date():
-                searcher = st.searcher.refresh()
-                self._state = st = self._derive(name, st.index, searcher)
-            return st
+                with st.wlock:
+                    searcher = st.searcher.refresh()
+                # the refreshed searcher reuses the unchanged segments' readers: keep them open
+                new, retire = self._derive(name, st.index, searcher), None
+            else:
+                new, retire = st, None
+            with self._lock:
+                self._state = new
+                new.users += 1
+                close = False
+                if retire is not None:
+                    retire.retired = True
+                    close = retire.users == 0
+            if close:
+                retire.searcher.close()
+            return new
+
+    def _leave(self, st: _State) -> None:
+        with self._lock:
+            st.users -= 1
+            close = st.retired and st.users == 0
+        if close:
+            st.searcher.close()
 
     def close(self) -> None:
         with self._lock:
-            if self._state is not None:
-                self._state.searcher.close()
-                self._state = None
+            st, self._state = self._state, None
+            close = st is not None and st.users == 0
+            if st is not None:
+                st.retired = True
+        if close:
+            st.searcher.close()
 
     # -- query building -----------------------------------------------------------
     def _fold_map(self, st: _State) -> dict[str, list[str]]:
@@ -174,12 +248,68 @@ class SearchEngine:
         if st.fold_map is None:
             fmap: dict[str, set[str]] = defaultdict(set)
             reader = st.searcher.reader()
-            for fieldname in ("title", "body"):
-                for term in reader.field_terms(fieldname):
-                    if has_kyrgyz_letters(term):
-                        fmap[fold(term)].add(term)
+            with st.wlock:
+                for fieldname in ("title", "body"):
+                    for term in reader.field_terms(fieldname):
+                        if has_kyrgyz_letters(term):
+                            fmap[fold(term)].add(term)
             st.fold_map = {k: sorted(v) for k, v in fmap.items()}
         return st.fold_map
+
+    def _expand_prefix(self, st, fieldname: str, prefix: str) -> list[tuple[int, str]]:
+        """[(document frequency, term)] of the index terms of a field starting with ``prefix``,
+        most frequent first (ties alphabetically); computed once per generation."""
+        key = (fieldname, prefix)
+        got = st.prefixes.get(key)
+        if got is None:
+            with st.wlock:
+                got = [(ti.doc_frequency(), t) for t, ti in st.searcher.reader().iter_prefix(fieldname, prefix)]
+            got.sort(key=lambda x: (-x[0], x[1]))
+            with st.clock:
+                st.prefixes[key] = got
+                while len(st.prefixes) > FILTER_CACHE_SIZE * 4:
+                    st.prefixes.pop(next(iter(st.prefixes)))
+        return got
+
+    def _prefix_query(self, st, atom: Atom, fields, boost, budget: "_Budget", highlight: set[str],
+                      prefixes: list[str]):
+        """A prefix as a constant-score Or of the index terms it expands to (per field, the
+        field's boost as its score), within the query's budget: when it stands for more terms
+        than it may, the most frequent are kept and a ``prefix_too_broad`` note says so."""
+        text = normalize(atom.text)
+        key = (tuple(fields), text)
+        found = st.prefixes.get(key)
+        if found is None:
+            found = sorted(((df, f, t) for f in fields for df, t in self._expand_prefix(st, f, text)),
+                           key=lambda x: (-x[0], x[1], x[2]))
+            with st.clock:
+                st.prefixes[key] = found
+        allowed = budget.allowance()
+        kept = []
+        postings = 0
+        for df, f, t in found:
+            if len(kept) >= allowed or budget.postings + postings + df > QUERY_POSTINGS:
+                break
+            kept.append((f, t))
+            postings += df
+        budget.terms += len(kept)
+        budget.postings += postings
+        if len(kept) < len(found):
+            budget.notes.append({
+                "kind": "prefix_too_broad", "prefix": atom.text, "terms": len(found), "used": len(kept),
+                "message": f"{atom.text}* stands for {len(found)} words; only the {len(kept)} most "
+                           "frequent were searched — type more letters to search them all"})
+            highlight.update(t for _, t in kept)
+        else:
+            prefixes.append(text)
+        subs = []
+        for f in fields:
+            terms = [Q.Term(f, t) for g, t in kept if g == f]
+            if terms:
+                subs.append(ConstantScoreQuery(Q.Or(terms), score=boost[f]))
+        if not subs:
+            return None
+        return Q.Or(subs) if len(subs) > 1 else subs[0]
 
     def _variants(self, st, word: str, term: str) -> list[str]:
         """Exact-letter index terms a word typed without ң ө ү may stand for."""
@@ -188,13 +318,11 @@ class SearchEngine:
         return [v for v in self._fold_map(st).get(term, ()) if v != term]
 
     def _atom_query(self, st, atom: Atom, highlight: set[str], prefixes: list[str],
-                    exact: dict[str, bool] | None = None):
+                    exact: dict[str, bool] | None = None, budget: "_Budget | None" = None):
         fields = (atom.field,) if atom.field else ("title", "body")
         boost = {"title": TITLE_BOOST, "body": 1.0}
         if atom.kind == "prefix":
-            text = normalize(atom.text)
-            prefixes.append(text)
-            return Q.Or([Q.Prefix(f, text, boost=boost[f]) for f in fields])
+            return self._prefix_query(st, atom, fields, boost, budget or _Budget(1), highlight, prefixes)
         mode = "phrase" if atom.kind == "phrase" else "query"
         tokens = [t.text for t in analyze(atom.text, mode)]
         if not tokens:
@@ -217,8 +345,10 @@ class SearchEngine:
                     [Q.Or([Q.Term(f, t, boost=w) for t, w in a]) for a in alts], boost=boost[f]))
         return Q.Or(subqueries)
 
-    def build(self, st, parsed: ParsedQuery):
-        """(all-words query, any-word query, excluded query, matcher for highlighting)."""
+    def build(self, st, parsed: ParsedQuery, notes: list | None = None):
+        """(all-words query, any-word query, excluded query, matcher for highlighting); what
+        the cost bound cut goes to ``notes``."""
+        budget = _Budget(sum(a.kind == "prefix" for a in parsed.atoms() + list(parsed.excluded)))
         highlight: set[str] = set()
         exact: dict[str, bool] = {}
         prefixes: list[str] = []
@@ -229,13 +359,16 @@ class SearchEngine:
             clauses = content  # stop words only matter when they are all the user typed
         built = []
         for clause in clauses:
-            subs = [q for q in (self._atom_query(st, a, highlight, prefixes, exact)
+            subs = [q for q in (self._atom_query(st, a, highlight, prefixes, exact, budget)
                                 for a in clause.alternatives)
                     if q is not None]
             if subs:
                 built.append(Q.Or(subs) if len(subs) > 1 else subs[0])
         scratch: set[str] = set()
-        excluded = [q for q in (self._atom_query(st, a, scratch, []) for a in parsed.excluded) if q is not None]
+        excluded = [q for q in (self._atom_query(st, a, scratch, [], None, budget) for a in parsed.excluded)
+                    if q is not None]
+        if notes is not None:
+            notes.extend(budget.notes)
         # keyboard-fold variants are marked too, but a snippet prefers the exact terms
         variants = frozenset(t for t, is_exact in exact.items() if not is_exact)
         matcher = TermMatcher(frozenset(highlight), tuple(prefixes), variants=variants)
@@ -264,10 +397,11 @@ class SearchEngine:
     def _filter_docs(self, st: _State, filters: Filters) -> np.ndarray | None:
         if not filters.active:
             return None
-        cached = st.filters.get(filters)
-        if cached is not None:
-            st.filters.move_to_end(filters)
-            return cached
+        with st.clock:
+            cached = st.filters.get(filters)
+            if cached is not None:
+                st.filters.move_to_end(filters)
+                return cached
         mask = st.live.copy()
         if filters.date_from or filters.date_to:
             lo = _date_int(filters.date_from) if filters.date_from else 1
@@ -277,22 +411,24 @@ class SearchEngine:
             mask &= self._docs(st, Q.Or([Q.Term("district", d) for d in filters.districts]))
         if filters.oblasts:
             mask &= self._docs(st, Q.Or([Q.Term("oblast", o) for o in filters.oblasts]))
-        st.filters[filters] = mask
-        while len(st.filters) > FILTER_CACHE_SIZE:
-            st.filters.popitem(last=False)
+        with st.clock:
+            st.filters[filters] = mask
+            while len(st.filters) > FILTER_CACHE_SIZE:
+                st.filters.popitem(last=False)
         return mask
 
     def _date_range_docs(self, st: _State, lo: int, hi: int) -> np.ndarray:
         """Documents dated lo ≤ yyyymmdd ≤ hi (lo ≥ 1: undated ones never match), by binary
         search in the docnums sorted by date (the same set as ``NumericRange("date", lo, hi)``)."""
-        if st.by_date is None:
+        by_date = st.by_date
+        if by_date is None:
             dated = np.flatnonzero((st.dates > 0) & st.live)
-            order = dated[np.argsort(st.dates[dated], kind="stable")]
-            st.by_date = order
-            st.by_date_keys = st.dates[order]
-        i = int(np.searchsorted(st.by_date_keys, lo, side="left"))
-        j = int(np.searchsorted(st.by_date_keys, hi, side="right"))
-        return self._mask(st, st.by_date[i:j])
+            by_date = (dated[np.argsort(st.dates[dated], kind="stable")])
+            by_date = st.by_date = (by_date, st.dates[by_date])
+        order, keys = by_date
+        i = int(np.searchsorted(keys, lo, side="left"))
+        j = int(np.searchsorted(keys, hi, side="right"))
+        return self._mask(st, order[i:j])
 
     # -- terms: postings as arrays -----------------------------------------------------
     def _term(self, st: _State, fieldname: str, text: str) -> _Term:
@@ -302,10 +438,11 @@ class SearchEngine:
         compact postings where a segment has the term there, else decoded from Whoosh;
         cached per generation (``TERM_CACHE_POSTINGS``)."""
         key = (fieldname, text)
-        entry = st.terms.get(key)
-        if entry is not None:
-            st.terms.move_to_end(key)
-            return entry
+        with st.clock:
+            entry = st.terms.get(key)
+            if entry is not None:
+                st.terms.move_to_end(key)
+                return entry
         ids_parts, tf_parts = [], []
         for seg in st.segments:
             compact = seg.compact.get(fieldname)
@@ -313,10 +450,11 @@ class SearchEngine:
             if got is not None:
                 ids, tf = got
                 st.compact_postings += len(ids)
-            elif (fieldname, text) in seg.reader:
-                ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
             else:
-                continue
+                with st.wlock:
+                    if (fieldname, text) not in seg.reader:
+                        continue
+                    ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
             ids_parts.append(ids + np.int32(seg.offset) if seg.offset else np.array(ids, np.int32))
             tf_parts.append(tf)
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32)
@@ -324,15 +462,19 @@ class SearchEngine:
         contrib = None
         searcher = st.searcher
         if len(ids) and fieldname in searcher.schema and searcher.schema[fieldname].scorable:
-            scorer = searcher.weighting.scorer(searcher, fieldname, text)
+            with st.wlock:
+                scorer = searcher.weighting.scorer(searcher, fieldname, text)
             norm = self._length_norm(st, fieldname, scorer.B, scorer.K1, scorer.avgfl)
             # Whoosh's bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
             # the same double-precision operations in the same order (norm = K1 * (…))
             contrib = scorer.idf * ((tf * (scorer.K1 + 1)) / (tf + norm[ids]))
         entry = _Term(ids, contrib)
-        st.terms[key] = entry
-        st.terms_size += len(ids) + 1
-        self._evict_terms(st)
+        with st.clock:
+            if key in st.terms:               # another thread read it meanwhile
+                return st.terms[key]
+            st.terms[key] = entry
+            st.terms_size += len(ids) + 1
+            self._evict_terms(st)
         return entry
 
     @staticmethod
@@ -354,19 +496,23 @@ class SearchEngine:
             if pos is not None:
                 ids, tf = compact.postings(text)
                 counts = tf.astype(np.int64)
-            elif (fieldname, text) in seg.reader:
-                ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
-                counts = tf.astype(np.int64)
             else:
-                continue
+                with st.wlock:
+                    if (fieldname, text) not in seg.reader:
+                        continue
+                    ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
+                counts = tf.astype(np.int64)
             docs = np.repeat(ids.astype(np.int64) + seg.offset, counts)
             parts.append((docs << 32) | pos.astype(np.int64))
-        keys = entry.keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        if st.terms.get((fieldname, text)) is entry:
-            st.terms_size += len(keys)
-            self._evict_terms(st)
-        else:  # not cached (evicted already): keep the count of what is cached exact
-            entry.keys = None
+        keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        with st.clock:
+            if entry.keys is not None:        # another thread got there first
+                return entry.keys
+            if st.terms.get((fieldname, text)) is entry:
+                entry.keys = keys
+                st.terms_size += len(keys)
+                self._evict_terms(st)
+            # else not cached (evicted already): keep the count of what is cached exact
         return keys
 
     def _length_norm(self, st, fieldname, B, K1, avgfl) -> np.ndarray:
@@ -374,10 +520,11 @@ class SearchEngine:
         norm = st.length_norms.get(key)
         if norm is None:
             parts = []
-            for seg in st.segments:
-                dfl = seg.reader.doc_field_length
-                parts.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
-                             for d in range(seg.doc_count))
+            with st.wlock:
+                for seg in st.segments:
+                    dfl = seg.reader.doc_field_length
+                    parts.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
+                                 for d in range(seg.doc_count))
             norm = st.length_norms[key] = np.asarray(parts, np.float64)
         return norm
 
@@ -405,12 +552,15 @@ class SearchEngine:
                 m = self._docs(st, sub)
                 mask = m if mask is None else (mask & m)
             return mask
-        cached = st.docsets.get(q)
-        if cached is not None:
-            st.docsets.move_to_end(q)
-            return self._mask(st, cached)
+        with st.clock:
+            cached = st.docsets.get(q)
+            if cached is not None:
+                st.docsets.move_to_end(q)
+                return self._mask(st, cached)
         slots = phrase_slots(q)
-        if slots is not None and slots[0] in positional_fields(st.searcher.schema):
+        if kind is ConstantScoreQuery:
+            mask = self._docs(st, q.child)
+        elif slots is not None and slots[0] in positional_fields(st.searcher.schema):
             fieldname, words = slots
             candidates = None
             for slot in words:
@@ -418,13 +568,16 @@ class SearchEngine:
                 candidates = m if candidates is None else (candidates & m)
             mask = self._phrase_docs(st, fieldname, words, candidates) if candidates.any() else candidates
         else:
-            mask = self._mask(st, st.searcher.docs_for_query(q))
+            with st.wlock:
+                mask = self._mask(st, st.searcher.docs_for_query(q))
         docnums = np.flatnonzero(mask).astype(np.int32)
-        st.docsets[q] = docnums
-        st.docsets_size += len(docnums) + 1
-        while st.docsets_size > DOCSET_CACHE_DOCS and len(st.docsets) > 1:
-            _, old = st.docsets.popitem(last=False)
-            st.docsets_size -= len(old) + 1
+        with st.clock:
+            if q not in st.docsets:
+                st.docsets[q] = docnums
+                st.docsets_size += len(docnums) + 1
+            while st.docsets_size > DOCSET_CACHE_DOCS and len(st.docsets) > 1:
+                _, old = st.docsets.popitem(last=False)
+                st.docsets_size -= len(old) + 1
         return mask
 
     def _phrase_docs(self, st: _State, fieldname: str, slots: list[list[str]], candidates) -> np.ndarray:
@@ -459,17 +612,18 @@ class SearchEngine:
             sort = "relevance" if not parsed.empty else "newest"
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
-        with self._lock:
-            st = self.state()
+        with self._using() as st:
             key = ("search", q, page, per_page, filters, sort)
-            cached = st.cache.get(key)
+            with st.clock:
+                cached = st.cache.get(key)
+                if cached is not None:
+                    st.cache.move_to_end(key)
             if cached is None:
                 cached = self._search(st, parsed, page, per_page, filters, sort)
-                st.cache[key] = cached
-                while len(st.cache) > CACHE_SIZE:
-                    st.cache.popitem(last=False)
-            else:
-                st.cache.move_to_end(key)
+                with st.clock:
+                    st.cache[key] = cached
+                    while len(st.cache) > CACHE_SIZE:
+                        st.cache.popitem(last=False)
         result = dict(cached)
         result["query"] = q
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -477,7 +631,8 @@ class SearchEngine:
 
     def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
         searcher = st.searcher
-        all_q, any_q, excluded_q, matcher = self.build(st, parsed)
+        notes: list[dict] = []
+        all_q, any_q, excluded_q, matcher = self.build(st, parsed, notes)
         allowed = self._filter_docs(st, filters)
         base = st.live if allowed is None else allowed
         full = None
@@ -509,7 +664,9 @@ class SearchEngine:
             scores = {}
         else:
             docnums, scores = self._ranked(st, all_q, any_q, matched, full, offset, want)
-        hits = [self._hit(searcher.stored_fields(d), scores.get(d), matcher) for d in docnums]
+        with st.wlock:
+            stored = [searcher.stored_fields(d) for d in docnums]
+        hits = [self._hit(fields, scores.get(d), matcher) for d, fields in zip(docnums, stored)]
         return {
             "query": parsed_text(parsed),
             "total": total,
@@ -521,6 +678,7 @@ class SearchEngine:
             "facets": self._facets(st, docs),
             "timeline": self._timeline(st, docs),
             "generation": st.generation,
+            "notes": notes,
         }
 
     def _sorted_by_date(self, st, docs: np.ndarray, want: int, sort: str) -> list[int]:
@@ -578,8 +736,9 @@ class SearchEngine:
         through ``searcher.search``."""
         terms = scored_terms(q, st.searcher.schema)
         if terms is None:
-            results = st.searcher.search(q, limit=limit, filter=self.ids(docs))
-            return [(hit.docnum, hit.score) for hit in results]
+            with st.wlock:
+                results = st.searcher.search(q, limit=limit, filter=self.ids(docs))
+                return [(hit.docnum, hit.score) for hit in results]
         gates = {}
         for gate, _, _, _ in terms:
             if gate is not None and id(gate) not in gates:
@@ -601,7 +760,8 @@ class SearchEngine:
         order = np.lexsort((cands, -s))
         cands, s = cands[order], s[order]
         near = np.abs(np.diff(s)) <= NEAR_TIE * np.maximum(1.0, np.abs(s[1:]))
-        if near.any():
+        # constant-score prefixes (``fieldname`` None) tie for real: their order is by docnum
+        if near.any() and all(f is not None for _, f, _, _ in terms):
             at = np.flatnonzero(np.concatenate(([False], near)) | np.concatenate((near, [False])))
             gate_docs = {k: np.flatnonzero(m) for k, m in gates.items()}
             exact = self._exact_scores(st, q, cands[at].tolist(), gate_docs)
@@ -618,6 +778,9 @@ class SearchEngine:
         Whoosh scores a phrase match as the sum of its words' scores."""
         scores = np.zeros(st.n)
         for gate, fieldname, text, boost in terms:
+            if fieldname is None:             # a constant-score prefix: its score where it matches
+                scores[gates[id(gate)]] += boost
+                continue
             entry = self._term(st, fieldname, text)
             if entry.contrib is None or not len(entry.ids):
                 continue
@@ -637,6 +800,11 @@ class SearchEngine:
         context = searcher.context()
         out: dict[int, float] = {}
         cands = sorted(candidates)
+        with st.wlock:
+            return SearchEngine._exact_scores_locked(searcher, context, q, cands, gates, out)
+
+    @staticmethod
+    def _exact_scores_locked(searcher, context, q, cands, gates, out):
         for sub, offset in searcher.leaf_searchers():
             end = offset + sub.doc_count_all()
             local = [d - offset for d in cands if offset <= d < end]
@@ -726,9 +894,9 @@ class SearchEngine:
 
     # -- one document ----------------------------------------------------------------
     def document(self, doc_id: str, q: str = "") -> dict | None:
-        with self._lock:
-            st = self.state()
-            stored = st.searcher.document(id=doc_id)
+        with self._using() as st:
+            with st.wlock:
+                stored = st.searcher.document(id=doc_id)
             if stored is None:
                 return None
             matcher = self.build(st, parse(q))[3]
@@ -752,8 +920,7 @@ class SearchEngine:
 
     # -- statistics -------------------------------------------------------------------
     def stats(self) -> dict:
-        with self._lock:
-            st = self.state()
+        with self._using() as st:
             # documents deleted by `kgsearch delete`/`add` (copy-on-write) are not counted
             live_dates = st.dates[st.live]
             dated = live_dates[live_dates > 0]
