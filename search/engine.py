@@ -35,7 +35,7 @@ from indexer.store import IndexStore
 from search.filters import Filters
 from search.highlight import TermMatcher, find_spans, highlight_all, snippet
 from search.postings import gate_phrases, phrase_slots, scored_terms
-from search.query import Atom, ParsedQuery, parse
+from search.query import Atom, Node, ParsedQuery, parse, to_text
 
 TITLE_BOOST = 2.5
 FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-letter one
@@ -69,6 +69,24 @@ class _Budget:
         share = (QUERY_TERMS - self.terms) // self.left
         self.left = max(self.left - 1, 1)
         return max(0, min(PREFIX_TERMS, share))
+
+
+@dataclass
+class _Compile:
+    """What compiling one query tree collects."""
+    budget: _Budget
+    drop_stopwords: bool = False
+    highlight: set = field(default_factory=set)
+    prefixes: list = field(default_factory=list)
+    exact: dict = field(default_factory=dict)
+    scoring: list = field(default_factory=list)     # the wanted atoms' queries
+
+
+@dataclass
+class _Plan:
+    units: list          # [(kind, Whoosh query)], kind "soft" / "required" / "not"
+    score_q: object      # Or of the wanted atoms' queries, None when none
+    matcher: TermMatcher
 
 
 class NoIndex(Exception):
@@ -345,38 +363,79 @@ class SearchEngine:
                     [Q.Or([Q.Term(f, t, boost=w) for t, w in a]) for a in alts], boost=boost[f]))
         return Q.Or(subqueries)
 
-    def build(self, st, parsed: ParsedQuery, notes: list | None = None):
-        """(all-words query, any-word query, excluded query, matcher for highlighting); what
-        the cost bound cut goes to ``notes``."""
-        budget = _Budget(sum(a.kind == "prefix" for a in parsed.atoms() + list(parsed.excluded)))
-        highlight: set[str] = set()
-        exact: dict[str, bool] = {}
-        prefixes: list[str] = []
-        clauses = parsed.clauses
-        content = [c for c in clauses
-                   if any(a.kind != "word" or not is_stopword(normalize(a.text)) for a in c.alternatives)]
-        if content:
-            clauses = content  # stop words only matter when they are all the user typed
-        built = []
-        for clause in clauses:
-            subs = [q for q in (self._atom_query(st, a, highlight, prefixes, exact, budget)
-                                for a in clause.alternatives)
-                    if q is not None]
-            if subs:
-                built.append(Q.Or(subs) if len(subs) > 1 else subs[0])
-        scratch: set[str] = set()
-        excluded = [q for q in (self._atom_query(st, a, scratch, [], None, budget) for a in parsed.excluded)
-                    if q is not None]
+    def plan(self, st, parsed: ParsedQuery, notes: list | None = None) -> "_Plan":
+        """The query tree as Whoosh queries: one per top-level unit (soft, required or
+        excluded, see search/query.py), the query that scores (every wanted term: the sum of
+        their BM25F, as Whoosh scores an And or an Or of them) and the highlighting matcher.
+        What the cost bound cut goes to ``notes``."""
+        budget = _Budget(sum(a.kind == "prefix" for a in parsed.positive_atoms() + parsed.negative_atoms()))
+        ctx = _Compile(budget=budget)
+        # stop words only matter when they are all the user typed
+        ctx.drop_stopwords = any(a.kind != "word" or not is_stopword(normalize(a.text))
+                                 for a in parsed.positive_atoms())
+        units = []
+        for unit in parsed.units():
+            kind = "soft"
+            if isinstance(unit, Node) and unit.op in ("required", "not"):
+                kind = "required" if unit.op == "required" else "not"
+                unit = unit.children[0]
+            q = self._compile(st, unit, ctx, negated=kind == "not")
+            if q is not None:
+                units.append((kind, q))
         if notes is not None:
             notes.extend(budget.notes)
         # keyboard-fold variants are marked too, but a snippet prefers the exact terms
-        variants = frozenset(t for t, is_exact in exact.items() if not is_exact)
-        matcher = TermMatcher(frozenset(highlight), tuple(prefixes), variants=variants)
-        if not built:
-            return None, None, (Q.Or(excluded) if excluded else None), matcher
-        all_q = Q.And(built) if len(built) > 1 else None
-        any_q = Q.Or(built) if len(built) > 1 else built[0]
-        return all_q, any_q, (Q.Or(excluded) if excluded else None), matcher
+        variants = frozenset(t for t, is_exact in ctx.exact.items() if not is_exact)
+        matcher = TermMatcher(frozenset(ctx.highlight), tuple(ctx.prefixes), variants=variants)
+        scoring = ctx.scoring
+        score_q = (Q.Or(scoring) if len(scoring) > 1 else scoring[0]) if scoring else None
+        return _Plan(units, score_q, matcher)
+
+    def _compile(self, st, node, ctx: "_Compile", negated: bool):
+        """A query tree node as a Whoosh query (And / Or / AndNot / Not over the atoms'
+        queries), None when nothing in it is searchable."""
+        if isinstance(node, Atom):
+            if node.kind == "word" and ctx.drop_stopwords and is_stopword(normalize(node.text)):
+                return None
+            if negated:
+                return self._atom_query(st, node, set(), [], None, ctx.budget)
+            q = self._atom_query(st, node, ctx.highlight, ctx.prefixes, ctx.exact, ctx.budget)
+            if q is not None:
+                ctx.scoring.append(q)
+            return q
+        if node.op == "not":
+            inner = self._compile(st, node.children[0], ctx, not negated)
+            return Q.Not(inner) if inner is not None else None
+        if node.op == "required":
+            return self._compile(st, node.children[0], ctx, negated)
+        subs = [self._compile(st, c, ctx, negated) for c in node.children]
+        subs = [q for q in subs if q is not None]
+        if not subs:
+            return None
+        if node.op == "or":
+            return subs[0] if len(subs) == 1 else Q.Or(subs)
+        pos = [q for q in subs if type(q) is not Q.Not]
+        neg = [q.query for q in subs if type(q) is Q.Not]
+        if not pos:
+            return Q.Not(neg[0] if len(neg) == 1 else Q.Or(neg))
+        q = pos[0] if len(pos) == 1 else Q.And(pos)
+        if neg:
+            q = Q.AndNot(q, neg[0] if len(neg) == 1 else Q.Or(neg))
+        return q
+
+    def build(self, st, parsed: ParsedQuery, notes: list | None = None):
+        """(all-units query, any-unit query, excluded query, matcher for highlighting) — the
+        simple view of ``plan`` (for a query of words, phrases and ORs of them: the And and
+        the Or of its clauses)."""
+        plan = self.plan(st, parsed, notes)
+        wanted = [q for kind, q in plan.units if kind != "not"]
+        excluded = [q for kind, q in plan.units if kind == "not"]
+        excluded_q = (Q.Or(excluded) if len(excluded) > 1 else excluded[0]) if excluded else None
+        if not wanted:
+            return None, None, excluded_q, plan.matcher
+        all_q = Q.And(wanted) if len(wanted) > 1 else None
+        any_q = Q.Or(wanted) if len(wanted) > 1 else wanted[0]
+        return all_q, any_q, excluded_q, plan.matcher
 
     # -- doc sets ------------------------------------------------------------------
     def _mask(self, st: _State, docnums=None) -> np.ndarray:
@@ -552,6 +611,10 @@ class SearchEngine:
                 m = self._docs(st, sub)
                 mask = m if mask is None else (mask & m)
             return mask
+        if kind is Q.Not:                     # deleted documents too: callers intersect with live
+            return ~self._docs(st, q.query)
+        if kind is Q.AndNot:
+            return self._docs(st, q.a) & ~self._docs(st, q.b)
         with st.clock:
             cached = st.docsets.get(q)
             if cached is not None:
@@ -630,49 +693,74 @@ class SearchEngine:
         return result
 
     def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
+        """``total``: the documents matching every unit of the query (each word in any of its
+        forms); facets and timeline count those.  Documents matching only some of the soft
+        units (and every required one, and no excluded one) follow them in the list,
+        ``"partial": true``, counted in ``partial_total``."""
         searcher = st.searcher
-        notes: list[dict] = []
-        all_q, any_q, excluded_q, matcher = self.build(st, parsed, notes)
+        notes: list[dict] = list(parsed.notes)
+        plan = self.plan(st, parsed, notes)
         allowed = self._filter_docs(st, filters)
         base = st.live if allowed is None else allowed
-        full = None
-        if any_q is None:
-            # nothing searchable typed (only punctuation, say) → nothing; an empty query → all
-            matched = base.copy() if parsed.empty else self._mask(st)
+        partial = None
+        if not plan.units:
+            # an empty query browses everything; nothing searchable typed finds nothing
+            full = base.copy() if parsed.blank else self._mask(st)
         else:
-            # one doc set per wanted clause: their union matches, their intersection has all words
-            clause_sets = [self._docs(st, c) for c in (all_q.subqueries if all_q is not None else [any_q])]
-            matched = clause_sets[0].copy()
-            for m in clause_sets[1:]:
-                matched |= m
-            matched &= base
-            if all_q is not None:
-                full = clause_sets[0] & base
-                for m in clause_sets[1:]:
-                    full &= m
-        if excluded_q is not None and matched.any():
-            excluded = self._docs(st, excluded_q)
-            matched &= ~excluded
-            if full is not None:
-                full &= ~excluded
-        docs = np.flatnonzero(matched)
+            full = base.copy()
+            soft, keep = [], base.copy()     # keep: what a partial match must satisfy too
+            for kind, q in plan.units:
+                m = self._docs(st, q)
+                if kind == "not":
+                    m = ~m
+                full &= m
+                if kind == "soft":
+                    soft.append(m)
+                else:
+                    keep &= m
+            if len(soft) > 1:
+                some = soft[0].copy()
+                for m in soft[1:]:
+                    some |= m
+                partial = some & keep & ~full
+        docs = np.flatnonzero(full)
         total = len(docs)
+        partial_total = int(np.count_nonzero(partial)) if partial is not None else 0
+        if not total and partial_total:
+            notes.append({"kind": "no_document_has_all_words",
+                          "message": f"no document has all the words; {partial_total} have some of them"})
         offset = (page - 1) * per_page
         want = offset + per_page
-        if any_q is None or sort != "relevance":
-            docnums = self._sorted_by_date(st, docs, want, sort)[offset:want]
-            scores = {}
+        tiers = [full] if not partial_total else [full, partial]
+        if plan.score_q is None or sort != "relevance":
+            docnums, scores = [], {}
+            skip = offset
+            for tier in tiers:
+                tier_docs = np.flatnonzero(tier) if tier is not full else docs
+                if len(tier_docs) <= skip:
+                    skip -= len(tier_docs)
+                    continue
+                docnums += self._sorted_by_date(st, tier_docs, skip + want - offset - len(docnums), sort)[skip:]
+                skip = 0
+                if len(docnums) >= want - offset:
+                    break
+            docnums = docnums[: want - offset]
         else:
-            docnums, scores = self._ranked(st, all_q, any_q, matched, full, offset, want)
+            docnums, scores = self._ranked(st, plan.score_q, tiers, offset, want)
         with st.wlock:
             stored = [searcher.stored_fields(d) for d in docnums]
-        hits = [self._hit(fields, scores.get(d), matcher) for d, fields in zip(docnums, stored)]
+        hits = [self._hit(fields, scores.get(d), plan.matcher) for d, fields in zip(docnums, stored)]
+        for d, hit in zip(docnums, hits):
+            hit["partial"] = bool(partial is not None and partial[d])
+        shown = total + partial_total
         return {
-            "query": parsed_text(parsed),
+            "query": to_text(parsed.tree),
             "total": total,
+            "partial_total": partial_total,
+            "all_words_found": bool(total) or not partial_total,
             "page": page,
             "per_page": per_page,
-            "pages": (total + per_page - 1) // per_page,
+            "pages": (shown + per_page - 1) // per_page,
             "sort": sort,
             "hits": hits,
             "facets": self._facets(st, docs),
@@ -700,22 +788,19 @@ class SearchEngine:
             docs, key = docs[part], key[part]
         return docs[np.argsort(key, kind="stable")].tolist()
 
-    def _ranked(self, st, all_q, any_q, matched, full, offset, want):
-        """Documents with every wanted word first, then the best partial matches."""
+    def _ranked(self, st, score_q, tiers, offset, want):
+        """The documents of each tier (masks: all units first, then partial matches) by
+        score, tier after tier."""
         docnums: list[int] = []
         scores: dict[int, float] = {}
-        if all_q is None:
-            tiers = [(any_q, matched)]
-        else:
-            tiers = [(all_q, full), (any_q, matched & ~full)]
         skip = offset
-        memo: dict = {}          # both tiers score the same terms: sum them once
-        for q, docs in tiers:
+        memo: dict = {}          # the tiers score the same terms: sum them once
+        for docs in tiers:
             size = int(np.count_nonzero(docs))
             if size <= skip:
                 skip -= size
                 continue
-            for docnum, score in self._top(st, q, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
+            for docnum, score in self._top(st, score_q, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
                 docnums.append(docnum)
                 scores[docnum] = score
             skip = 0
@@ -962,13 +1047,5 @@ def _split(value) -> list[str]:
 
 
 def parsed_text(parsed: ParsedQuery) -> str:
-    parts = []
-    for clause in parsed.clauses:
-        parts.append(" OR ".join(_atom_text(a) for a in clause.alternatives))
-    parts += ["-" + _atom_text(a) for a in parsed.excluded]
-    return " ".join(parts)
-
-
-def _atom_text(a: Atom) -> str:
-    text = f'"{a.text}"' if a.kind == "phrase" else a.text + ("*" if a.kind == "prefix" else "")
-    return f"{a.field}:{text}" if a.field else text
+    """The query as the parser read it, in the query syntax."""
+    return to_text(parsed.tree)

@@ -40,7 +40,26 @@ def test_all_words_rank_above_partial_matches(engine):
     found = ids(result)
     assert found[0] == "both"
     assert {"only-corruption", "only-district"} <= set(found)   # partial matches still returned
-    assert result["total"] == len(found)
+    # total counts the documents with every word; the ones with some of them follow, marked
+    assert result["total"] == 1 and result["partial_total"] == len(found) - 1
+    assert [h["partial"] for h in result["hits"]] == [False] + [True] * (len(found) - 1)
+    assert result["all_words_found"]
+
+
+def test_no_document_with_all_words_is_said_and_the_partial_ones_shown(engine):
+    result = engine.search("коррупция мектеп")
+    assert result["total"] == 0 and result["partial_total"] >= 2
+    assert not result["all_words_found"]
+    assert any(n["kind"] == "no_document_has_all_words" for n in result["notes"])
+    assert result["hits"] and all(h["partial"] for h in result["hits"])
+
+
+def test_punctuation_only_finds_nothing_and_says_why(engine):
+    for q in ["...", "!!!", "- * ?", "AND OR"]:
+        result = engine.search(q)
+        assert result["total"] == 0 and not result["hits"], q
+        assert any(n["kind"] == "nothing_to_search" for n in result["notes"]), q
+    assert engine.search("")["total"] == len(DOCS)        # an empty query still browses
 
 
 def test_title_match_is_boosted(engine):
