@@ -161,3 +161,21 @@ def test_result_shape(engine):
     assert set(r) >= {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
     assert set(r["hits"][0]) >= {"id", "title", "date", "url", "source", "score", "snippet"}
     assert r["per_page"] == 2 and len(r["hits"]) == 2
+
+
+def test_api_and_page_set_the_partial_hits_apart(tmp_path):
+    from web import create_app
+    src = write_jsonl(tmp_path / "docs.jsonl", DOCS)
+    eng = SearchEngine(store=build_index(tmp_path / "index", [src]))
+    client = create_app({"ENGINE": eng, "TESTING": True}).test_client()
+    data = client.get("/api/search", query_string={"q": "коррупция Тоң району"}).get_json()
+    assert data["total"] == 1 and data["partial_total"] >= 2 and data["all_words_found"]
+    assert [h["partial"] for h in data["hits"]] == [False] + [True] * data["partial_total"]
+    assert data["notes"] == []
+    page = client.get("/", query_string={"q": "коррупция Тоң району"}).get_data(as_text=True)
+    assert page.count('class="partial-note"') == 1 and page.count('class="hit partial"') == data["partial_total"]
+    assert page.index('class="partial-note"') < page.index('class="hit partial"')
+    none = client.get("/", query_string={"q": "коррупция мектеп"}).get_data(as_text=True)
+    assert "all-words-missing" in none and 'class="hit partial"' in none
+    junk = client.get("/api/search", query_string={"q": "!!!"}).get_json()
+    assert junk["total"] == 0 and junk["notes"][0]["kind"] == "nothing_to_search"
