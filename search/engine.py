@@ -27,7 +27,6 @@ from whoosh import query as Q
 from whoosh.query import ConstantScoreQuery
 from whoosh.scoring import BM25F
 
-from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
 from indexer.schema import int_to_date
 from indexer.sidecar import SegmentPostings, positional_fields, read_term
@@ -120,8 +119,6 @@ class _State:
     n: int                                    # document numbers run 0 … n-1
     live: np.ndarray                          # bool per docnum: not deleted
     dates: np.ndarray                         # yyyymmdd per docnum, 0 = undated
-    district_bits: np.ndarray
-    oblast_bits: np.ndarray
     segments: list
     deleted: frozenset = frozenset()
     fold_map: dict[str, list[str]] | None = None
@@ -136,7 +133,7 @@ class _State:
     by_date: tuple | None = None              # (live dated docnums by (date, docnum), their dates)
     rank_newest: np.ndarray | None = None     # docnum → rank by (date, docnum), larger = newer
     rank_oldest: np.ndarray | None = None     # docnum → rank by (undated, date, docnum)
-    place_masks: dict = field(default_factory=dict)   # column → (mask id per docnum, masks)
+    place_masks: dict = field(default_factory=dict)   # field → (names, name per posting, docnum per posting)
     length_norms: dict = field(default_factory=dict)  # (field, B, K1, avg) → norm per docnum
     compact_postings: int = 0                 # postings served from compact files
     prefixes: dict = field(default_factory=dict)      # (field, prefix) → [(df, term)] most frequent first
@@ -192,8 +189,7 @@ class SearchEngine:
 
         return _State(
             generation=name, index=ix, searcher=searcher, n=n, live=live,
-            dates=column("date"), district_bits=column("district_bits"), oblast_bits=column("oblast_bits"),
-            segments=segments, deleted=frozenset(deleted),
+            dates=column("date"), segments=segments, deleted=frozenset(deleted),
         )
 
     def state(self) -> _State:
@@ -701,14 +697,13 @@ class SearchEngine:
         notes: list[dict] = list(parsed.notes)
         plan = self.plan(st, parsed, notes)
         allowed = self._filter_docs(st, filters)
-        base = st.live if allowed is None else allowed
         partial = None
         if not plan.units:
             # an empty query browses everything; nothing searchable typed finds nothing
-            full = base.copy() if parsed.blank else self._mask(st)
+            full = st.live.copy() if parsed.blank else self._mask(st)
         else:
-            full = base.copy()
-            soft, keep = [], base.copy()     # keep: what a partial match must satisfy too
+            full = st.live.copy()
+            soft, keep = [], st.live.copy()  # keep: what a partial match must satisfy too
             for kind, q in plan.units:
                 m = self._docs(st, q)
                 if kind == "not":
@@ -723,6 +718,11 @@ class SearchEngine:
                 for m in soft[1:]:
                     some |= m
                 partial = some & keep & ~full
+        unfiltered = full                     # the query's documents, for the facets
+        if allowed is not None:
+            full = full & allowed
+            if partial is not None:
+                partial &= allowed
         docs = np.flatnonzero(full)
         total = len(docs)
         partial_total = int(np.count_nonzero(partial)) if partial is not None else 0
@@ -763,7 +763,7 @@ class SearchEngine:
             "pages": (shown + per_page - 1) // per_page,
             "sort": sort,
             "hits": hits,
-            "facets": self._facets(st, docs),
+            "facets": self._facets(st, unfiltered, filters),
             "timeline": self._timeline(st, docs),
             "generation": st.generation,
             "notes": notes,
@@ -923,33 +923,53 @@ class SearchEngine:
             "oblasts": _split(stored.get("oblast")),
         }
 
-    def _place_masks(self, st, column: str):
-        """(mask id per docnum, membership matrix [distinct mask × place]) of a place column:
-        few distinct combinations of places occur, so the counts over any documents are one
-        ``bincount`` of their mask ids and one product with the matrix."""
-        got = st.place_masks.get(column)
+    def _places(self, st, fieldname: str):
+        """(names, name index per posting, docnum per posting) of a place field: the index's
+        own terms of ``district`` / ``oblast`` (no list outside the index, no limit on their
+        number); the counts over any documents are one ``bincount``."""
+        got = st.place_masks.get(fieldname)
         if got is None:
-            values, ids = np.unique(getattr(st, column), return_inverse=True)
-            width = max(int(values.max()).bit_length(), 1) if len(values) else 1
-            matrix = ((values[:, None] >> np.arange(width)) & 1).astype(np.int64)
-            got = st.place_masks[column] = (ids.astype(np.int32).ravel(), matrix)
+            names = []
+            if fieldname in st.searcher.schema:
+                with st.wlock:
+                    names = sorted(st.searcher.reader().field_terms(fieldname))
+            ids = [self._term(st, fieldname, name).ids for name in names]
+            which = np.repeat(np.arange(len(names), dtype=np.int32), [len(i) for i in ids])
+            docs = np.concatenate(ids) if ids else np.zeros(0, np.int32)
+            got = st.place_masks[fieldname] = (names, which, docs)
         return got
 
-    def _place_counts(self, st, column: str, names, docs: np.ndarray) -> dict[str, int]:
-        ids, matrix = self._place_masks(st, column)
-        counts = np.bincount(ids[docs], minlength=len(matrix)) @ matrix
+    def _place_counts(self, st, fieldname: str, mask: np.ndarray) -> dict[str, int]:
+        """{place: documents of ``mask`` (a boolean mask) mentioning it}, most first."""
+        names, which, docs = self._places(st, fieldname)
+        counts = np.bincount(which[mask[docs]], minlength=len(names))
         found = {names[b]: int(counts[b]) for b in np.flatnonzero(counts)}
         return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    def _facets(self, st, docs: np.ndarray) -> dict:
-        """District, oblast and year counts over the matching docnums (0 = no place / date)."""
+    def _facets(self, st, matched: np.ndarray, filters: Filters) -> dict:
+        """District, oblast and year counts, disjunctive: each facet counts the query's
+        documents (``matched``, live, before any filter) under the filters of every *other*
+        facet, so a value's count is what selecting that value alone in its facet gives
+        (values of one facet are ORed; a year replaces the period)."""
+        period = self._filter_docs(st, Filters(filters.date_from, filters.date_to))
+        districts = self._filter_docs(st, Filters(districts=filters.districts))
+        oblasts = self._filter_docs(st, Filters(oblasts=filters.oblasts))
+
+        def under(*masks):
+            m = matched
+            for x in masks:
+                if x is not None:
+                    m = m & x
+            return m
+
         if st.years is None:
             st.years = (st.dates // 10000).astype(np.int64)
-        years = np.bincount(st.years[docs]) if len(docs) else np.zeros(0, np.int64)
+        by_year = st.years[under(districts, oblasts)]
+        years = np.bincount(by_year) if len(by_year) else np.zeros(0, np.int64)
         year_counts = {int(y): int(years[y]) for y in np.flatnonzero(years) if y}
         return {
-            "district": self._place_counts(st, "district_bits", places.DISTRICTS, docs),
-            "oblast": self._place_counts(st, "oblast_bits", places.OBLASTS, docs),
+            "district": self._place_counts(st, "district", under(period, oblasts)),
+            "oblast": self._place_counts(st, "oblast", under(period, districts)),
             "year": {str(y): n for y, n in sorted(year_counts.items(), reverse=True)},
         }
 
@@ -1009,7 +1029,7 @@ class SearchEngine:
             # documents deleted by `kgsearch delete`/`add` (copy-on-write) are not counted
             live_dates = st.dates[st.live]
             dated = live_dates[live_dates > 0]
-            oblasts = self._place_counts(st, "oblast_bits", places.OBLASTS, np.flatnonzero(st.live))
+            oblasts = self._place_counts(st, "oblast", st.live)
             docs = st.searcher.doc_count()
             undated = int(len(live_dates) - len(dated))
         manifest = self.store.manifest(st.generation)
