@@ -1,6 +1,6 @@
 """Does one expensive query stall the server?  (issue 10, item 3)
 
-    .venv/bin/python bench/stall_bench.py --index /tmp/ix24 [--seconds 8] [--workers 1]
+    .venv/bin/python bench/stall_bench.py --index /tmp/ix24 [--seconds 4] [--rounds 3] [--json]
 
 Starts ``kgsearch serve --index INDEX`` on a free loopback port and measures, in phases of
 ``--seconds`` each:
@@ -8,9 +8,12 @@ Starts ``kgsearch serve --index INDEX`` on a free loopback port and measures, in
 1. the 36-prefix query alone, in-process (cold, then warm) and over HTTP;
 2. ``quiet``: two clients running ordinary searches (throughput) and one polling ``/healthz``
    (latency), nothing else;
-3. ``attacked``: the same, while two more clients repeat the 36-prefix query — each with a
-   new ``page`` so that the result cache never answers it (a page of that query is the
-   whole query's work again).
+3. ``attacked_same_url``: the same, while two more clients repeat the 36-prefix query as is;
+   ``attacked``: the same, while two more clients repeat the 36-prefix query, each time with
+   a new ``page``/``per_page`` (never answered by the page cache; the query's document sets
+   and scores are shared by its pages, so each request costs a page);
+4. ``attacked_varied_query``: the same with the prefixes in a new order each time (the same
+   query in effect, but nothing cached: every request is the whole query's work).
 
 Prints the figures and the ratios attacked/quiet against the targets (36-prefix ≤ 300 ms,
 ``/healthz`` p95 ≤ 50 ms, throughput ≥ 70 %).  Every loop is bounded by the phase's time; the
@@ -66,7 +69,8 @@ def _pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def _phase(base: str, seconds: float, heavy_clients: int, tag: int) -> dict:
+def _phase(base: str, seconds: float, heavy_clients: int, tag: int, vary_query: bool = False,
+           same_url: bool = False) -> dict:
     stop = time.monotonic() + seconds
     normal_done, health, heavy = [], [], []
     lock = threading.Lock()
@@ -90,11 +94,15 @@ def _phase(base: str, seconds: float, heavy_clients: int, tag: int) -> dict:
             time.sleep(0.02)
 
     def attacker(client):
-        # a page and page size this client alone asks for: never from the cache
+        # a page and page size this client alone asks for: never from the page cache; with
+        # vary_query, the prefixes in a new order each time: not from the query cache either
         i = 0
+        words = HEAVY.split()
         while time.monotonic() < stop:
+            k = (i * 7 + client * 13 + tag * 5) % len(words)
+            q = " ".join(words[k:] + words[:k]) if vary_query else HEAVY
             url = f"{base}/api/search?" + urllib.parse.urlencode(
-                {"q": HEAVY, "page": 1 + i % 5, "per_page": 1 + 2 * ((i // 5) % 50) + client})
+                {"q": q} if same_url else {"q": q, "page": 1 + i % 130, "per_page": 10 + client})
             heavy.append(_get(url, timeout=120))
             i += 1
 
@@ -119,7 +127,9 @@ def _phase(base: str, seconds: float, heavy_clients: int, tag: int) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", required=True, help="an index folder (the 24.kg corpus)")
-    ap.add_argument("--seconds", type=float, default=8.0, help="length of each phase")
+    ap.add_argument("--seconds", type=float, default=4.0, help="length of each phase")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the four phases")
+    ap.add_argument("--json", action="store_true", help="print every phase's figures")
     ap.add_argument("--threads", type=int, default=8, help="waitress threads")
     ap.add_argument("--workers", type=int, default=1, help="serving processes")
     args = ap.parse_args()
@@ -160,21 +170,36 @@ def main():
         print(f"36-prefix query over HTTP: first {first:.0f} ms, then median {statistics.median(again):.0f} ms")
         for q in NORMAL:                                   # warm the term caches of both phases alike
             _get(f"{base}/api/search?" + urllib.parse.urlencode({"q": q, "per_page": 99}))
-        quiet = _phase(base, args.seconds, 0, 1)
-        attacked = _phase(base, args.seconds, 2, 2)
+        # the phases interleaved, several rounds: the machine's other load shifts over time,
+        # and a ratio is taken within each round (medians reported)
+        rounds = []
+        for r in range(args.rounds):
+            rounds.append({
+                "quiet": _phase(base, args.seconds, 0, 1 + 10 * r),
+                "same": _phase(base, args.seconds, 2, 4 + 10 * r, same_url=True),
+                "pages": _phase(base, args.seconds, 2, 2 + 10 * r),
+                "varied": _phase(base, args.seconds, 2, 3 + 10 * r, vary_query=True),
+            })
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    print(json.dumps({"quiet": quiet, "attacked": attacked}, indent=1))
-    ratio = attacked["throughput"] / quiet["throughput"] if quiet["throughput"] else float("nan")
-    print(f"normal throughput: {quiet['throughput']:.1f} → {attacked['throughput']:.1f} req/s "
-          f"= {ratio:.0%} of quiet (target ≥ 70 %)")
-    print(f"/healthz p95: {quiet['healthz_p95_ms']:.1f} ms quiet, {attacked['healthz_p95_ms']:.1f} ms attacked "
-          f"(target ≤ 50 ms); attacker requests served: {attacked['heavy_n']}, "
-          f"median {attacked['heavy_p50_ms'] or 0:.0f} ms")
+    if args.json:
+        print(json.dumps(rounds, indent=1))
+    quiet_tp = statistics.median(r["quiet"]["throughput"] for r in rounds)
+    quiet_hz = statistics.median(r["quiet"]["healthz_p95_ms"] for r in rounds)
+    print(f"quiet: normal throughput {quiet_tp:.1f} req/s, /healthz p95 {quiet_hz:.1f} ms (medians of {len(rounds)} rounds)")
+    for key, name in (("same", "repeating it (same URL)"), ("pages", "repeating it (new pages)"),
+                      ("varied", "varying it (prefix order)")):
+        ratios = [r[key]["throughput"] / r["quiet"]["throughput"] for r in rounds]
+        hz = [r[key]["healthz_p95_ms"] for r in rounds]
+        print(f"2 clients {name}: normal throughput {statistics.median(ratios):.0%} of quiet "
+              f"(rounds: {', '.join(f'{x:.0%}' for x in ratios)}; target ≥ 70 %), /healthz p95 "
+              f"{statistics.median(hz):.1f} ms (max {max(hz):.1f}; target ≤ 50 ms), attacker requests "
+              f"{sum(r[key]['heavy_n'] for r in rounds)}, median "
+              f"{statistics.median(r[key]['heavy_p50_ms'] or 0 for r in rounds):.0f} ms")
 
 
 if __name__ == "__main__":

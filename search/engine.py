@@ -41,6 +41,7 @@ FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-lette
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
 CACHE_SIZE = 512                  # result pages per generation
+QUERY_CACHE = 16                  # evaluated queries (doc sets, score array, facets) per generation
 FILTER_CACHE_SIZE = 64            # filter doc sets per generation
 TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generation (~16 B each)
 DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
@@ -52,6 +53,7 @@ NEAR_TIE = 1e-9                   # relative score gap below which Whoosh's matc
 PREFIX_TERMS = 128
 QUERY_TERMS = 1024
 QUERY_POSTINGS = 2_000_000
+HEAVY_SHARE = 0.5        # pages of such cut queries: one at a time, computing at most this share of the time
 
 
 class _Budget:
@@ -79,6 +81,20 @@ class _Compile:
     prefixes: list = field(default_factory=list)
     exact: dict = field(default_factory=dict)
     scoring: list = field(default_factory=list)     # the wanted atoms' queries
+
+
+@dataclass
+class _Evaluated:
+    """What every page of one query under one set of filters shares."""
+    plan: "_Plan"
+    full: np.ndarray             # mask: every unit, filters applied
+    partial: np.ndarray | None   # mask: some soft units only
+    docs: np.ndarray             # docnums of ``full``
+    partial_total: int
+    notes: list
+    facets: dict
+    timeline: dict
+    memo: dict = field(default_factory=dict)      # score arrays of the query's terms
 
 
 @dataclass
@@ -137,6 +153,7 @@ class _State:
     length_norms: dict = field(default_factory=dict)  # (field, B, K1, avg) → norm per docnum
     compact_postings: int = 0                 # postings served from compact files
     prefixes: dict = field(default_factory=dict)      # (field, prefix) → [(df, term)] most frequent first
+    queries: OrderedDict = field(default_factory=OrderedDict)  # (query, filters) → _Evaluated
     # Threads share a state.  Whoosh's readers seek and read a shared file position, so every
     # call into Whoosh holds ``wlock`` (briefly: one term, one stored document, one rescoring);
     # the caches above are changed under ``clock``; derived arrays are computed outside any
@@ -153,6 +170,10 @@ class SearchEngine:
         self.compact = compact        # False: read every term from Whoosh (for comparisons)
         self._lock = threading.Lock()         # held only to read or swap ``_state`` and count users
         self._reopen = threading.Lock()       # one thread opens a new generation; others keep serving
+        # pages of queries whose prefixes hit the cost bound are computed one at a time, with a
+        # pause after each (HEAVY_SHARE): clients hammering such queries share half a thread's
+        # worth of CPU, and everything else goes on meanwhile
+        self._heavy = threading.Lock()
         self._state: _State | None = None
 
     # -- the open generation ----------------------------------------------------
@@ -678,7 +699,14 @@ class SearchEngine:
                 if cached is not None:
                     st.cache.move_to_end(key)
             if cached is None:
-                cached = self._search(st, parsed, page, per_page, filters, sort)
+                if self._cut(st, parsed):     # broad prefixes: one such page at a time (see _heavy)
+                    with self._heavy:
+                        t0 = time.perf_counter()
+                        cached = self._search(st, parsed, page, per_page, filters, sort)
+                        # and at most HEAVY_SHARE of the time: the next one waits (GIL released)
+                        time.sleep(min(1.0, (time.perf_counter() - t0) * (1 / HEAVY_SHARE - 1)))
+                else:
+                    cached = self._search(st, parsed, page, per_page, filters, sort)
                 with st.clock:
                     st.cache[key] = cached
                     while len(st.cache) > CACHE_SIZE:
@@ -688,12 +716,35 @@ class SearchEngine:
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return result
 
-    def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
-        """``total``: the documents matching every unit of the query (each word in any of its
-        forms); facets and timeline count those.  Documents matching only some of the soft
-        units (and every required one, and no excluded one) follow them in the list,
-        ``"partial": true``, counted in ``partial_total``."""
-        searcher = st.searcher
+    def _evaluate(self, st, parsed, filters) -> "_Evaluated":
+        """The query's document sets, facets and timeline — what every page of it shares —
+        cached per (query, filters) (``QUERY_CACHE``), so that paging costs only the page."""
+        key = (to_text(parsed.tree), parsed.blank, filters)
+        with st.clock:
+            got = st.queries.get(key)
+            if got is not None:
+                st.queries.move_to_end(key)
+                return got
+        got = self._evaluate_now(st, parsed, filters)
+        with st.clock:
+            st.queries[key] = got
+            while len(st.queries) > QUERY_CACHE:
+                st.queries.popitem(last=False)
+        return got
+
+    def _cut(self, st, parsed) -> bool:
+        """Whether the cost bound cuts a prefix of the query (cheap: expansions are cached)."""
+        if not any(a.kind == "prefix" for a in parsed.positive_atoms() + parsed.negative_atoms()):
+            return False
+        key = ("cut", to_text(parsed.tree))
+        got = st.prefixes.get(key)
+        if got is None:
+            notes: list[dict] = []
+            self.plan(st, parsed, notes)
+            got = st.prefixes[key] = any(n["kind"] == "prefix_too_broad" for n in notes)
+        return got
+
+    def _evaluate_now(self, st, parsed, filters) -> "_Evaluated":
         notes: list[dict] = list(parsed.notes)
         plan = self.plan(st, parsed, notes)
         allowed = self._filter_docs(st, filters)
@@ -724,11 +775,22 @@ class SearchEngine:
             if partial is not None:
                 partial &= allowed
         docs = np.flatnonzero(full)
-        total = len(docs)
         partial_total = int(np.count_nonzero(partial)) if partial is not None else 0
-        if not total and partial_total:
+        if not len(docs) and partial_total:
             notes.append({"kind": "no_document_has_all_words",
                           "message": f"no document has all the words; {partial_total} have some of them"})
+        return _Evaluated(plan, full, partial, docs, partial_total, notes,
+                          self._facets(st, unfiltered, filters), self._timeline(st, docs))
+
+    def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
+        """``total``: the documents matching every unit of the query (each word in any of its
+        forms); facets and timeline count those.  Documents matching only some of the soft
+        units (and every required one, and no excluded one) follow them in the list,
+        ``"partial": true``, counted in ``partial_total``."""
+        searcher = st.searcher
+        ev = self._evaluate(st, parsed, filters)
+        plan, full, partial, docs = ev.plan, ev.full, ev.partial, ev.docs
+        total, partial_total = len(docs), ev.partial_total
         offset = (page - 1) * per_page
         want = offset + per_page
         tiers = [full] if not partial_total else [full, partial]
@@ -746,7 +808,7 @@ class SearchEngine:
                     break
             docnums = docnums[: want - offset]
         else:
-            docnums, scores = self._ranked(st, plan.score_q, tiers, offset, want)
+            docnums, scores = self._ranked(st, plan.score_q, tiers, offset, want, ev.memo)
         with st.wlock:
             stored = [searcher.stored_fields(d) for d in docnums]
         hits = [self._hit(fields, scores.get(d), plan.matcher) for d, fields in zip(docnums, stored)]
@@ -763,10 +825,10 @@ class SearchEngine:
             "pages": (shown + per_page - 1) // per_page,
             "sort": sort,
             "hits": hits,
-            "facets": self._facets(st, unfiltered, filters),
-            "timeline": self._timeline(st, docs),
+            "facets": ev.facets,
+            "timeline": ev.timeline,
             "generation": st.generation,
-            "notes": notes,
+            "notes": list(ev.notes),
         }
 
     def _sorted_by_date(self, st, docs: np.ndarray, want: int, sort: str) -> list[int]:
@@ -788,13 +850,13 @@ class SearchEngine:
             docs, key = docs[part], key[part]
         return docs[np.argsort(key, kind="stable")].tolist()
 
-    def _ranked(self, st, score_q, tiers, offset, want):
+    def _ranked(self, st, score_q, tiers, offset, want, memo: dict | None = None):
         """The documents of each tier (masks: all units first, then partial matches) by
         score, tier after tier."""
         docnums: list[int] = []
         scores: dict[int, float] = {}
         skip = offset
-        memo: dict = {}          # the tiers score the same terms: sum them once
+        memo = {} if memo is None else memo   # tiers and pages score the same terms: sum them once
         for docs in tiers:
             size = int(np.count_nonzero(docs))
             if size <= skip:
