@@ -174,6 +174,7 @@ class SearchEngine:
         # pause after each (HEAVY_SHARE): clients hammering such queries share half a thread's
         # worth of CPU, and everything else goes on meanwhile
         self._heavy = threading.Lock()
+        self._heavy_free_at = 0.0
         self._state: _State | None = None
 
     # -- the open generation ----------------------------------------------------
@@ -701,10 +702,12 @@ class SearchEngine:
             if cached is None:
                 if self._cut(st, parsed):     # broad prefixes: one such page at a time (see _heavy)
                     with self._heavy:
+                        # at most HEAVY_SHARE of the time: wait out the pause the last one left
+                        time.sleep(max(0.0, self._heavy_free_at - time.perf_counter()))
                         t0 = time.perf_counter()
                         cached = self._search(st, parsed, page, per_page, filters, sort)
-                        # and at most HEAVY_SHARE of the time: the next one waits (GIL released)
-                        time.sleep(min(1.0, (time.perf_counter() - t0) * (1 / HEAVY_SHARE - 1)))
+                        took = time.perf_counter() - t0
+                        self._heavy_free_at = t0 + took + min(1.0, took * (1 / HEAVY_SHARE - 1))
                 else:
                     cached = self._search(st, parsed, page, per_page, filters, sort)
                 with st.clock:
@@ -719,7 +722,7 @@ class SearchEngine:
     def _evaluate(self, st, parsed, filters) -> "_Evaluated":
         """The query's document sets, facets and timeline — what every page of it shares —
         cached per (query, filters) (``QUERY_CACHE``), so that paging costs only the page."""
-        key = (to_text(parsed.tree), parsed.blank, filters)
+        key = (to_text(parsed.tree), parsed.blank, tuple(n["message"] for n in parsed.notes), filters)
         with st.clock:
             got = st.queries.get(key)
             if got is not None:
@@ -741,7 +744,9 @@ class SearchEngine:
         if got is None:
             notes: list[dict] = []
             self.plan(st, parsed, notes)
-            got = st.prefixes[key] = any(n["kind"] == "prefix_too_broad" for n in notes)
+            got = any(n["kind"] == "prefix_too_broad" for n in notes)
+            with st.clock:
+                st.prefixes[key] = got
         return got
 
     def _evaluate_now(self, st, parsed, filters) -> "_Evaluated":
