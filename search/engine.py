@@ -11,6 +11,15 @@ numbers; a term's postings come as arrays, sliced from the segment's compact pos
 decoded from Whoosh's blocks; filters, facets, date sorting and the first BM25F pass are
 array operations over the matching documents, and Whoosh's own matchers score only the few
 candidates that can reach the page, so scores and order stay Whoosh's.
+
+A query is a tree (search/query.py); each top-level unit becomes one Whoosh query and one
+doc set: ``total`` counts the documents in all of them, partial matches (some soft units)
+follow.  Threads share one engine without an engine-wide lock: the generation's state is
+swapped under a short lock and closed when its last user is done; Whoosh's readers (which
+seek a shared file position) are entered under a per-generation lock for one call at a time;
+the caches have their own short lock.  A query's cost is bounded (``PREFIX_TERMS``,
+``QUERY_TERMS``, ``QUERY_POSTINGS``) and pages of a query cut by that bound are computed one
+at a time, with a pause (``HEAVY_SHARE``), so a client repeating one cannot starve the others.
 """
 from __future__ import annotations
 
