@@ -137,7 +137,6 @@ check_units(UNITS)
 OBLASTS: tuple[str, ...] = tuple(
     u.name_ky for u in UNITS.values() if u.kind == "oblast" or (u.kind == "city" and not u.oblast_ky))
 DISTRICTS: tuple[str, ...] = tuple(u.name_ky for u in UNITS.values() if u.kind == "district")
-assert len(OBLASTS) <= 63 and len(DISTRICTS) <= 63
 
 _SUFFIX_CLASSES: dict[str, frozenset[str]] = {}
 for _row in _read("suffixes.tsv"):

@@ -5,7 +5,6 @@ import datetime as dt
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from indexer import places
 from indexer.analysis import ANALYZER
 from indexer.documents import Document
 
@@ -24,11 +23,9 @@ def make_schema() -> Schema:
         url=STORED(),
         source=STORED(),
         topics=KEYWORD(stored=True, commas=True, lowercase=True),
+        # facet counts come from these fields' own terms (search/engine.py ``_places``)
         district=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         oblast=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        # bit i set = mentions places.DISTRICTS[i] / places.OBLASTS[i]: facet counts from columns
-        district_bits=NUMERIC(int, bits=64, signed=False, sortable=True),
-        oblast_bits=NUMERIC(int, bits=64, signed=False, sortable=True),
         hash=STORED(),
     )
 
@@ -41,18 +38,6 @@ def int_to_date(value: int | None) -> dt.date | None:
     if not value:
         return None
     return dt.date(value // 10000, value // 100 % 100, value % 100)
-
-
-_DISTRICT_BITS = {name: 1 << i for i, name in enumerate(places.DISTRICTS)}
-_OBLAST_BITS = {name: 1 << i for i, name in enumerate(places.OBLASTS)}
-
-
-def bits(names, bit_of: dict[str, int]) -> int:
-    """The facet bitmask of ``names`` (bit i = the i-th name of the gazetteer's list)."""
-    mask = 0
-    for name in names:
-        mask |= bit_of.get(name, 0)
-    return mask
 
 
 def to_fields(doc: Document) -> dict:
@@ -75,7 +60,5 @@ def to_fields(doc: Document) -> dict:
         topics=",".join(doc.topics),
         district=",".join(doc.districts),
         oblast=",".join(doc.oblasts),
-        district_bits=bits(doc.districts, _DISTRICT_BITS),
-        oblast_bits=bits(doc.oblasts, _OBLAST_BITS),
         hash=doc.content_hash(),
     )

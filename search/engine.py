@@ -11,6 +11,15 @@ numbers; a term's postings come as arrays, sliced from the segment's compact pos
 decoded from Whoosh's blocks; filters, facets, date sorting and the first BM25F pass are
 array operations over the matching documents, and Whoosh's own matchers score only the few
 candidates that can reach the page, so scores and order stay Whoosh's.
+
+A query is a tree (search/query.py); each top-level unit becomes one Whoosh query and one
+doc set: ``total`` counts the documents in all of them, partial matches (some soft units)
+follow.  Threads share one engine without an engine-wide lock: the generation's state is
+swapped under a short lock and closed when its last user is done; Whoosh's readers (which
+seek a shared file position) are entered under a per-generation lock for one call at a time;
+the caches have their own short lock.  A query's cost is bounded (``PREFIX_TERMS``,
+``QUERY_TERMS``, ``QUERY_POSTINGS``) and pages of a query cut by that bound are computed one
+at a time, with a pause (``HEAVY_SHARE``), so a client repeating one cannot starve the others.
 """
 from __future__ import annotations
 
@@ -18,14 +27,15 @@ import datetime as dt
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as Q
+from whoosh.query import ConstantScoreQuery
 from whoosh.scoring import BM25F
 
-from indexer import places
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
 from indexer.lang import needs_reindex
 from indexer.schema import int_to_date
@@ -34,18 +44,74 @@ from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.filters import Filters
 from search.highlight import TermMatcher, find_spans, highlight_all, snippet
 from search.postings import gate_phrases, phrase_slots, scored_terms
-from search.query import Atom, ParsedQuery, parse
+from search.query import Atom, Node, ParsedQuery, parse, to_text
 
 TITLE_BOOST = 2.5
 FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-letter one
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
 CACHE_SIZE = 512                  # result pages per generation
+QUERY_CACHE = 16                  # evaluated queries (doc sets, score array, facets) per generation
 FILTER_CACHE_SIZE = 64            # filter doc sets per generation
 TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generation (~16 B each)
 DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
 TIMELINE_MONTHS = 36              # a timeline by month up to this span, by year beyond
 NEAR_TIE = 1e-9                   # relative score gap below which Whoosh's matchers decide the order
+# The cost bound of a query: a prefix ``ка*`` stands for at most PREFIX_TERMS index terms (the
+# ones most documents have), and all the prefixes of one query together for at most QUERY_TERMS
+# terms and QUERY_POSTINGS postings; what is cut is said in the result's ``notes``.
+PREFIX_TERMS = 128
+QUERY_TERMS = 1024
+QUERY_POSTINGS = 2_000_000
+HEAVY_SHARE = 0.5        # pages of such cut queries: one at a time, computing at most this share of the time
+
+
+class _Budget:
+    """What the prefixes of one query may still expand to (see ``QUERY_TERMS``)."""
+
+    def __init__(self, prefixes: int):
+        self.left = max(prefixes, 1)          # prefixes not expanded yet
+        self.terms = 0
+        self.postings = 0
+        self.notes: list[dict] = []
+
+    def allowance(self) -> int:
+        """Terms the next prefix may use: an equal share of what is left, at most PREFIX_TERMS."""
+        share = (QUERY_TERMS - self.terms) // self.left
+        self.left = max(self.left - 1, 1)
+        return max(0, min(PREFIX_TERMS, share))
+
+
+@dataclass
+class _Compile:
+    """What compiling one query tree collects."""
+    budget: _Budget
+    drop_stopwords: bool = False
+    highlight: set = field(default_factory=set)
+    prefixes: list = field(default_factory=list)
+    exact: dict = field(default_factory=dict)
+    scoring: list = field(default_factory=list)     # the wanted atoms' queries
+
+
+@dataclass
+class _Evaluated:
+    """What every page of one query under one set of filters shares."""
+    plan: "_Plan"
+    full: np.ndarray             # mask: every unit, filters applied
+    partial: np.ndarray | None   # mask: some soft units only
+    docs: np.ndarray             # docnums of ``full``
+    partial_total: int
+    notes: list
+    facets: dict
+    timeline: dict
+    memo: dict = field(default_factory=dict)      # score arrays of the query's terms
+
+
+@dataclass
+class _Plan:
+    units: list          # [(kind, Whoosh query)], kind "soft" / "required" / "not"
+    score_q: object      # Or of the wanted atoms' queries, None when none
+    matcher: TermMatcher
 
 
 class NoIndex(Exception):
@@ -84,8 +150,6 @@ class _State:
     n: int                                    # document numbers run 0 … n-1
     live: np.ndarray                          # bool per docnum: not deleted
     dates: np.ndarray                         # yyyymmdd per docnum, 0 = undated
-    district_bits: np.ndarray
-    oblast_bits: np.ndarray
     segments: list
     deleted: frozenset = frozenset()
     fold_map: dict[str, list[str]] | None = None
@@ -97,20 +161,35 @@ class _State:
     docsets_size: int = 0
     years: np.ndarray | None = None           # date // 10000 per docnum
     months: np.ndarray | None = None          # year·12 + month-1 per docnum, -1 undated
-    by_date: np.ndarray | None = None         # live dated docnums by (date, docnum)
-    by_date_keys: np.ndarray | None = None    # their dates, for searchsorted
+    by_date: tuple | None = None              # (live dated docnums by (date, docnum), their dates)
     rank_newest: np.ndarray | None = None     # docnum → rank by (date, docnum), larger = newer
     rank_oldest: np.ndarray | None = None     # docnum → rank by (undated, date, docnum)
-    place_masks: dict = field(default_factory=dict)   # column → (mask id per docnum, masks)
+    place_masks: dict = field(default_factory=dict)   # field → (names, name per posting, docnum per posting)
     length_norms: dict = field(default_factory=dict)  # (field, B, K1, avg) → norm per docnum
     compact_postings: int = 0                 # postings served from compact files
+    prefixes: dict = field(default_factory=dict)      # (field, prefix) → [(df, term)] most frequent first
+    queries: OrderedDict = field(default_factory=OrderedDict)  # (query, filters) → _Evaluated
+    # Threads share a state.  Whoosh's readers seek and read a shared file position, so every
+    # call into Whoosh holds ``wlock`` (briefly: one term, one stored document, one rescoring);
+    # the caches above are changed under ``clock``; derived arrays are computed outside any
+    # lock and published by one assignment (two threads may compute the same one twice).
+    wlock: threading.Lock = field(default_factory=threading.Lock)
+    clock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0                            # searches using this state now (engine's _lock)
+    retired: bool = False                     # replaced: closed when its last user is done
 
 
 class SearchEngine:
     def __init__(self, index_root=None, store: IndexStore | None = None, compact: bool = True):
         self.store = store or IndexStore(index_root)
         self.compact = compact        # False: read every term from Whoosh (for comparisons)
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()         # held only to read or swap ``_state`` and count users
+        self._reopen = threading.Lock()       # one thread opens a new generation; others keep serving
+        # pages of queries whose prefixes hit the cost bound are computed one at a time, with a
+        # pause after each (HEAVY_SHARE): clients hammering such queries share half a thread's
+        # worth of CPU, and everything else goes on meanwhile
+        self._heavy = threading.Lock()
+        self._heavy_free_at = 0.0
         self._state: _State | None = None
 
     # -- the open generation ----------------------------------------------------
@@ -119,6 +198,18 @@ class SearchEngine:
         ix = whoosh_index.open_dir(str(self.store.path(name)))
         searcher = ix.searcher(weighting=BM25F())
         return self._derive(name, ix, searcher)
+
+    def _open_or_explain(self, name: str) -> _State:
+        """``_open``, with any failure to open the served generation as ``IndexUnavailable``
+        naming the fix (a 503 on the web, exit 8 on the command line), never a traceback."""
+        try:
+            return self._open(name)
+        except GenerationUnusable as exc:
+            raise IndexUnavailable(str(exc)) from None
+        except Exception as exc:
+            raise IndexUnavailable(str(GenerationUnusable(
+                name, f"its Whoosh files are unreadable: {describe_error(exc)}",
+                self.store.rollback_target(name)))) from None
 
     def _derive(self, name, ix, searcher) -> _State:
         reader = searcher.reader()
@@ -148,42 +239,75 @@ class SearchEngine:
 
         return _State(
             generation=name, index=ix, searcher=searcher, n=n, live=live,
-            dates=column("date"), district_bits=column("district_bits"), oblast_bits=column("oblast_bits"),
-            segments=segments, deleted=frozenset(deleted),
+            dates=column("date"), segments=segments, deleted=frozenset(deleted),
         )
 
     def state(self) -> _State:
         """The current generation's state, reopened when the served index changed."""
-        with self._lock:
-            try:
-                name = self.store.current()
-            except (OSError, ValueError) as exc:      # an unreadable or undecodable CURRENT
-                raise IndexUnavailable(f"the index cannot be read ({describe_error(exc)})") from None
+        st = self._enter()
+        self._leave(st)
+        return st
+
+    @contextmanager
+    def _using(self):
+        """The current state, kept open (not closed by a generation switch) while in use."""
+        st = self._enter()
+        try:
+            yield st
+        finally:
+            self._leave(st)
+
+    def _enter(self) -> _State:
+        try:
+            name = self.store.current()
+        except (OSError, ValueError) as exc:      # an unreadable or undecodable CURRENT
+            raise IndexUnavailable(f"the index cannot be read ({describe_error(exc)})") from None
+        if name is None:
+            raise NoIndex(f"no index at {self.store.root}; run `kgsearch reindex SOURCE...` first")
+        st = self._state
+        if st is not None and st.generation == name and st.searcher.up_to_date():
+            with self._lock:
+                if self._state is st:
+                    st.users += 1
+                    return st
+        with self._reopen:                    # slow opening outside ``_lock``: others go on
             st = self._state
-            if name is None:
-                raise NoIndex(f"no index at {self.store.root}; run `kgsearch reindex SOURCE...` first")
             if st is None or st.generation != name:
-                try:
-                    new = self._open(name)
-                except GenerationUnusable as exc:
-                    raise IndexUnavailable(str(exc)) from None
-                except Exception as exc:          # any failure to open: 503 with the fix, never a 500
-                    raise IndexUnavailable(str(GenerationUnusable(
-                        name, f"its Whoosh files are unreadable: {describe_error(exc)}",
-                        self.store.rollback_target(name)))) from None
-                if st is not None:
-                    st.searcher.close()
-                self._state = st = new
+                new = self._open_or_explain(name)
+                retire = st
             elif not st.searcher.up_to_date():
-                searcher = st.searcher.refresh()
-                self._state = st = self._derive(name, st.index, searcher)
-            return st
+                with st.wlock:
+                    searcher = st.searcher.refresh()
+                # the refreshed searcher reuses the unchanged segments' readers: keep them open
+                new, retire = self._derive(name, st.index, searcher), None
+            else:
+                new, retire = st, None
+            with self._lock:
+                self._state = new
+                new.users += 1
+                close = False
+                if retire is not None:
+                    retire.retired = True
+                    close = retire.users == 0
+            if close:
+                retire.searcher.close()
+            return new
+
+    def _leave(self, st: _State) -> None:
+        with self._lock:
+            st.users -= 1
+            close = st.retired and st.users == 0
+        if close:
+            st.searcher.close()
 
     def close(self) -> None:
         with self._lock:
-            if self._state is not None:
-                self._state.searcher.close()
-                self._state = None
+            st, self._state = self._state, None
+            close = st is not None and st.users == 0
+            if st is not None:
+                st.retired = True
+        if close:
+            st.searcher.close()
 
     # -- query building -----------------------------------------------------------
     def _fold_map(self, st: _State) -> dict[str, list[str]]:
@@ -191,12 +315,68 @@ class SearchEngine:
         if st.fold_map is None:
             fmap: dict[str, set[str]] = defaultdict(set)
             reader = st.searcher.reader()
-            for fieldname in ("title", "body"):
-                for term in reader.field_terms(fieldname):
-                    if has_kyrgyz_letters(term):
-                        fmap[fold(term)].add(term)
+            with st.wlock:
+                for fieldname in ("title", "body"):
+                    for term in reader.field_terms(fieldname):
+                        if has_kyrgyz_letters(term):
+                            fmap[fold(term)].add(term)
             st.fold_map = {k: sorted(v) for k, v in fmap.items()}
         return st.fold_map
+
+    def _expand_prefix(self, st, fieldname: str, prefix: str) -> list[tuple[int, str]]:
+        """[(document frequency, term)] of the index terms of a field starting with ``prefix``,
+        most frequent first (ties alphabetically); computed once per generation."""
+        key = (fieldname, prefix)
+        got = st.prefixes.get(key)
+        if got is None:
+            with st.wlock:
+                got = [(ti.doc_frequency(), t) for t, ti in st.searcher.reader().iter_prefix(fieldname, prefix)]
+            got.sort(key=lambda x: (-x[0], x[1]))
+            with st.clock:
+                st.prefixes[key] = got
+                while len(st.prefixes) > FILTER_CACHE_SIZE * 4:
+                    st.prefixes.pop(next(iter(st.prefixes)))
+        return got
+
+    def _prefix_query(self, st, atom: Atom, fields, boost, budget: "_Budget", highlight: set[str],
+                      prefixes: list[str]):
+        """A prefix as a constant-score Or of the index terms it expands to (per field, the
+        field's boost as its score), within the query's budget: when it stands for more terms
+        than it may, the most frequent are kept and a ``prefix_too_broad`` note says so."""
+        text = normalize(atom.text)
+        key = (tuple(fields), text)
+        found = st.prefixes.get(key)
+        if found is None:
+            found = sorted(((df, f, t) for f in fields for df, t in self._expand_prefix(st, f, text)),
+                           key=lambda x: (-x[0], x[1], x[2]))
+            with st.clock:
+                st.prefixes[key] = found
+        allowed = budget.allowance()
+        kept = []
+        postings = 0
+        for df, f, t in found:
+            if len(kept) >= allowed or budget.postings + postings + df > QUERY_POSTINGS:
+                break
+            kept.append((f, t))
+            postings += df
+        budget.terms += len(kept)
+        budget.postings += postings
+        if len(kept) < len(found):
+            budget.notes.append({
+                "kind": "prefix_too_broad", "prefix": atom.text, "terms": len(found), "used": len(kept),
+                "message": f"{atom.text}* stands for {len(found)} words; only the {len(kept)} most "
+                           "frequent were searched — type more letters to search them all"})
+            highlight.update(t for _, t in kept)
+        else:
+            prefixes.append(text)
+        subs = []
+        for f in fields:
+            terms = [Q.Term(f, t) for g, t in kept if g == f]
+            if terms:
+                subs.append(ConstantScoreQuery(Q.Or(terms), score=boost[f]))
+        if not subs:
+            return None
+        return Q.Or(subs) if len(subs) > 1 else subs[0]
 
     def _variants(self, st, word: str, term: str) -> list[str]:
         """Exact-letter index terms a word typed without ң ө ү may stand for."""
@@ -205,13 +385,11 @@ class SearchEngine:
         return [v for v in self._fold_map(st).get(term, ()) if v != term]
 
     def _atom_query(self, st, atom: Atom, highlight: set[str], prefixes: list[str],
-                    exact: dict[str, bool] | None = None):
+                    exact: dict[str, bool] | None = None, budget: "_Budget | None" = None):
         fields = (atom.field,) if atom.field else ("title", "body")
         boost = {"title": TITLE_BOOST, "body": 1.0}
         if atom.kind == "prefix":
-            text = normalize(atom.text)
-            prefixes.append(text)
-            return Q.Or([Q.Prefix(f, text, boost=boost[f]) for f in fields])
+            return self._prefix_query(st, atom, fields, boost, budget or _Budget(1), highlight, prefixes)
         mode = "phrase" if atom.kind == "phrase" else "query"
         tokens = [t.text for t in analyze(atom.text, mode)]
         if not tokens:
@@ -234,33 +412,79 @@ class SearchEngine:
                     [Q.Or([Q.Term(f, t, boost=w) for t, w in a]) for a in alts], boost=boost[f]))
         return Q.Or(subqueries)
 
-    def build(self, st, parsed: ParsedQuery):
-        """(all-words query, any-word query, excluded query, matcher for highlighting)."""
-        highlight: set[str] = set()
-        exact: dict[str, bool] = {}
-        prefixes: list[str] = []
-        clauses = parsed.clauses
-        content = [c for c in clauses
-                   if any(a.kind != "word" or not is_stopword(normalize(a.text)) for a in c.alternatives)]
-        if content:
-            clauses = content  # stop words only matter when they are all the user typed
-        built = []
-        for clause in clauses:
-            subs = [q for q in (self._atom_query(st, a, highlight, prefixes, exact)
-                                for a in clause.alternatives)
-                    if q is not None]
-            if subs:
-                built.append(Q.Or(subs) if len(subs) > 1 else subs[0])
-        scratch: set[str] = set()
-        excluded = [q for q in (self._atom_query(st, a, scratch, []) for a in parsed.excluded) if q is not None]
+    def plan(self, st, parsed: ParsedQuery, notes: list | None = None) -> "_Plan":
+        """The query tree as Whoosh queries: one per top-level unit (soft, required or
+        excluded, see search/query.py), the query that scores (every wanted term: the sum of
+        their BM25F, as Whoosh scores an And or an Or of them) and the highlighting matcher.
+        What the cost bound cut goes to ``notes``."""
+        budget = _Budget(sum(a.kind == "prefix" for a in parsed.positive_atoms() + parsed.negative_atoms()))
+        ctx = _Compile(budget=budget)
+        # stop words only matter when they are all the user typed
+        ctx.drop_stopwords = any(a.kind != "word" or not is_stopword(normalize(a.text))
+                                 for a in parsed.positive_atoms())
+        units = []
+        for unit in parsed.units():
+            kind = "soft"
+            if isinstance(unit, Node) and unit.op in ("required", "not"):
+                kind = "required" if unit.op == "required" else "not"
+                unit = unit.children[0]
+            q = self._compile(st, unit, ctx, negated=kind == "not")
+            if q is not None:
+                units.append((kind, q))
+        if notes is not None:
+            notes.extend(budget.notes)
         # keyboard-fold variants are marked too, but a snippet prefers the exact terms
-        variants = frozenset(t for t, is_exact in exact.items() if not is_exact)
-        matcher = TermMatcher(frozenset(highlight), tuple(prefixes), variants=variants)
-        if not built:
-            return None, None, (Q.Or(excluded) if excluded else None), matcher
-        all_q = Q.And(built) if len(built) > 1 else None
-        any_q = Q.Or(built) if len(built) > 1 else built[0]
-        return all_q, any_q, (Q.Or(excluded) if excluded else None), matcher
+        variants = frozenset(t for t, is_exact in ctx.exact.items() if not is_exact)
+        matcher = TermMatcher(frozenset(ctx.highlight), tuple(ctx.prefixes), variants=variants)
+        scoring = ctx.scoring
+        score_q = (Q.Or(scoring) if len(scoring) > 1 else scoring[0]) if scoring else None
+        return _Plan(units, score_q, matcher)
+
+    def _compile(self, st, node, ctx: "_Compile", negated: bool):
+        """A query tree node as a Whoosh query (And / Or / AndNot / Not over the atoms'
+        queries), None when nothing in it is searchable."""
+        if isinstance(node, Atom):
+            if node.kind == "word" and ctx.drop_stopwords and is_stopword(normalize(node.text)):
+                return None
+            if negated:
+                return self._atom_query(st, node, set(), [], None, ctx.budget)
+            q = self._atom_query(st, node, ctx.highlight, ctx.prefixes, ctx.exact, ctx.budget)
+            if q is not None:
+                ctx.scoring.append(q)
+            return q
+        if node.op == "not":
+            inner = self._compile(st, node.children[0], ctx, not negated)
+            return Q.Not(inner) if inner is not None else None
+        if node.op == "required":
+            return self._compile(st, node.children[0], ctx, negated)
+        subs = [self._compile(st, c, ctx, negated) for c in node.children]
+        subs = [q for q in subs if q is not None]
+        if not subs:
+            return None
+        if node.op == "or":
+            return subs[0] if len(subs) == 1 else Q.Or(subs)
+        pos = [q for q in subs if type(q) is not Q.Not]
+        neg = [q.query for q in subs if type(q) is Q.Not]
+        if not pos:
+            return Q.Not(neg[0] if len(neg) == 1 else Q.Or(neg))
+        q = pos[0] if len(pos) == 1 else Q.And(pos)
+        if neg:
+            q = Q.AndNot(q, neg[0] if len(neg) == 1 else Q.Or(neg))
+        return q
+
+    def build(self, st, parsed: ParsedQuery, notes: list | None = None):
+        """(all-units query, any-unit query, excluded query, matcher for highlighting) — the
+        simple view of ``plan`` (for a query of words, phrases and ORs of them: the And and
+        the Or of its clauses)."""
+        plan = self.plan(st, parsed, notes)
+        wanted = [q for kind, q in plan.units if kind != "not"]
+        excluded = [q for kind, q in plan.units if kind == "not"]
+        excluded_q = (Q.Or(excluded) if len(excluded) > 1 else excluded[0]) if excluded else None
+        if not wanted:
+            return None, None, excluded_q, plan.matcher
+        all_q = Q.And(wanted) if len(wanted) > 1 else None
+        any_q = Q.Or(wanted) if len(wanted) > 1 else wanted[0]
+        return all_q, any_q, excluded_q, plan.matcher
 
     # -- doc sets ------------------------------------------------------------------
     def _mask(self, st: _State, docnums=None) -> np.ndarray:
@@ -281,10 +505,11 @@ class SearchEngine:
     def _filter_docs(self, st: _State, filters: Filters) -> np.ndarray | None:
         if not filters.active:
             return None
-        cached = st.filters.get(filters)
-        if cached is not None:
-            st.filters.move_to_end(filters)
-            return cached
+        with st.clock:
+            cached = st.filters.get(filters)
+            if cached is not None:
+                st.filters.move_to_end(filters)
+                return cached
         mask = st.live.copy()
         if filters.date_from or filters.date_to:
             lo = _date_int(filters.date_from) if filters.date_from else 1
@@ -294,22 +519,24 @@ class SearchEngine:
             mask &= self._docs(st, Q.Or([Q.Term("district", d) for d in filters.districts]))
         if filters.oblasts:
             mask &= self._docs(st, Q.Or([Q.Term("oblast", o) for o in filters.oblasts]))
-        st.filters[filters] = mask
-        while len(st.filters) > FILTER_CACHE_SIZE:
-            st.filters.popitem(last=False)
+        with st.clock:
+            st.filters[filters] = mask
+            while len(st.filters) > FILTER_CACHE_SIZE:
+                st.filters.popitem(last=False)
         return mask
 
     def _date_range_docs(self, st: _State, lo: int, hi: int) -> np.ndarray:
         """Documents dated lo ≤ yyyymmdd ≤ hi (lo ≥ 1: undated ones never match), by binary
         search in the docnums sorted by date (the same set as ``NumericRange("date", lo, hi)``)."""
-        if st.by_date is None:
+        by_date = st.by_date
+        if by_date is None:
             dated = np.flatnonzero((st.dates > 0) & st.live)
-            order = dated[np.argsort(st.dates[dated], kind="stable")]
-            st.by_date = order
-            st.by_date_keys = st.dates[order]
-        i = int(np.searchsorted(st.by_date_keys, lo, side="left"))
-        j = int(np.searchsorted(st.by_date_keys, hi, side="right"))
-        return self._mask(st, st.by_date[i:j])
+            by_date = (dated[np.argsort(st.dates[dated], kind="stable")])
+            by_date = st.by_date = (by_date, st.dates[by_date])
+        order, keys = by_date
+        i = int(np.searchsorted(keys, lo, side="left"))
+        j = int(np.searchsorted(keys, hi, side="right"))
+        return self._mask(st, order[i:j])
 
     # -- terms: postings as arrays -----------------------------------------------------
     def _term(self, st: _State, fieldname: str, text: str) -> _Term:
@@ -319,10 +546,11 @@ class SearchEngine:
         compact postings where a segment has the term there, else decoded from Whoosh;
         cached per generation (``TERM_CACHE_POSTINGS``)."""
         key = (fieldname, text)
-        entry = st.terms.get(key)
-        if entry is not None:
-            st.terms.move_to_end(key)
-            return entry
+        with st.clock:
+            entry = st.terms.get(key)
+            if entry is not None:
+                st.terms.move_to_end(key)
+                return entry
         ids_parts, tf_parts = [], []
         for seg in st.segments:
             compact = seg.compact.get(fieldname)
@@ -330,10 +558,11 @@ class SearchEngine:
             if got is not None:
                 ids, tf = got
                 st.compact_postings += len(ids)
-            elif (fieldname, text) in seg.reader:
-                ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
             else:
-                continue
+                with st.wlock:
+                    if (fieldname, text) not in seg.reader:
+                        continue
+                    ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
             ids_parts.append(ids + np.int32(seg.offset) if seg.offset else np.array(ids, np.int32))
             tf_parts.append(tf)
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32)
@@ -341,15 +570,19 @@ class SearchEngine:
         contrib = None
         searcher = st.searcher
         if len(ids) and fieldname in searcher.schema and searcher.schema[fieldname].scorable:
-            scorer = searcher.weighting.scorer(searcher, fieldname, text)
+            with st.wlock:
+                scorer = searcher.weighting.scorer(searcher, fieldname, text)
             norm = self._length_norm(st, fieldname, scorer.B, scorer.K1, scorer.avgfl)
             # Whoosh's bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
             # the same double-precision operations in the same order (norm = K1 * (…))
             contrib = scorer.idf * ((tf * (scorer.K1 + 1)) / (tf + norm[ids]))
         entry = _Term(ids, contrib)
-        st.terms[key] = entry
-        st.terms_size += len(ids) + 1
-        self._evict_terms(st)
+        with st.clock:
+            if key in st.terms:               # another thread read it meanwhile
+                return st.terms[key]
+            st.terms[key] = entry
+            st.terms_size += len(ids) + 1
+            self._evict_terms(st)
         return entry
 
     @staticmethod
@@ -371,19 +604,23 @@ class SearchEngine:
             if pos is not None:
                 ids, tf = compact.postings(text)
                 counts = tf.astype(np.int64)
-            elif (fieldname, text) in seg.reader:
-                ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
-                counts = tf.astype(np.int64)
             else:
-                continue
+                with st.wlock:
+                    if (fieldname, text) not in seg.reader:
+                        continue
+                    ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
+                counts = tf.astype(np.int64)
             docs = np.repeat(ids.astype(np.int64) + seg.offset, counts)
             parts.append((docs << 32) | pos.astype(np.int64))
-        keys = entry.keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        if st.terms.get((fieldname, text)) is entry:
-            st.terms_size += len(keys)
-            self._evict_terms(st)
-        else:  # not cached (evicted already): keep the count of what is cached exact
-            entry.keys = None
+        keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        with st.clock:
+            if entry.keys is not None:        # another thread got there first
+                return entry.keys
+            if st.terms.get((fieldname, text)) is entry:
+                entry.keys = keys
+                st.terms_size += len(keys)
+                self._evict_terms(st)
+            # else not cached (evicted already): keep the count of what is cached exact
         return keys
 
     def _length_norm(self, st, fieldname, B, K1, avgfl) -> np.ndarray:
@@ -391,10 +628,11 @@ class SearchEngine:
         norm = st.length_norms.get(key)
         if norm is None:
             parts = []
-            for seg in st.segments:
-                dfl = seg.reader.doc_field_length
-                parts.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
-                             for d in range(seg.doc_count))
+            with st.wlock:
+                for seg in st.segments:
+                    dfl = seg.reader.doc_field_length
+                    parts.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
+                                 for d in range(seg.doc_count))
             norm = st.length_norms[key] = np.asarray(parts, np.float64)
         return norm
 
@@ -422,12 +660,19 @@ class SearchEngine:
                 m = self._docs(st, sub)
                 mask = m if mask is None else (mask & m)
             return mask
-        cached = st.docsets.get(q)
-        if cached is not None:
-            st.docsets.move_to_end(q)
-            return self._mask(st, cached)
+        if kind is Q.Not:                     # deleted documents too: callers intersect with live
+            return ~self._docs(st, q.query)
+        if kind is Q.AndNot:
+            return self._docs(st, q.a) & ~self._docs(st, q.b)
+        with st.clock:
+            cached = st.docsets.get(q)
+            if cached is not None:
+                st.docsets.move_to_end(q)
+                return self._mask(st, cached)
         slots = phrase_slots(q)
-        if slots is not None and slots[0] in positional_fields(st.searcher.schema):
+        if kind is ConstantScoreQuery:
+            mask = self._docs(st, q.child)
+        elif slots is not None and slots[0] in positional_fields(st.searcher.schema):
             fieldname, words = slots
             candidates = None
             for slot in words:
@@ -435,13 +680,16 @@ class SearchEngine:
                 candidates = m if candidates is None else (candidates & m)
             mask = self._phrase_docs(st, fieldname, words, candidates) if candidates.any() else candidates
         else:
-            mask = self._mask(st, st.searcher.docs_for_query(q))
+            with st.wlock:
+                mask = self._mask(st, st.searcher.docs_for_query(q))
         docnums = np.flatnonzero(mask).astype(np.int32)
-        st.docsets[q] = docnums
-        st.docsets_size += len(docnums) + 1
-        while st.docsets_size > DOCSET_CACHE_DOCS and len(st.docsets) > 1:
-            _, old = st.docsets.popitem(last=False)
-            st.docsets_size -= len(old) + 1
+        with st.clock:
+            if q not in st.docsets:
+                st.docsets[q] = docnums
+                st.docsets_size += len(docnums) + 1
+            while st.docsets_size > DOCSET_CACHE_DOCS and len(st.docsets) > 1:
+                _, old = st.docsets.popitem(last=False)
+                st.docsets_size -= len(old) + 1
         return mask
 
     def _phrase_docs(self, st: _State, fieldname: str, slots: list[list[str]], candidates) -> np.ndarray:
@@ -476,68 +724,147 @@ class SearchEngine:
             sort = "relevance" if not parsed.empty else "newest"
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
-        with self._lock:
-            st = self.state()
+        with self._using() as st:
             key = ("search", q, page, per_page, filters, sort)
-            cached = st.cache.get(key)
+            with st.clock:
+                cached = st.cache.get(key)
+                if cached is not None:
+                    st.cache.move_to_end(key)
             if cached is None:
-                cached = self._search(st, parsed, page, per_page, filters, sort)
-                st.cache[key] = cached
-                while len(st.cache) > CACHE_SIZE:
-                    st.cache.popitem(last=False)
-            else:
-                st.cache.move_to_end(key)
+                if self._cut(st, parsed):     # broad prefixes: one such page at a time (see _heavy)
+                    with self._heavy:
+                        # at most HEAVY_SHARE of the time: wait out the pause the last one left
+                        time.sleep(max(0.0, self._heavy_free_at - time.perf_counter()))
+                        t0 = time.perf_counter()
+                        cached = self._search(st, parsed, page, per_page, filters, sort)
+                        took = time.perf_counter() - t0
+                        self._heavy_free_at = t0 + took + min(1.0, took * (1 / HEAVY_SHARE - 1))
+                else:
+                    cached = self._search(st, parsed, page, per_page, filters, sort)
+                with st.clock:
+                    st.cache[key] = cached
+                    while len(st.cache) > CACHE_SIZE:
+                        st.cache.popitem(last=False)
         result = dict(cached)
         result["query"] = q
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return result
 
-    def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
-        searcher = st.searcher
-        all_q, any_q, excluded_q, matcher = self.build(st, parsed)
+    def _evaluate(self, st, parsed, filters) -> "_Evaluated":
+        """The query's document sets, facets and timeline — what every page of it shares —
+        cached per (query, filters) (``QUERY_CACHE``), so that paging costs only the page."""
+        key = (to_text(parsed.tree), parsed.blank, tuple(n["message"] for n in parsed.notes), filters)
+        with st.clock:
+            got = st.queries.get(key)
+            if got is not None:
+                st.queries.move_to_end(key)
+                return got
+        got = self._evaluate_now(st, parsed, filters)
+        with st.clock:
+            st.queries[key] = got
+            while len(st.queries) > QUERY_CACHE:
+                st.queries.popitem(last=False)
+        return got
+
+    def _cut(self, st, parsed) -> bool:
+        """Whether the cost bound cuts a prefix of the query (cheap: expansions are cached)."""
+        if not any(a.kind == "prefix" for a in parsed.positive_atoms() + parsed.negative_atoms()):
+            return False
+        key = ("cut", to_text(parsed.tree))
+        got = st.prefixes.get(key)
+        if got is None:
+            notes: list[dict] = []
+            self.plan(st, parsed, notes)
+            got = any(n["kind"] == "prefix_too_broad" for n in notes)
+            with st.clock:
+                st.prefixes[key] = got
+        return got
+
+    def _evaluate_now(self, st, parsed, filters) -> "_Evaluated":
+        notes: list[dict] = list(parsed.notes)
+        plan = self.plan(st, parsed, notes)
         allowed = self._filter_docs(st, filters)
-        base = st.live if allowed is None else allowed
-        full = None
-        if any_q is None:
-            # nothing searchable typed (only punctuation, say) → nothing; an empty query → all
-            matched = base.copy() if parsed.empty else self._mask(st)
+        partial = None
+        if not plan.units:
+            # an empty query browses everything; nothing searchable typed finds nothing
+            full = st.live.copy() if parsed.blank else self._mask(st)
         else:
-            # one doc set per wanted clause: their union matches, their intersection has all words
-            clause_sets = [self._docs(st, c) for c in (all_q.subqueries if all_q is not None else [any_q])]
-            matched = clause_sets[0].copy()
-            for m in clause_sets[1:]:
-                matched |= m
-            matched &= base
-            if all_q is not None:
-                full = clause_sets[0] & base
-                for m in clause_sets[1:]:
-                    full &= m
-        if excluded_q is not None and matched.any():
-            excluded = self._docs(st, excluded_q)
-            matched &= ~excluded
-            if full is not None:
-                full &= ~excluded
-        docs = np.flatnonzero(matched)
-        total = len(docs)
+            full = st.live.copy()
+            soft, keep = [], st.live.copy()  # keep: what a partial match must satisfy too
+            for kind, q in plan.units:
+                m = self._docs(st, q)
+                if kind == "not":
+                    m = ~m
+                full &= m
+                if kind == "soft":
+                    soft.append(m)
+                else:
+                    keep &= m
+            if len(soft) > 1:
+                some = soft[0].copy()
+                for m in soft[1:]:
+                    some |= m
+                partial = some & keep & ~full
+        unfiltered = full                     # the query's documents, for the facets
+        if allowed is not None:
+            full = full & allowed
+            if partial is not None:
+                partial &= allowed
+        docs = np.flatnonzero(full)
+        partial_total = int(np.count_nonzero(partial)) if partial is not None else 0
+        if not len(docs) and partial_total:
+            notes.append({"kind": "no_document_has_all_words",
+                          "message": f"no document has all the words; {partial_total} have some of them"})
+        return _Evaluated(plan, full, partial, docs, partial_total, notes,
+                          self._facets(st, unfiltered, filters), self._timeline(st, docs))
+
+    def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
+        """``total``: the documents matching every unit of the query (each word in any of its
+        forms); facets and timeline count those.  Documents matching only some of the soft
+        units (and every required one, and no excluded one) follow them in the list,
+        ``"partial": true``, counted in ``partial_total``."""
+        searcher = st.searcher
+        ev = self._evaluate(st, parsed, filters)
+        plan, full, partial, docs = ev.plan, ev.full, ev.partial, ev.docs
+        total, partial_total = len(docs), ev.partial_total
         offset = (page - 1) * per_page
         want = offset + per_page
-        if any_q is None or sort != "relevance":
-            docnums = self._sorted_by_date(st, docs, want, sort)[offset:want]
-            scores = {}
+        tiers = [full] if not partial_total else [full, partial]
+        if plan.score_q is None or sort != "relevance":
+            docnums, scores = [], {}
+            skip = offset
+            for tier in tiers:
+                tier_docs = np.flatnonzero(tier) if tier is not full else docs
+                if len(tier_docs) <= skip:
+                    skip -= len(tier_docs)
+                    continue
+                docnums += self._sorted_by_date(st, tier_docs, skip + want - offset - len(docnums), sort)[skip:]
+                skip = 0
+                if len(docnums) >= want - offset:
+                    break
+            docnums = docnums[: want - offset]
         else:
-            docnums, scores = self._ranked(st, all_q, any_q, matched, full, offset, want)
-        hits = [self._hit(searcher.stored_fields(d), scores.get(d), matcher) for d in docnums]
+            docnums, scores = self._ranked(st, plan.score_q, tiers, offset, want, ev.memo)
+        with st.wlock:
+            stored = [searcher.stored_fields(d) for d in docnums]
+        hits = [self._hit(fields, scores.get(d), plan.matcher) for d, fields in zip(docnums, stored)]
+        for d, hit in zip(docnums, hits):
+            hit["partial"] = bool(partial is not None and partial[d])
+        shown = total + partial_total
         return {
-            "query": parsed_text(parsed),
+            "query": to_text(parsed.tree),
             "total": total,
+            "partial_total": partial_total,
+            "all_words_found": bool(total) or not partial_total,
             "page": page,
             "per_page": per_page,
-            "pages": (total + per_page - 1) // per_page,
+            "pages": (shown + per_page - 1) // per_page,
             "sort": sort,
             "hits": hits,
-            "facets": self._facets(st, docs),
-            "timeline": self._timeline(st, docs),
+            "facets": ev.facets,
+            "timeline": ev.timeline,
             "generation": st.generation,
+            "notes": list(ev.notes),
         }
 
     def _sorted_by_date(self, st, docs: np.ndarray, want: int, sort: str) -> list[int]:
@@ -559,22 +886,19 @@ class SearchEngine:
             docs, key = docs[part], key[part]
         return docs[np.argsort(key, kind="stable")].tolist()
 
-    def _ranked(self, st, all_q, any_q, matched, full, offset, want):
-        """Documents with every wanted word first, then the best partial matches."""
+    def _ranked(self, st, score_q, tiers, offset, want, memo: dict | None = None):
+        """The documents of each tier (masks: all units first, then partial matches) by
+        score, tier after tier."""
         docnums: list[int] = []
         scores: dict[int, float] = {}
-        if all_q is None:
-            tiers = [(any_q, matched)]
-        else:
-            tiers = [(all_q, full), (any_q, matched & ~full)]
         skip = offset
-        memo: dict = {}          # both tiers score the same terms: sum them once
-        for q, docs in tiers:
+        memo = {} if memo is None else memo   # tiers and pages score the same terms: sum them once
+        for docs in tiers:
             size = int(np.count_nonzero(docs))
             if size <= skip:
                 skip -= size
                 continue
-            for docnum, score in self._top(st, q, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
+            for docnum, score in self._top(st, score_q, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
                 docnums.append(docnum)
                 scores[docnum] = score
             skip = 0
@@ -595,8 +919,9 @@ class SearchEngine:
         through ``searcher.search``."""
         terms = scored_terms(q, st.searcher.schema)
         if terms is None:
-            results = st.searcher.search(q, limit=limit, filter=self.ids(docs))
-            return [(hit.docnum, hit.score) for hit in results]
+            with st.wlock:
+                results = st.searcher.search(q, limit=limit, filter=self.ids(docs))
+                return [(hit.docnum, hit.score) for hit in results]
         gates = {}
         for gate, _, _, _ in terms:
             if gate is not None and id(gate) not in gates:
@@ -618,7 +943,8 @@ class SearchEngine:
         order = np.lexsort((cands, -s))
         cands, s = cands[order], s[order]
         near = np.abs(np.diff(s)) <= NEAR_TIE * np.maximum(1.0, np.abs(s[1:]))
-        if near.any():
+        # constant-score prefixes (``fieldname`` None) tie for real: their order is by docnum
+        if near.any() and all(f is not None for _, f, _, _ in terms):
             at = np.flatnonzero(np.concatenate(([False], near)) | np.concatenate((near, [False])))
             gate_docs = {k: np.flatnonzero(m) for k, m in gates.items()}
             exact = self._exact_scores(st, q, cands[at].tolist(), gate_docs)
@@ -635,6 +961,9 @@ class SearchEngine:
         Whoosh scores a phrase match as the sum of its words' scores."""
         scores = np.zeros(st.n)
         for gate, fieldname, text, boost in terms:
+            if fieldname is None:             # a constant-score prefix: its score where it matches
+                scores[gates[id(gate)]] += boost
+                continue
             entry = self._term(st, fieldname, text)
             if entry.contrib is None or not len(entry.ids):
                 continue
@@ -654,6 +983,11 @@ class SearchEngine:
         context = searcher.context()
         out: dict[int, float] = {}
         cands = sorted(candidates)
+        with st.wlock:
+            return SearchEngine._exact_scores_locked(searcher, context, q, cands, gates, out)
+
+    @staticmethod
+    def _exact_scores_locked(searcher, context, q, cands, gates, out):
         for sub, offset in searcher.leaf_searchers():
             end = offset + sub.doc_count_all()
             local = [d - offset for d in cands if offset <= d < end]
@@ -687,33 +1021,53 @@ class SearchEngine:
             "oblasts": _split(stored.get("oblast")),
         }
 
-    def _place_masks(self, st, column: str):
-        """(mask id per docnum, membership matrix [distinct mask × place]) of a place column:
-        few distinct combinations of places occur, so the counts over any documents are one
-        ``bincount`` of their mask ids and one product with the matrix."""
-        got = st.place_masks.get(column)
+    def _places(self, st, fieldname: str):
+        """(names, name index per posting, docnum per posting) of a place field: the index's
+        own terms of ``district`` / ``oblast`` (no list outside the index, no limit on their
+        number); the counts over any documents are one ``bincount``."""
+        got = st.place_masks.get(fieldname)
         if got is None:
-            values, ids = np.unique(getattr(st, column), return_inverse=True)
-            width = max(int(values.max()).bit_length(), 1) if len(values) else 1
-            matrix = ((values[:, None] >> np.arange(width)) & 1).astype(np.int64)
-            got = st.place_masks[column] = (ids.astype(np.int32).ravel(), matrix)
+            names = []
+            if fieldname in st.searcher.schema:
+                with st.wlock:
+                    names = sorted(st.searcher.reader().field_terms(fieldname))
+            ids = [self._term(st, fieldname, name).ids for name in names]
+            which = np.repeat(np.arange(len(names), dtype=np.int32), [len(i) for i in ids])
+            docs = np.concatenate(ids) if ids else np.zeros(0, np.int32)
+            got = st.place_masks[fieldname] = (names, which, docs)
         return got
 
-    def _place_counts(self, st, column: str, names, docs: np.ndarray) -> dict[str, int]:
-        ids, matrix = self._place_masks(st, column)
-        counts = np.bincount(ids[docs], minlength=len(matrix)) @ matrix
+    def _place_counts(self, st, fieldname: str, mask: np.ndarray) -> dict[str, int]:
+        """{place: documents of ``mask`` (a boolean mask) mentioning it}, most first."""
+        names, which, docs = self._places(st, fieldname)
+        counts = np.bincount(which[mask[docs]], minlength=len(names))
         found = {names[b]: int(counts[b]) for b in np.flatnonzero(counts)}
         return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    def _facets(self, st, docs: np.ndarray) -> dict:
-        """District, oblast and year counts over the matching docnums (0 = no place / date)."""
+    def _facets(self, st, matched: np.ndarray, filters: Filters) -> dict:
+        """District, oblast and year counts, disjunctive: each facet counts the query's
+        documents (``matched``, live, before any filter) under the filters of every *other*
+        facet, so a value's count is what selecting that value alone in its facet gives
+        (values of one facet are ORed; a year replaces the period)."""
+        period = self._filter_docs(st, Filters(filters.date_from, filters.date_to))
+        districts = self._filter_docs(st, Filters(districts=filters.districts))
+        oblasts = self._filter_docs(st, Filters(oblasts=filters.oblasts))
+
+        def under(*masks):
+            m = matched
+            for x in masks:
+                if x is not None:
+                    m = m & x
+            return m
+
         if st.years is None:
             st.years = (st.dates // 10000).astype(np.int64)
-        years = np.bincount(st.years[docs]) if len(docs) else np.zeros(0, np.int64)
+        by_year = st.years[under(districts, oblasts)]
+        years = np.bincount(by_year) if len(by_year) else np.zeros(0, np.int64)
         year_counts = {int(y): int(years[y]) for y in np.flatnonzero(years) if y}
         return {
-            "district": self._place_counts(st, "district_bits", places.DISTRICTS, docs),
-            "oblast": self._place_counts(st, "oblast_bits", places.OBLASTS, docs),
+            "district": self._place_counts(st, "district", under(period, oblasts)),
+            "oblast": self._place_counts(st, "oblast", under(period, districts)),
             "year": {str(y): n for y, n in sorted(year_counts.items(), reverse=True)},
         }
 
@@ -743,9 +1097,9 @@ class SearchEngine:
 
     # -- one document ----------------------------------------------------------------
     def document(self, doc_id: str, q: str = "") -> dict | None:
-        with self._lock:
-            st = self.state()
-            stored = st.searcher.document(id=doc_id)
+        with self._using() as st:
+            with st.wlock:
+                stored = st.searcher.document(id=doc_id)
             if stored is None:
                 return None
             matcher = self.build(st, parse(q))[3]
@@ -770,12 +1124,11 @@ class SearchEngine:
 
     # -- statistics -------------------------------------------------------------------
     def stats(self) -> dict:
-        with self._lock:
-            st = self.state()
+        with self._using() as st:
             # documents deleted by `kgsearch delete`/`add` (copy-on-write) are not counted
             live_dates = st.dates[st.live]
             dated = live_dates[live_dates > 0]
-            oblasts = self._place_counts(st, "oblast_bits", places.OBLASTS, np.flatnonzero(st.live))
+            oblasts = self._place_counts(st, "oblast", st.live)
             docs = st.searcher.doc_count()
             undated = int(len(live_dates) - len(dated))
         manifest = self.store.manifest(st.generation)
@@ -814,13 +1167,5 @@ def _split(value) -> list[str]:
 
 
 def parsed_text(parsed: ParsedQuery) -> str:
-    parts = []
-    for clause in parsed.clauses:
-        parts.append(" OR ".join(_atom_text(a) for a in clause.alternatives))
-    parts += ["-" + _atom_text(a) for a in parsed.excluded]
-    return " ".join(parts)
-
-
-def _atom_text(a: Atom) -> str:
-    text = f'"{a.text}"' if a.kind == "phrase" else a.text + ("*" if a.kind == "prefix" else "")
-    return f"{a.field}:{text}" if a.field else text
+    """The query as the parser read it, in the query syntax."""
+    return to_text(parsed.tree)

@@ -17,10 +17,15 @@ from whoosh.util import make_binary_tree
 
 def scored_terms(q, schema, boost: float = 1.0, out=None, gate=None):
     """[(gate, field, text, boost)] of a tree of Or / And / Term / Phrase / Sequence on scorable
-    fields, else None; gate is the phrase a term belongs to (None for a plain term)."""
+    fields, else None; gate is the phrase a term belongs to (None for a plain term).  A
+    ``ConstantScoreQuery`` (an expanded prefix) is one entry (the query, None, None, score):
+    that score wherever it matches."""
     if out is None:
         out = []
     kind = type(q)
+    if kind is Q.ConstantScoreQuery and gate is None:
+        out.append((q, None, None, boost * q.score))
+        return out
     if kind is Q.Term:
         if q.fieldname not in schema or not schema[q.fieldname].scorable or q.minquality:
             return None

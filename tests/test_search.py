@@ -40,7 +40,26 @@ def test_all_words_rank_above_partial_matches(engine):
     found = ids(result)
     assert found[0] == "both"
     assert {"only-corruption", "only-district"} <= set(found)   # partial matches still returned
-    assert result["total"] == len(found)
+    # total counts the documents with every word; the ones with some of them follow, marked
+    assert result["total"] == 1 and result["partial_total"] == len(found) - 1
+    assert [h["partial"] for h in result["hits"]] == [False] + [True] * (len(found) - 1)
+    assert result["all_words_found"]
+
+
+def test_no_document_with_all_words_is_said_and_the_partial_ones_shown(engine):
+    result = engine.search("коррупция мектеп")
+    assert result["total"] == 0 and result["partial_total"] >= 2
+    assert not result["all_words_found"]
+    assert any(n["kind"] == "no_document_has_all_words" for n in result["notes"])
+    assert result["hits"] and all(h["partial"] for h in result["hits"])
+
+
+def test_punctuation_only_finds_nothing_and_says_why(engine):
+    for q in ["...", "!!!", "- * ?", "AND OR"]:
+        result = engine.search(q)
+        assert result["total"] == 0 and not result["hits"], q
+        assert any(n["kind"] == "nothing_to_search" for n in result["notes"]), q
+    assert engine.search("")["total"] == len(DOCS)        # an empty query still browses
 
 
 def test_title_match_is_boosted(engine):
@@ -142,3 +161,21 @@ def test_result_shape(engine):
     assert set(r) >= {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
     assert set(r["hits"][0]) >= {"id", "title", "date", "url", "source", "score", "snippet"}
     assert r["per_page"] == 2 and len(r["hits"]) == 2
+
+
+def test_api_and_page_set_the_partial_hits_apart(tmp_path):
+    from web import create_app
+    src = write_jsonl(tmp_path / "docs.jsonl", DOCS)
+    eng = SearchEngine(store=build_index(tmp_path / "index", [src]))
+    client = create_app({"ENGINE": eng, "TESTING": True}).test_client()
+    data = client.get("/api/search", query_string={"q": "коррупция Тоң району"}).get_json()
+    assert data["total"] == 1 and data["partial_total"] >= 2 and data["all_words_found"]
+    assert [h["partial"] for h in data["hits"]] == [False] + [True] * data["partial_total"]
+    assert data["notes"] == []
+    page = client.get("/", query_string={"q": "коррупция Тоң району"}).get_data(as_text=True)
+    assert page.count('class="partial-note"') == 1 and page.count('class="hit partial"') == data["partial_total"]
+    assert page.index('class="partial-note"') < page.index('class="hit partial"')
+    none = client.get("/", query_string={"q": "коррупция мектеп"}).get_data(as_text=True)
+    assert "all-words-missing" in none and 'class="hit partial"' in none
+    junk = client.get("/api/search", query_string={"q": "!!!"}).get_json()
+    assert junk["total"] == 0 and junk["notes"][0]["kind"] == "nothing_to_search"

@@ -93,3 +93,14 @@ def test_results_page_draws_bars_that_link_to_their_period(engine):
     assert api["timeline"]["unit"] == "month" and len(api["timeline"]["bins"]) == 24
     # one period only: no chart
     assert 'class="bar"' not in client.get("/?q=шайлоо&from=2024-03&to=2024-03").get_data(as_text=True)
+
+
+def test_year_facet_is_disjunctive_under_a_period(engine):
+    """With a period chosen, the year facet still counts every year (the period is that facet's
+    own filter): each year's count is what choosing that year instead gives."""
+    chosen = make_filters("2023", "2023")
+    result = engine.search("паракорлук", filters=chosen)
+    years = result["facets"]["year"]
+    assert len(years) == 7 and result["total"] == years["2023"]
+    for year, n in years.items():
+        assert engine.search("паракорлук", filters=make_filters(year, year))["total"] == n, year

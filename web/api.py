@@ -20,12 +20,13 @@ def api_search():
     a = search_args(request.args)
     result = engine().search(a.q, page=a.page, per_page=a.per_page, filters=a.filters, sort=a.sort)
     hits = [{k: h[k] for k in ("id", "title", "date", "url", "source", "score", "snippet",
-                               "districts", "oblasts")} for h in result["hits"]]
+                               "districts", "oblasts", "partial")} for h in result["hits"]]
     return jsonify({
-        "query": result["query"], "total": result["total"], "page": result["page"],
+        "query": result["query"], "total": result["total"], "partial_total": result["partial_total"],
+        "all_words_found": result["all_words_found"], "page": result["page"],
         "per_page": result["per_page"], "pages": result["pages"], "sort": result["sort"],
         "took_ms": result["took_ms"], "hits": hits, "facets": result["facets"],
-        "timeline": result["timeline"],
+        "timeline": result["timeline"], "notes": result.get("notes", []),
         "filters": {"from": a.filters.date_from.isoformat() if a.filters.date_from else None,
                     "to": a.filters.date_to.isoformat() if a.filters.date_to else None,
                     "district": list(a.filters.districts), "oblast": list(a.filters.oblasts)},

@@ -1,0 +1,122 @@
+"""One engine shared by many threads (waitress serves each request on its own thread): the
+results of a mixed workload hammered from several threads are exactly the results of the same
+workload run alone, and a search in progress does not keep a stats call waiting."""
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+
+import pytest
+
+from search.engine import SearchEngine
+from search.filters import make_filters
+
+QUERIES = [
+    "коррупция", "коррупция сот", "пара алуу", "Тоң районунда", '"Жогорку Кеңеш"', "Жогорку Кенеш",
+    "корруп*", "ка* ко* ба* са*", "сот OR прокуратура", "коррупция -сот", "title:президент",
+    "министрлиги", "ички иштер", "айыл чарба министрлиги", "шайлоо", "Бишкек шаары", "...", "",
+]
+FILTERS = [make_filters(), make_filters(date_from="2020"), make_filters(oblasts=["Бишкек шаары"])]
+
+
+def _work(seed: int):
+    rng = random.Random(seed)
+    jobs = [("search", q, f, s, p) for q in QUERIES for f in FILTERS
+            for s in ("relevance", "newest") for p in (1, 2)]
+    jobs += [("doc", q, None, None, None) for q in QUERIES[:6]]
+    jobs += [("stats", None, None, None, None)] * 6
+    rng.shuffle(jobs)
+    return jobs
+
+
+def _run(engine: SearchEngine, job, doc_ids):
+    kind, q, filters, sort, page = job
+    if kind == "search":
+        r = dict(engine.search(q, page=page, per_page=10, filters=filters, sort=sort))
+        r.pop("took_ms")
+        return r
+    if kind == "doc":
+        return [engine.document(d, q) for d in doc_ids]
+    return engine.stats()
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_threads_get_what_one_thread_gets(corpus_store, compact):
+    doc_ids = [h["id"] for h in SearchEngine(store=corpus_store).search("коррупция", per_page=5)["hits"]]
+    alone = SearchEngine(store=corpus_store, compact=compact)
+    expected = {job: _run(alone, job, doc_ids) for job in _work(0)}
+    alone.close()
+
+    shared = SearchEngine(store=corpus_store, compact=compact)   # cold caches: threads race to fill them
+    errors, got = [], {}
+
+    def worker(seed):
+        try:
+            for job in _work(seed):
+                got.setdefault(job, []).append(_run(shared, job, doc_ids))
+        except Exception as exc:                                   # noqa: BLE001 — reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(1, 7)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)                # switch threads often: races show up
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
+    assert set(got) == set(expected)
+    assert sum(map(len, got.values())) == 6 * len(_work(0))
+    for job, results in got.items():
+        for r in results:
+            assert r == expected[job], job
+    shared.close()
+
+
+def test_a_search_in_progress_does_not_block_stats(corpus_store, monkeypatch):
+    """While one thread is inside a search (held there on purpose), stats answers."""
+    engine = SearchEngine(store=corpus_store)
+    engine.search("коррупция")
+    inside, release = threading.Event(), threading.Event()
+    real = engine._search
+
+    def slow(*args, **kw):
+        inside.set()
+        release.wait(10)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(engine, "_search", slow)
+    t = threading.Thread(target=engine.search, args=("сот жана прокуратура",))
+    t.start()
+    try:
+        assert inside.wait(10)
+        started = time.perf_counter()
+        assert engine.stats()["documents"] > 1000
+        engine.document(engine.search("коррупция")["hits"][0]["id"])   # cached page, then a doc
+        waited = time.perf_counter() - started
+    finally:
+        release.set()
+        t.join()
+    assert waited < 5, waited      # not the 10 s the search thread is held for
+    engine.close()
+
+
+def test_a_too_broad_prefix_is_cut_and_said(corpus_engine):
+    """The cost bound: two-letter prefixes stand for many words; each is cut to its most frequent
+    ones within the query's budget, with a note naming the prefix (the time is not asserted)."""
+    from search import engine as engine_mod
+    heavy = " ".join(p + "*" for p in "ка ко ки ку ба бо са со та то ма мо жа жо".split())
+    r = corpus_engine.search(heavy)
+    cut = [n for n in r["notes"] if n["kind"] == "prefix_too_broad"]
+    assert {n["prefix"] for n in cut} >= {"ка", "ба", "са"}
+    assert all(n["used"] < n["terms"] for n in cut)
+    assert sum(n["used"] for n in cut) <= engine_mod.QUERY_TERMS
+    assert r["total"] > 0 and r["hits"]
+    # a narrow prefix is searched whole, without a note
+    narrow = corpus_engine.search("коррупц*")
+    assert narrow["total"] > 0 and not narrow["notes"]
