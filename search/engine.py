@@ -851,6 +851,8 @@ class SearchEngine:
         for d, hit in zip(docnums, hits):
             hit["partial"] = bool(partial is not None and partial[d])
         shown = total + partial_total
+        facets = dict(ev.facets)
+        undated_excluded = facets.pop("_undated_excluded", 0)
         return {
             "query": to_text(parsed.tree),
             "total": total,
@@ -861,7 +863,8 @@ class SearchEngine:
             "pages": (shown + per_page - 1) // per_page,
             "sort": sort,
             "hits": hits,
-            "facets": ev.facets,
+            "facets": facets,
+            "undated_excluded": undated_excluded,
             "timeline": ev.timeline,
             "generation": st.generation,
             "notes": list(ev.notes),
@@ -1065,7 +1068,10 @@ class SearchEngine:
         by_year = st.years[under(districts, oblasts)]
         years = np.bincount(by_year) if len(by_year) else np.zeros(0, np.int64)
         year_counts = {int(y): int(years[y]) for y in np.flatnonzero(years) if y}
+        dated_filter = filters.date_from is not None or filters.date_to is not None
         return {
+            # undated documents a period filter leaves out (they would match without it)
+            "_undated_excluded": int(years[0]) if dated_filter and len(years) else 0,
             "district": self._place_counts(st, "district", under(period, oblasts)),
             "oblast": self._place_counts(st, "oblast", under(period, districts)),
             "year": {str(y): n for y, n in sorted(year_counts.items(), reverse=True)},

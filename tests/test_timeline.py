@@ -104,3 +104,20 @@ def test_year_facet_is_disjunctive_under_a_period(engine):
     assert len(years) == 7 and result["total"] == years["2023"]
     for year, n in years.items():
         assert engine.search("паракорлук", filters=make_filters(year, year))["total"] == n, year
+
+
+def test_a_period_filter_says_how_many_undated_articles_it_leaves_out(engine):
+    """5 undated 'паракорлук' articles: a period filter leaves them out and says so, in the
+    result, the API and the page (with a link that drops the period)."""
+    assert engine.search("паракорлук")["undated_excluded"] == 0
+    result = engine.search("паракорлук", filters=make_filters("2023", None))
+    assert result["undated_excluded"] == 5
+    assert engine.search("шайлоо", filters=make_filters("2024", "2024"))["undated_excluded"] == 0
+    client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
+    assert client.get("/api/search?q=паракорлук&from=2023").get_json()["undated_excluded"] == 5
+    page = unescape(client.get("/?q=паракорлук&from=2023").get_data(as_text=True))
+    assert "датасы жок 5 макаланы чыгарып салды" in page
+    link = re.search(r'undated-note.*?href="([^"]+)"', page, re.S).group(1)
+    assert "from=" not in link and "q=" in link
+    newest = unescape(client.get("/?q=паракорлук&sort=newest").get_data(as_text=True))
+    assert "Датасы жок 5 макала тизменин аягында" in newest
