@@ -32,6 +32,7 @@ from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import IndexStore
 from search.filters import Filters
 from search.highlight import TermMatcher, find_spans, highlight_all, snippet
+from search.expand import Expander
 from search.postings import gate_phrases, phrase_slots, scored_terms
 from search.query import Atom, ParsedQuery, parse
 
@@ -98,12 +99,14 @@ class _State:
     place_masks: dict = field(default_factory=dict)   # column → (mask id per docnum, masks)
     length_norms: dict = field(default_factory=dict)  # (field, B, K1, avg) → norm per docnum
     compact_postings: int = 0                 # postings served from compact files
+    expander: Expander | None = None          # Latin readings, equivalents, did-you-mean (search/expand.py)
 
 
 class SearchEngine:
     def __init__(self, index_root=None, store: IndexStore | None = None, compact: bool = True):
         self.store = store or IndexStore(index_root)
         self.compact = compact        # False: read every term from Whoosh (for comparisons)
+        self.expand = True            # False: no Latin readings, equivalents, did-you-mean (for comparisons)
         self._lock = threading.RLock()
         self._state: _State | None = None
 
@@ -201,6 +204,17 @@ class SearchEngine:
             return None
         alts = [[(t, 1.0)] + [(v, FOLD_WEIGHT) for v in self._variants(st, atom.text, t)]
                 for t in tokens]
+        # -- query expansion (search/expand.py): Latin readings and equivalents, lower weights --
+        phrases = []
+        if self.expand:
+            analyzed = analyze(atom.text, mode)
+            per_token, phrases = self._expander(st).alternatives(atom.text, analyzed)
+            for alt, extra in zip(alts, per_token):
+                have = {t for t, _ in alt}
+                alt += [(t, w) for t, w in extra if t not in have]
+            for terms, _ in phrases:
+                highlight.update(terms)
+        # -- end of query expansion --
         for alt in alts:
             highlight.update(t for t, _ in alt)
             if exact is not None:   # term → typed with its exact letters somewhere in the query
@@ -215,7 +229,25 @@ class SearchEngine:
             else:
                 subqueries.append(Q.Sequence(
                     [Q.Or([Q.Term(f, t, boost=w) for t, w in a]) for a in alts], boost=boost[f]))
+            subqueries += [Q.Phrase(f, list(terms), boost=boost[f] * w) if len(terms) > 1
+                           else Q.Term(f, terms[0], boost=boost[f] * w) for terms, w in phrases]
         return Q.Or(subqueries)
+
+    def _expander(self, st: _State) -> Expander:
+        """The generation's query expander (search/expand.py), made on first use."""
+        if st.expander is None:
+            reader = st.searcher.reader()
+
+            def doc_freq(term: str) -> int:
+                return max(reader.doc_frequency("body", term), reader.doc_frequency("title", term))
+
+            def terms():
+                for fieldname in ("title", "body"):
+                    for text, info in reader.iter_field(fieldname):
+                        yield (text.decode("utf-8") if isinstance(text, bytes) else text), info.doc_frequency()
+
+            st.expander = Expander(doc_freq, terms)
+        return st.expander
 
     def build(self, st, parsed: ParsedQuery):
         """(all-words query, any-word query, excluded query, matcher for highlighting)."""
@@ -475,7 +507,7 @@ class SearchEngine:
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return result
 
-    def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
+    def _search(self, st, parsed, page, per_page, filters, sort, corrected=False) -> dict:
         searcher = st.searcher
         all_q, any_q, excluded_q, matcher = self.build(st, parsed)
         allowed = self._filter_docs(st, filters)
@@ -510,6 +542,17 @@ class SearchEngine:
         else:
             docnums, scores = self._ranked(st, all_q, any_q, matched, full, offset, want)
         hits = [self._hit(searcher.stored_fields(d), scores.get(d), matcher) for d in docnums]
+        # -- query expansion (search/expand.py): what was added, and a correction --
+        expansions, did_you_mean = [], None
+        if self.expand and not parsed.empty:
+            xp = self._expander(st)
+            expansions = xp.expansions((a.kind, a.text) for a in parsed.atoms())
+            did_you_mean = xp.suggest(parsed_text(parsed))
+            if total == 0 and did_you_mean and not corrected:
+                fixed = self._search(st, parse(did_you_mean), page, per_page, filters, sort, corrected=True)
+                if fixed["total"]:
+                    return {**fixed, "corrected_from": parsed_text(parsed), "did_you_mean": did_you_mean}
+        # -- end of query expansion --
         return {
             "query": parsed_text(parsed),
             "total": total,
@@ -521,6 +564,9 @@ class SearchEngine:
             "facets": self._facets(st, docs),
             "timeline": self._timeline(st, docs),
             "generation": st.generation,
+            "expansions": expansions,
+            "did_you_mean": did_you_mean,
+            "corrected_from": None,
         }
 
     def _sorted_by_date(self, st, docs: np.ndarray, want: int, sort: str) -> list[int]:

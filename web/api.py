@@ -25,6 +25,8 @@ def api_search():
         "per_page": result["per_page"], "pages": result["pages"], "sort": result["sort"],
         "took_ms": result["took_ms"], "hits": hits, "facets": result["facets"],
         "timeline": result["timeline"],
+        "did_you_mean": result.get("did_you_mean"), "corrected_from": result.get("corrected_from"),
+        "expansions": result.get("expansions", []),
         "filters": {"from": a.filters.date_from.isoformat() if a.filters.date_from else None,
                     "to": a.filters.date_to.isoformat() if a.filters.date_to else None,
                     "district": list(a.filters.districts), "oblast": list(a.filters.oblasts)},
