@@ -493,7 +493,7 @@ class SearchEngine:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         with self._lock:
             st = self.state()
-            key = ("search", q, page, per_page, filters, sort)
+            key = ("search", q, page, per_page, filters, sort, self.expand)
             cached = st.cache.get(key)
             if cached is None:
                 cached = self._search(st, parsed, page, per_page, filters, sort)

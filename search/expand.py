@@ -123,9 +123,13 @@ class Expander:
         phrases: list[tuple[tuple[str, ...], float]] = []
         if tokens:
             key = tuple(t.text for t in tokens)
-            for form, ew, _ in equivalents(key):
-                if len(form) > 1 or len(key) > 1:
-                    phrases.append((form, ew))
+            keys = [(key, 1.0)]
+            if len(tokens) == 1:        # a Latin word's readings have multi-word equivalents too
+                keys += [((f,), w) for f, w in per_token[0] if w == LATIN_WEIGHT]
+            for k, w in keys:
+                for form, ew, _ in equivalents(k):
+                    if (len(form) > 1 or len(k) > 1) and form not in [p for p, _ in phrases]:
+                        phrases.append((form, w * ew))
         return per_token, phrases
 
     def expansions(self, atoms: Iterable[tuple[str, str]]) -> list[dict]:
@@ -144,8 +148,10 @@ class Expander:
                 if eq:
                     _add(out, text[tok.start:tok.end], eq, "equivalent")
             if tokens:
-                phr = [shown for f, _, shown in equivalents(tuple(t.text for t in tokens))
-                       if len(f) > 1 or len(tokens) > 1]
+                keys = [tuple(t.text for t in tokens)]
+                if len(tokens) == 1:
+                    keys += [(f,) for f in self.latin_forms(text[tokens[0].start:tokens[0].end])]
+                phr = [shown for k in keys for f, _, shown in equivalents(k) if len(f) > 1 or len(k) > 1]
                 if phr:
                     _add(out, text, phr, "equivalent")
         return out
