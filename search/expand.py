@@ -18,6 +18,7 @@ Kinds: ``latin`` (``Bishkek`` → бишкек, see ``search/translit.py``), ``e
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Callable, Iterable
 
@@ -26,7 +27,7 @@ from search.equivalents import equivalents
 from search.suggest import Suggester
 from search.translit import is_latin, latin_candidates
 
-LATIN_WEIGHT = 0.9        # a Latin-typed word's Cyrillic reading (o/u/n also ө/ү/ң: the same weight)
+LATIN_WEIGHT = 0.9        # a Latin-typed word's Cyrillic readings (o/u/n also ө/ү/ң: the same weight)
 MAX_LATIN_READINGS = 3    # readings of one Latin word searched at most
 RARE_DF = 1               # a word in at most this many documents may be a typo …
 TYPO_RATIO = 10           # … when a close term is in this many times more documents
@@ -41,11 +42,17 @@ class Expander:
         self._terms = terms
         self._fold_map: dict[str, tuple[str, ...]] | None = None
         self._suggester: Suggester | None = None
+        self._loading = threading.Lock()
         self.latin = lru_cache(maxsize=8192)(self._latin)
         self.correction = lru_cache(maxsize=8192)(self._correction)
 
     # -- the vocabulary, read once ------------------------------------------------------
     def _load(self) -> None:
+        with self._loading:
+            if self._fold_map is None:
+                self._read_vocabulary()
+
+    def _read_vocabulary(self) -> None:
         listed: dict[str, int] = {}
         for term, df in self._terms():
             if df > listed.get(term, 0):
@@ -54,8 +61,8 @@ class Expander:
         for term in listed:
             if has_kyrgyz_letters(term):
                 fmap.setdefault(fold(term), []).append(term)
+        self._suggester = Suggester(listed.items())     # before the fold map: it marks "loaded"
         self._fold_map = {k: tuple(sorted(v)) for k, v in fmap.items()}
-        self._suggester = Suggester(listed.items())
 
     def forms(self, term: str) -> tuple[str, ...]:
         """Index terms a term typed without ң ө ү stands for: itself if indexed, and its exact-letter
@@ -176,8 +183,8 @@ class Expander:
         if len(tokens) != 1:
             return None
         term = tokens[0].text
-        if term.isdigit():
-            return None
+        if term.isdigit() or self.doc_freq(term) > RARE_DF:
+            return None           # (a frequent word never reads the vocabulary)
         found = self._found(word, term)
         if found > RARE_DF:
             return None

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import analyze, fold, stem
+from indexer.analysis import fold, stem
 from search.engine import SearchEngine
 from search.equivalents import EQUIV_WEIGHT, equivalents, table
 from search.expand import Expander
