@@ -30,9 +30,9 @@ from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters
 from indexer.schema import int_to_date
 from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import IndexStore
+from search.expand import Expander
 from search.filters import Filters
 from search.highlight import TermMatcher, find_spans, highlight_all, snippet
-from search.expand import Expander
 from search.postings import gate_phrases, phrase_slots, scored_terms
 from search.query import Atom, ParsedQuery, parse
 

@@ -203,7 +203,11 @@ class Expander:
 
     def suggest(self, query: str) -> str | None:
         """``query`` with every word that finds (almost) nothing replaced by its correction; None
-        when nothing is corrected.  Operators, ``field:`` names and quotes are kept as typed."""
+        when nothing is corrected.  Operators, ``field:`` names and quotes are kept as typed.  Plain
+        words that are a multi-word name of the equivalents table come back quoted instead."""
+        phrase = self._as_phrase(query)
+        if phrase:
+            return phrase
         out, at, changed = [], 0, False
         for m in TOKEN_RE.finditer(query):
             word = m.group()
@@ -218,6 +222,20 @@ class Expander:
         if not changed:
             return None
         return "".join(out) + query[at:]
+
+    def _as_phrase(self, query: str) -> str | None:
+        """Plain words that together are a multi-word name of the table (``злоупотребление
+        должностным положением``) and find (almost) nothing one by one: the quoted phrase, which
+        matches the name's equivalents."""
+        words = query.split()
+        if len(words) < 2 or any(w in OPERATORS or not w.replace("-", "").isalpha() for w in words):
+            return None
+        terms = tuple(t.text for t in analyze(query, "phrase"))
+        if not any(len(f) > 1 or len(terms) > 1 for f, _, _ in equivalents(terms)):
+            return None
+        if all(self.doc_freq(t) > RARE_DF for t in terms):
+            return None
+        return f'"{" ".join(words)}"'
 
 
 def _respell(word: str, term: str, cand: str) -> str:

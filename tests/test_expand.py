@@ -10,6 +10,7 @@ from search.expand import Expander
 from search.suggest import Suggester
 from search.translit import RULES, is_latin, latin_candidates, latin_spellings
 from tests.conftest import build_index
+from tests.test_browser import browser  # noqa: F401  (the headless Chromium fixture)
 from web import create_app
 
 FIXTURE = Path(__file__).parent / "data" / "ru_fixture_corruption.jsonl"
@@ -208,6 +209,12 @@ def test_page_did_you_mean_link_and_corrected_search(engine):
     client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
     result = engine.search("Бишкек уурдоо")
     assert result["did_you_mean"] is None
+    # a misspelled word beside one that finds documents: the results stay, the correction is a link
+    result = engine.search("Бшкек уурдоо")
+    assert result["total"] > 0 and result["corrected_from"] is None
+    assert result["did_you_mean"] == "Бишкек уурдоо"
+    page = client.get("/?q=Бшкек+уурдоо").get_data(as_text=True)
+    assert 'Муну издедиңизби: <a href="/?q=%D0%91%D0%B8%D1%88%D0%BA%D0%B5%D0%BA+%D1%83%D1%83%D1%80%D0%B4%D0%BE%D0%BE">' in page
     result = engine.search("Бшкек")              # finds nothing as typed: the correction is searched
     assert result["corrected_from"] == "Бшкек" and result["did_you_mean"] == "Бишкек"
     assert set(ids(result)) == set(ids(engine.search("Бишкек")))
@@ -286,3 +293,47 @@ def test_corpus_russian_agency_names_meet_kyrgyz(corpus_engine):
     assert corpus_engine.search("ГКНБ")["total"] >= corpus_engine.search("УКМК")["total"] > 0
     assert corpus_engine.search("МВД")["total"] >= corpus_engine.search("ИИМ")["total"] > 0
     assert corpus_engine.search("взятка")["total"] >= corpus_engine.search("пара")["total"] > 0
+
+
+# -- the page in headless Chromium ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fixture_server(engine):
+    from tests.conftest import Server
+    srv = Server(engine.store.root)
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.browser
+def test_browser_did_you_mean_link_and_also_searched(browser, fixture_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser.get(fixture_server.url + "/?q=Бшкек+уурдоо")
+    link = WebDriverWait(browser, 10).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, ".did-you-mean a")))
+    assert link.text == "Бишкек уурдоо"
+    assert "Муну издедиңизби" in browser.find_element(By.CSS_SELECTOR, ".did-you-mean").text
+    link.click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "li.hit")))
+    assert browser.find_element(By.NAME, "q").get_attribute("value") == "Бишкек уурдоо"
+    assert not browser.find_elements(By.CSS_SELECTOR, ".did-you-mean")
+    browser.get(fixture_server.url + "/?q=ГКНБ")
+    shown = WebDriverWait(browser, 10).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, ".expansions"))).text
+    assert shown.startswith("Ошондой эле изделди") and "УКМК" in shown
+    marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "li.hit mark")]
+    assert "УКМКнын" in marks or "УКМК" in marks
+
+
+@pytest.mark.slow
+def test_corpus_unquoted_russian_name_is_searched_as_its_phrase(corpus_engine):
+    quoted = corpus_engine.search('"злоупотребление должностным положением"')
+    assert quoted["total"] > 0 and quoted["corrected_from"] is None
+    typed = corpus_engine.search("злоупотребление должностным положением")
+    assert typed["did_you_mean"] == '"злоупотребление должностным положением"'
+    assert typed["corrected_from"] == "злоупотребление должностным положением"
+    assert ids(typed) == ids(quoted)
+    # Kyrgyz names typed unquoted that find documents are left alone
+    assert corpus_engine.search("Башкы прокуратура")["did_you_mean"] is None
