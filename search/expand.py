@@ -85,8 +85,9 @@ class Expander:
         """(index terms, the readings as Cyrillic words) of a Latin word; see ``latin_forms``."""
         if not is_latin(word):
             return (), ()
-        typed = normalize(word)
-        own = self.doc_freq(typed)
+        own = self.doc_freq(normalize(word))
+        if own > RARE_DF:
+            return (), ()         # the Latin word as typed is what the index has (Centerra, IT)
         found: list[tuple[str, ...]] = []
         readings: list[str] = []
         first_df = 0
@@ -107,8 +108,8 @@ class Expander:
                 readings.append(reading)
             if len(found) >= MAX_LATIN_READINGS:
                 break
-        if own and (own > RARE_DF or first_df < TYPO_RATIO * own):
-            return (), ()         # the Latin word as typed is what the index has
+        if own and first_df < TYPO_RATIO * own:
+            return (), ()         # as typed it is rare, but its reading is not much more frequent
         return tuple(dict.fromkeys(f for forms in found for f in forms)), tuple(readings)
 
     # -- per query word -------------------------------------------------------------------------
