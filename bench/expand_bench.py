@@ -58,9 +58,7 @@ def clear_word_caches(engine: SearchEngine) -> None:
     st.cache.clear()
     xp = st.expander
     if xp is not None:
-        xp.latin.cache_clear()
-        xp.correction.cache_clear()
-        xp.doc_freq.cache_clear()
+        xp.clear_caches()
     translit.latin_candidates.cache_clear()
     equivalents.equivalents.cache_clear()
 

@@ -236,7 +236,7 @@ class SearchEngine:
     def _expander(self, st: _State) -> Expander:
         """The generation's query expander (search/expand.py), made on first use."""
         if st.expander is None:
-            reader = st.searcher.reader()
+            reader, segments = st.searcher.reader(), st.segments   # no reference back to st: no cycle
 
             def doc_freq(term: str) -> int:
                 return max(reader.doc_frequency("body", term), reader.doc_frequency("title", term))
@@ -245,7 +245,7 @@ class SearchEngine:
                 df: dict = {}
                 for fieldname in ("title", "body"):
                     per_field: dict = defaultdict(int)
-                    for seg in st.segments:
+                    for seg in segments:
                         for text, info in seg.reader.iter_field(fieldname):
                             per_field[text] += info.doc_frequency()
                     for text, n in per_field.items():

@@ -32,6 +32,7 @@ MAX_LATIN_READINGS = 3    # readings of one Latin word searched at most
 RARE_DF = 1               # a word in at most this many documents may be a typo …
 TYPO_RATIO = 10           # … when a close term is in this many times more documents
 OPERATORS = frozenset({"OR", "AND", "NOT"})
+WORD_CACHE = 8192         # words remembered per cache (then it starts afresh)
 
 Alternatives = tuple[list[list[tuple[str, float]]], list[tuple[tuple[str, ...], float]]]
 
@@ -43,8 +44,34 @@ class Expander:
         self._fold_map: dict[str, tuple[str, ...]] | None = None
         self._suggester: Suggester | None = None
         self._loading = threading.Lock()
-        self.latin = lru_cache(maxsize=8192)(self._latin)
-        self.correction = lru_cache(maxsize=8192)(self._correction)
+        # per-word caches: plain dicts (an lru_cache of a bound method would make a reference cycle
+        # that keeps an old generation's reader, and its open files, alive until a GC pass)
+        self._latin_cache: dict[str, tuple] = {}
+        self._correction_cache: dict[str, str | None] = {}
+
+    def clear_caches(self) -> None:
+        """Forget every per-word answer (for benchmarks); the vocabulary stays loaded."""
+        self._latin_cache.clear()
+        self._correction_cache.clear()
+        self.doc_freq.cache_clear()
+
+    def latin(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(index terms, the readings as Cyrillic words) of a Latin word; see ``latin_forms``."""
+        got = self._latin_cache.get(word)
+        if got is None:
+            if len(self._latin_cache) >= WORD_CACHE:
+                self._latin_cache.clear()
+            got = self._latin_cache[word] = self._latin(word)
+        return got
+
+    def correction(self, word: str) -> str | None:
+        """The word corrected to the closest frequent index term, as a word to type, or None."""
+        if word in self._correction_cache:
+            return self._correction_cache[word]
+        if len(self._correction_cache) >= WORD_CACHE:
+            self._correction_cache.clear()
+        got = self._correction_cache[word] = self._correction(word)
+        return got
 
     # -- the vocabulary, read once ------------------------------------------------------
     def _load(self) -> None:
@@ -82,7 +109,6 @@ class Expander:
         return self.latin(word)[0]
 
     def _latin(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(index terms, the readings as Cyrillic words) of a Latin word; see ``latin_forms``."""
         if not is_latin(word):
             return (), ()
         own = self.doc_freq(normalize(word))
@@ -179,7 +205,6 @@ class Expander:
         return found + sum(self.doc_freq(t) for t in terms)
 
     def _correction(self, word: str) -> str | None:
-        """The word corrected to the closest frequent index term, as a word to type, or None."""
         tokens = analyze(word, "query")
         if len(tokens) != 1:
             return None
