@@ -386,6 +386,12 @@ def search(query, index_dir, limit, page, date_from, date_to, district, oblast, 
         return
     click.echo(f"{result['total']} found · page {result['page']} of {max(result['pages'], 1)} · "
                f"{result['took_ms']} ms")
+    if result.get("corrected_from"):      # query expansion (search/expand.py)
+        click.echo(f"nothing for {result['corrected_from']!r}; searched instead: {result['did_you_mean']}")
+    elif result.get("did_you_mean"):
+        click.echo(f"did you mean: {result['did_you_mean']}")
+    for e in result.get("expansions", []):
+        click.echo(f"also searched ({e['kind']}): {e['from']} → {', '.join(e['to'])}")
     for n, hit in enumerate(result["hits"], start=(page - 1) * limit + 1):
         click.echo()
         click.echo(click.style(f"{n}. {hit['title']}", bold=True))

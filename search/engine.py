@@ -41,6 +41,7 @@ from indexer.lang import needs_reindex
 from indexer.schema import int_to_date
 from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import GenerationUnusable, IndexStore, describe_error
+from search.expand import Expander
 from search.filters import Filters
 from search.highlight import TermMatcher, find_spans, highlight_all, snippet
 from search.postings import gate_phrases, phrase_slots, scored_terms
@@ -167,6 +168,7 @@ class _State:
     place_masks: dict = field(default_factory=dict)   # field → (names, name per posting, docnum per posting)
     length_norms: dict = field(default_factory=dict)  # (field, B, K1, avg) → norm per docnum
     compact_postings: int = 0                 # postings served from compact files
+    expander: Expander | None = None          # Latin readings, equivalents, did-you-mean (search/expand.py)
     prefixes: dict = field(default_factory=dict)      # (field, prefix) → [(df, term)] most frequent first
     queries: OrderedDict = field(default_factory=OrderedDict)  # (query, filters) → _Evaluated
     # Threads share a state.  Whoosh's readers seek and read a shared file position, so every
@@ -183,6 +185,7 @@ class SearchEngine:
     def __init__(self, index_root=None, store: IndexStore | None = None, compact: bool = True):
         self.store = store or IndexStore(index_root)
         self.compact = compact        # False: read every term from Whoosh (for comparisons)
+        self.expand = True            # False: no Latin readings, equivalents, did-you-mean (for comparisons)
         self._lock = threading.Lock()         # held only to read or swap ``_state`` and count users
         self._reopen = threading.Lock()       # one thread opens a new generation; others keep serving
         # pages of queries whose prefixes hit the cost bound are computed one at a time, with a
@@ -396,6 +399,17 @@ class SearchEngine:
             return None
         alts = [[(t, 1.0)] + [(v, FOLD_WEIGHT) for v in self._variants(st, atom.text, t)]
                 for t in tokens]
+        # -- query expansion (search/expand.py): Latin readings and equivalents, lower weights --
+        phrases = []
+        if self.expand:
+            analyzed = analyze(atom.text, mode)
+            per_token, phrases = self._expander(st).alternatives(atom.text, analyzed)
+            for alt, extra in zip(alts, per_token):
+                have = {t for t, _ in alt}
+                alt += [(t, w) for t, w in extra if t not in have]
+            for terms, _ in phrases:
+                highlight.update(terms)
+        # -- end of query expansion --
         for alt in alts:
             highlight.update(t for t, _ in alt)
             if exact is not None:   # term → typed with its exact letters somewhere in the query
@@ -410,7 +424,36 @@ class SearchEngine:
             else:
                 subqueries.append(Q.Sequence(
                     [Q.Or([Q.Term(f, t, boost=w) for t, w in a]) for a in alts], boost=boost[f]))
+            subqueries += [Q.Phrase(f, list(terms), boost=boost[f] * w) if len(terms) > 1
+                           else Q.Term(f, terms[0], boost=boost[f] * w) for terms, w in phrases]
         return Q.Or(subqueries)
+
+    def _expander(self, st: _State) -> Expander:
+        """The generation's query expander (search/expand.py), made on first use."""
+        if st.expander is None:
+            reader, segments, wlock = st.searcher.reader(), st.segments, st.wlock   # no reference back to st
+
+            def doc_freq(term: str) -> int:
+                with wlock:
+                    return max(reader.doc_frequency("body", term), reader.doc_frequency("title", term))
+
+            def terms():   # per segment: a multi-segment reader's iter_field is ~5x slower
+                df: dict = {}
+                with wlock:
+                    for fieldname in ("title", "body"):
+                        per_field: dict = defaultdict(int)
+                        for seg in segments:
+                            for text, info in seg.reader.iter_field(fieldname):
+                                per_field[text] += info.doc_frequency()
+                        for text, n in per_field.items():
+                            df[text] = max(df.get(text, 0), n)
+                return ((t.decode("utf-8") if isinstance(t, bytes) else t, n) for t, n in df.items())
+
+            expander = Expander(doc_freq, terms)
+            with st.clock:
+                if st.expander is None:
+                    st.expander = expander
+        return st.expander
 
     def plan(self, st, parsed: ParsedQuery, notes: list | None = None) -> "_Plan":
         """The query tree as Whoosh queries: one per top-level unit (soft, required or
@@ -725,7 +768,7 @@ class SearchEngine:
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         with self._using() as st:
-            key = ("search", q, page, per_page, filters, sort)
+            key = ("search", q, page, per_page, filters, sort, self.expand)
             with st.clock:
                 cached = st.cache.get(key)
                 if cached is not None:
@@ -753,7 +796,8 @@ class SearchEngine:
     def _evaluate(self, st, parsed, filters) -> "_Evaluated":
         """The query's document sets, facets and timeline — what every page of it shares —
         cached per (query, filters) (``QUERY_CACHE``), so that paging costs only the page."""
-        key = (to_text(parsed.tree), parsed.blank, tuple(n["message"] for n in parsed.notes), filters)
+        key = (to_text(parsed.tree), parsed.blank, tuple(n["message"] for n in parsed.notes), filters,
+               self.expand)
         with st.clock:
             got = st.queries.get(key)
             if got is not None:
@@ -818,7 +862,7 @@ class SearchEngine:
         return _Evaluated(plan, full, partial, docs, partial_total, notes,
                           self._facets(st, unfiltered, filters), self._timeline(st, docs))
 
-    def _search(self, st, parsed, page, per_page, filters, sort) -> dict:
+    def _search(self, st, parsed, page, per_page, filters, sort, corrected=False) -> dict:
         """``total``: the documents matching every unit of the query (each word in any of its
         forms); facets and timeline count those.  Documents matching only some of the soft
         units (and every required one, and no excluded one) follow them in the list,
@@ -851,6 +895,17 @@ class SearchEngine:
         for d, hit in zip(docnums, hits):
             hit["partial"] = bool(partial is not None and partial[d])
         shown = total + partial_total
+        # -- query expansion (search/expand.py): what was added, and a correction --
+        expansions, did_you_mean = [], None
+        if self.expand and not parsed.empty:
+            xp = self._expander(st)
+            expansions = xp.expansions((a.kind, a.text) for a in parsed.atoms())
+            did_you_mean = xp.suggest(parsed_text(parsed))
+            if total == 0 and partial_total == 0 and did_you_mean and not corrected:   # found nothing at all
+                fixed = self._search(st, parse(did_you_mean), page, per_page, filters, sort, corrected=True)
+                if fixed["total"]:
+                    return {**fixed, "corrected_from": parsed_text(parsed), "did_you_mean": did_you_mean}
+        # -- end of query expansion --
         facets = dict(ev.facets)
         undated_excluded = facets.pop("_undated_excluded", 0)
         return {
@@ -868,6 +923,9 @@ class SearchEngine:
             "timeline": ev.timeline,
             "generation": st.generation,
             "notes": list(ev.notes),
+            "expansions": expansions,
+            "did_you_mean": did_you_mean,
+            "corrected_from": None,
         }
 
     def _sorted_by_date(self, st, docs: np.ndarray, want: int, sort: str) -> list[int]:

@@ -195,8 +195,7 @@ def _ktmu_words() -> set[str]:
 
 
 def morphology_conllu_lines():
-    if not KTMU.exists():
-        pytest.skip("KTMU treebank not available")
+    require_corpus(KTMU)
     return KTMU.read_text(encoding="utf-8").splitlines()
 
 

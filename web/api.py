@@ -28,6 +28,8 @@ def api_search():
         "took_ms": result["took_ms"], "hits": hits, "facets": result["facets"],
         "timeline": result["timeline"], "notes": result.get("notes", []),
         "undated_excluded": result["undated_excluded"],
+        "did_you_mean": result.get("did_you_mean"), "corrected_from": result.get("corrected_from"),
+        "expansions": result.get("expansions", []),
         "filters": {"from": a.filters.date_from.isoformat() if a.filters.date_from else None,
                     "to": a.filters.date_to.isoformat() if a.filters.date_to else None,
                     "district": list(a.filters.districts), "oblast": list(a.filters.oblasts)},
