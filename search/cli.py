@@ -314,7 +314,12 @@ def search(query, index_dir, limit, page, date_from, date_to, district, oblast, 
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Serving processes sharing the listening socket, each with its own searcher and "
                    "caches (searches run one at a time per process).")
-def serve(index_dir, host, port, threads, workers):
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="A log line per request on stderr: method, path, status, duration (no query text).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Log lines as text or as one JSON object per line.")
+@click.option("--log-queries", is_flag=True, help="Also log each request's query string (searches can be sensitive).")
+def serve(index_dir, host, port, threads, workers, access_log, log_format, log_queries):
     """Serve the web UI and the JSON API with waitress."""
     import waitress
     from search.engine import NoIndex, SearchEngine
@@ -328,22 +333,30 @@ def serve(index_dir, host, port, threads, workers):
                        "run `kgsearch reindex`", err=True)
     except NoIndex as exc:
         click.echo(f"kgsearch: {exc} (serving anyway; pages will say so)", err=True)
+    web_config = {"ACCESS_LOG": access_log, "LOG_FORMAT": log_format, "LOG_QUERIES": log_queries}
     if workers > 1:
         engine.close()
-        _serve_workers(index_dir, engine.store.root, host, port, threads, workers)
+        _serve_workers(index_dir, engine.store.root, host, port, threads, workers, web_config)
         return
-    app = create_app({"ENGINE": engine})
+    app = create_app({"ENGINE": engine, **web_config})
     click.echo(f"Serving on http://{host}:{port}/ (index {engine.store.root})", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="kgsearch")
 
 
-def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
+def _serve_workers(index_dir, root, host, port, threads, workers, web_config=None) -> None:
     """``workers`` forked waitress processes accepting on one socket the parent bound; the
     parent only supervises: SIGTERM/SIGINT stop them all, a crashed one is restarted, and they
-    die with the parent (PR_SET_PDEATHSIG)."""
+    die with the parent (PR_SET_PDEATHSIG).  ``/metrics`` sums all workers (prometheus-client's
+    multiprocess mode, in a temporary folder removed at exit)."""
+    import shutil
     import signal
     import socket
+    import tempfile
     import time
+
+    metrics_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kgsearch-metrics-")
 
     family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -372,7 +385,7 @@ def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
             from search.engine import SearchEngine
             logging.basicConfig()
             from web import create_app
-            app = create_app({"ENGINE": SearchEngine(index_dir)})
+            app = create_app({"ENGINE": SearchEngine(index_dir), **(web_config or {})})
             waitress.serve(app, sockets=[sock], threads=threads, ident="kgsearch", _quiet=True)
         except KeyboardInterrupt:
             pass
@@ -432,6 +445,8 @@ def _serve_workers(index_dir, root, host, port, threads, workers) -> None:
         click.echo(f"kgsearch: worker {pid} exited (status {status}); restarting it", err=True)
         spawn()
     sock.close()
+    if metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _die_with_parent() -> None:
