@@ -98,6 +98,7 @@ def test_kyrgyz_by_default_then_accept_language_then_cookie_then_lang(client):
     r = client.get("/?lang=en", headers={"Accept-Language": "ru"})
     assert html_lang(r.get_data(as_text=True)) == "en"
     assert "lang=en" in r.headers["Set-Cookie"] and "SameSite=Lax" in r.headers["Set-Cookie"]
+    assert {"Accept-Language", "Cookie"} <= {v.strip() for v in r.headers["Vary"].split(",")}
     r = client.get("/?q=коррупция", headers={"Accept-Language": "ru"})
     assert html_lang(r.get_data(as_text=True)) == "en" and "Found:" in r.get_data(as_text=True)
     r = client.get("/?lang=xx")

@@ -49,6 +49,7 @@ def lang() -> str:
 
 def remember_lang(response):
     """``?lang=xx`` is remembered in a cookie, so the links on the page need not carry it."""
+    response.vary.update(("Accept-Language", "Cookie"))      # the language depends on them
     asked = request.args.get("lang", "")
     if asked in LANGS and request.cookies.get(COOKIE) != asked:
         response.set_cookie(COOKIE, asked, max_age=COOKIE_AGE, samesite="Lax", httponly=True)
