@@ -17,8 +17,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml package-lock.json $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
+	@# axe-core for the browser tests' accessibility check (skipped without it, outside CI)
+	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; fi
 	touch $@
 
 setup: $(VENV)/.installed

@@ -460,8 +460,13 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> None:
               help="Largest request line + headers (larger: 431).")
 @click.option("--max-body-bytes", type=click.IntRange(0), default=64 * 1024, show_default=True,
               help="Largest request body; the UI and API only take GET (larger: 413).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="A log line per request on stderr: method, path, status, duration (no query text).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Log lines as text or as one JSON object per line.")
+@click.option("--log-queries", is_flag=True, help="Also log each request's query string (searches can be sensitive).")
 def serve(index_dir, host, port, threads, workers, connection_limit, channel_timeout,
-          max_header_bytes, max_body_bytes):
+          max_header_bytes, max_body_bytes, access_log, log_format, log_queries):
     """Serve the web UI and the JSON API with waitress."""
     import logging
 
@@ -480,11 +485,12 @@ def serve(index_dir, host, port, threads, workers, connection_limit, channel_tim
                        err=True)
     except NoIndex as exc:
         click.echo(f"kgsearch: {exc} (serving anyway; pages answer 503 until it is fixed)", err=True)
+    web_config = {"ACCESS_LOG": access_log, "LOG_FORMAT": log_format, "LOG_QUERIES": log_queries}
     if workers > 1:
         engine.close()
-        _serve_workers(index_dir, engine.store.root, host, port, workers, options)
+        _serve_workers(index_dir, engine.store.root, host, port, workers, options, web_config)
         return
-    app = create_app({"ENGINE": engine})
+    app = create_app({"ENGINE": engine, **web_config})
     logging.basicConfig()
     try:
         server = waitress.create_server(app, host=host, port=port, **options)
@@ -498,12 +504,15 @@ def serve(index_dir, host, port, threads, workers, connection_limit, channel_tim
         pass
 
 
-def _serve_workers(index_dir, root, host, port, workers, options) -> None:
+def _serve_workers(index_dir, root, host, port, workers, options, web_config=None) -> None:
     """``workers`` forked waitress processes accepting on one socket the parent bound; the
     parent only supervises: SIGTERM/SIGINT stop them all, a crashed one is restarted, and they
-    die with the parent (PR_SET_PDEATHSIG)."""
+    die with the parent (PR_SET_PDEATHSIG).  ``/metrics`` sums all workers (prometheus-client's
+    multiprocess mode, in a temporary folder removed at exit)."""
+    import shutil
     import signal
     import socket
+    import tempfile
     import time
 
     try:
@@ -514,6 +523,9 @@ def _serve_workers(index_dir, root, host, port, workers, options) -> None:
         sock.listen(1024)
     except OSError as exc:
         _cannot_listen(host, port, exc)
+    metrics_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kgsearch-metrics-")
     sock.setblocking(False)
     parent = os.getpid()
     stopping = False
@@ -536,7 +548,7 @@ def _serve_workers(index_dir, root, host, port, workers, options) -> None:
             from search.engine import SearchEngine
             logging.basicConfig()
             from web import create_app
-            app = create_app({"ENGINE": SearchEngine(index_dir)})
+            app = create_app({"ENGINE": SearchEngine(index_dir), **(web_config or {})})
             waitress.serve(app, sockets=[sock], _quiet=True, **options)
         except KeyboardInterrupt:
             pass
@@ -596,6 +608,8 @@ def _serve_workers(index_dir, root, host, port, workers, options) -> None:
         click.echo(f"kgsearch: worker {pid} exited (status {status}); restarting it", err=True)
         spawn()
     sock.close()
+    if metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _die_with_parent() -> None:

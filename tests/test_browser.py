@@ -26,6 +26,9 @@ def browser():
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})     # CSP violations are logged there
+    # a Kyrgyz reader's browser (the UI follows Accept-Language when no language was chosen)
+    opts.add_experimental_option("prefs", {"intl.accept_languages": "ky,ru"})
+    opts.add_argument("--lang=ky")
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--window-size=1280,1000"):
@@ -81,10 +84,13 @@ def test_click_a_facet_narrows_and_unclick_restores(browser, server):
 def test_timeline_bar_narrows_to_its_period(browser, server):
     from selenium.webdriver.common.by import By
     browser.get(server.url + "/?q=коррупция")
-    bars = browser.find_elements(By.CSS_SELECTOR, ".timeline a.bar")
+    bars = browser.find_elements(By.CSS_SELECTOR, ".timeline-wide .bar")
     assert [b.get_attribute("data-period") for b in bars] == [str(y) for y in range(2013, 2026)]
     full = [b for b in bars if b.get_attribute("data-count") != "0"]
-    assert len(full) == 2
+    assert len(full) == 2 and all(b.tag_name == "a" for b in full)
+    assert all(b.tag_name == "li" for b in bars if b not in full)        # empty bars are not links
+    # every bar has text for a screen reader (visually hidden)
+    assert [b.get_attribute("textContent").strip() for b in full] == ["2013: 1 макала", "2025: 1 макала"]
     # the bars are drawn: a full bar is taller than an empty one
     assert full[-1].find_element(By.TAG_NAME, "span").size["height"] > 20
     assert bars[1].find_element(By.TAG_NAME, "span").size["height"] <= 2
@@ -219,3 +225,162 @@ def test_odd_ids_open_their_own_article(browser, hostile_server):
         assert f"тууралуу {n}." in browser.find_element(By.CSS_SELECTOR, "article.doc .body").text
         seen.add(n)
     assert seen == set(range(len(ODD_IDS)))
+
+
+# -- languages, phones, keyboards, screen readers (issue 16) ------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WORDS = {"ky": ("Табылды", "Издөөгө кайтуу", "Чыпкалар"), "ru": ("Найдено", "Назад к поиску", "Фильтры"),
+         "en": ("Found", "Back to the search", "Filters")}
+
+
+def same_search(url_a: str, url_b: str) -> bool:
+    """The same search page (a submitted form also sends its empty fields)."""
+    from urllib.parse import parse_qs, urlsplit
+    a, b = urlsplit(url_a), urlsplit(url_b)
+    return a.path == b.path and parse_qs(a.query) == parse_qs(b.query)
+
+
+@pytest.fixture()
+def fresh(browser):
+    """The shared browser with no language cookie and the desktop viewport."""
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.delete_all_cookies()
+    yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.delete_all_cookies()
+
+
+def viewport(browser, width: int, height: int):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "en"])
+def test_search_read_and_come_back_in_each_language(fresh, server, lang):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser = fresh
+    browser.get(server.url + "/")
+    if lang != "ky":
+        browser.find_element(By.CSS_SELECTOR, f'nav.langs a[hreflang="{lang}"]').click()
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("коррупция")
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "li.hit")))
+    found, back, filters = WORDS[lang]
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang      # the cookie kept it
+    assert found in browser.find_element(By.CSS_SELECTOR, ".count").text
+    assert browser.find_element(By.CSS_SELECTOR, "details.filters > summary").text == filters
+    if lang == "ru":
+        assert "Тонский район" in browser.find_element(By.CSS_SELECTOR, ".facet-district").text
+    results_url = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, "li.hit h3 a").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "article.doc")))
+    link = browser.find_element(By.CSS_SELECTOR, "p.back a")
+    assert back in link.text
+    link.click()
+    assert same_search(browser.current_url, results_url)
+    browser.save_screenshot(str(ARTIFACTS / f"results-{lang}.png"))
+
+
+def test_sort_applies_on_change_and_back_link_keeps_it(fresh, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    browser = fresh
+    browser.get(server.url + "/?q=коррупция")
+    first = browser.find_element(By.CSS_SELECTOR, "li.hit h3 a").text
+    Select(browser.find_element(By.ID, "sort")).select_by_value("oldest")     # no click on the button
+    WebDriverWait(browser, 10).until(lambda b: "sort=oldest" in b.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, "li.hit time").get_attribute("datetime").startswith("2013")
+    assert browser.find_element(By.CSS_SELECTOR, "li.hit h3 a").text != first
+    sorted_url = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, "li.hit h3 a").click()
+    browser.find_element(By.CSS_SELECTOR, "p.back a").click()
+    assert same_search(browser.current_url, sorted_url) and "sort=oldest" in browser.current_url
+
+
+def test_keyboard_skip_link_and_visible_focus(fresh, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    browser = fresh
+    browser.get(server.url + "/?q=коррупция")
+    from selenium.webdriver.common.action_chains import ActionChains
+    ActionChains(browser).send_keys(Keys.TAB).perform()             # the first Tab on the page
+    skip = browser.switch_to.active_element
+    assert skip.get_attribute("class") == "skip" and skip.rect["y"] >= 0 and skip.is_displayed()
+    assert skip.value_of_css_property("outline-style") != "none"          # focus is visible
+    skip.send_keys(Keys.ENTER)
+    browser.switch_to.active_element.send_keys(Keys.TAB)
+    focused = browser.switch_to.active_element
+    # the next stop is inside the results, not in the facets
+    assert browser.execute_script("return !!arguments[0].closest('#results')", focused)
+    assert focused.value_of_css_property("outline-style") != "none"
+
+
+@pytest.mark.parametrize("width", [390, 768, 1280])
+def test_layout_at_phone_tablet_and_desktop_widths(fresh, server, width):
+    from selenium.webdriver.common.by import By
+    browser = fresh
+    height = 844 if width == 390 else 1000
+    viewport(browser, width, height)
+    browser.get(server.url + "/?q=коррупция")
+    box = browser.find_element(By.NAME, "q").rect
+    hit = browser.find_element(By.CSS_SELECTOR, "li.hit").rect
+    details = browser.find_element(By.CSS_SELECTOR, "details.filters")
+    is_open = details.get_attribute("open") is not None
+    assert box["y"] < hit["y"] < height - 100, (box, hit)           # query box, then the first result, above the fold
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth")   # no sideways scroll
+    if width < 761:
+        assert not is_open                                          # facets and timeline folded away
+        assert not browser.find_element(By.CSS_SELECTOR, ".facet-year").is_displayed()
+        assert not [b for b in browser.find_elements(By.CSS_SELECTOR, ".timeline a.bar") if b.is_displayed()]
+        summary = browser.find_element(By.CSS_SELECTOR, "details.filters > summary")
+        assert summary.rect["y"] < hit["y"]
+        browser.save_screenshot(str(ARTIFACTS / f"layout-{width}.png"))
+        summary.click()                                             # a tap opens the filters
+        assert browser.find_element(By.CSS_SELECTOR, ".facet-year").is_displayed()
+        assert [b for b in browser.find_elements(By.CSS_SELECTOR, ".timeline-narrow a.bar") if b.is_displayed()]
+        browser.save_screenshot(str(ARTIFACTS / f"layout-{width}-filters.png"))
+    else:
+        assert is_open and browser.find_element(By.CSS_SELECTOR, ".facet-year").is_displayed()
+        facets = browser.find_element(By.CSS_SELECTOR, ".facet-year").rect
+        assert facets["x"] < hit["x"]                               # the sidebar beside the results
+        browser.save_screenshot(str(ARTIFACTS / f"layout-{width}.png"))
+
+
+def _axe(browser):
+    if not AXE.exists():
+        if os.environ.get("KGSEARCH_REQUIRE_BROWSER"):
+            pytest.fail(f"{AXE} is missing: run `npm ci` in the repository")
+        pytest.skip("axe-core not installed (npm ci)")
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    return browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))).catch(e => done([{id: 'error', impact: 'critical', help: String(e)}]));""")
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "en"])
+def test_axe_finds_no_serious_violation(fresh, server, lang):
+    browser = fresh
+    browser.set_script_timeout(60)
+    pages = {"home": "/", "results": "/?q=коррупция", "article": "/doc/000_a04a57a4dc81b787?q=коррупция",
+             "error": "/doc/nope", "bad-request": "/?q=x&page=abc", "no-results": "/?q=жоктугуболбогонсөз"}
+    bad = {}
+    for name, path in pages.items():
+        sep = "&" if "?" in path else "?"
+        browser.get(f"{server.url}{path}{sep}lang={lang}")
+        violations = _axe(browser)
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        if serious:
+            bad[name] = serious
+    assert not bad, bad
+    if lang == "ky":    # the check can fail: a page without lang, title or alt text has serious violations
+        browser.get("data:text/html,<html><body><img src=x><a href='#'></a></body></html>")
+        assert {"html-has-lang", "image-alt"} <= {v["id"] for v in _axe(browser) if v["impact"] in ("serious", "critical")}

@@ -80,8 +80,11 @@ def test_timeline_follows_filters_and_is_empty_without_dates(engine):
 def test_results_page_draws_bars_that_link_to_their_period(engine):
     client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
     html = client.get("/?q=паракорлук").get_data(as_text=True)
-    bars = re.findall(r'<a class="bar" href="([^"]+)"\s+title="([^"]+)" data-period="([^"]+)" '
-                      r'data-count="(\d+)"><span class="h(\d+)"></span></a>', html)   # height: CSS class h0…h100
+    wide = re.search(r'<figure class="timeline timeline-wide">.*?</figure>', html, re.S).group(0)
+    # height: CSS class h0…h100; a bar with articles is a link, an empty one is not (not focusable)
+    bars = re.findall(r'class="bar(?: empty)?"(?: href="([^"]+)")?\s+title="([^"]+)" data-period="([^"]+)" '
+                      r'data-count="(\d+)"><span class="h(\d+)"></span>', wide)
+    assert all(bool(href) == (int(n) > 0) for href, _, _, n, _ in bars)
     assert [p for _, _, p, _, _ in bars] == [str(y) for y in range(2019, 2026)]
     assert max(float(h) for *_, h in bars) == 100.0
     href = unescape(bars[4][0])

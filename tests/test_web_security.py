@@ -80,8 +80,8 @@ class _Links(HTMLParser):
             self.actions.append(a["action"])
         if "style" in a or any(k.startswith("on") for k in a):
             self.styles.append((tag, a))
-        if tag == "script":
-            self.scripts += 1
+        if tag == "script" and not (a.get("src") or "").startswith("/static/"):
+            self.scripts += 1                       # inline, or from elsewhere (our own app.js is fine)
 
 
 def parse(html: str) -> _Links:
@@ -94,8 +94,8 @@ def assert_only_safe_links(html: str):
     p = parse(html)
     assert p.scripts == 0 and not p.styles, (p.scripts, p.styles)
     for tag, href in p.hrefs:
-        if href.startswith("/") and not href.startswith("//"):
-            continue                                  # our own pages and the stylesheet
+        if href.startswith("/") and not href.startswith("//") or href in ("#main", "#results"):
+            continue                                  # our own pages, the stylesheet, the skip link
         assert safe_url(href) == href, href           # else: an absolute http(s) URL, as checked
     return p
 
@@ -124,7 +124,7 @@ def test_script_urls_are_plain_text_on_the_results_page(hostile):
     assert "javascript" not in " ".join(h for _, h in p.hrefs).lower()
     assert html.count('class="source-text"') == len(BAD_URLS)
     assert "булак: javascript:document.title=&#39;PWNED&#39;" in html
-    external = [h for _, h in p.hrefs if not h.startswith("/")]
+    external = [h for _, h in p.hrefs if not h.startswith(("/", "#"))]
     assert sorted(external) == sorted(u.strip() for u in GOOD_URLS)
 
 
@@ -134,7 +134,7 @@ def test_article_page_links_only_http_sources(hostile, n):
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     p = assert_only_safe_links(html)
-    external = [h for _, h in p.hrefs if not h.startswith("/")]
+    external = [h for _, h in p.hrefs if not h.startswith(("/", "#"))]
     if n < len(BAD_URLS):
         assert external == [] and 'class="source-text"' in html
     else:
@@ -155,7 +155,7 @@ ROUTES = [("GET", "/", 200), ("GET", "/?q=паракорлук", 200), ("GET", "
 def check_security_headers(headers):
     csp = headers["Content-Security-Policy"]
     directives = {d.split()[0]: d.split()[1:] for d in csp.split(";") if d.strip()}
-    assert directives["default-src"] == ["'self'"] and directives["script-src"] == ["'none'"]
+    assert directives["default-src"] == ["'self'"] and directives["script-src"] == ["'self'"]
     assert directives["frame-ancestors"] == ["'none'"] and directives["style-src"] == ["'self'"]
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -276,8 +276,8 @@ def test_huge_values_are_rejected_with_a_short_echo(hostile, path):
     assert len(body) < 4000, len(body)
     message = r.get_json()["error"] if r.is_json else unescape(re.search(r'class="message">(.*?)<', body, re.S).group(1))
     assert "…" in message and "я" * 80 not in message
-    if r.status_code == 400:
-        assert "too long" in message or "whole number" in message, message
+    if r.status_code == 400:     # pages speak Kyrgyz by default, the API English
+        assert any(m in message for m in ("too long", "whole number", "өтө узун", "бүтүн сан")), message
 
 
 def test_q_at_the_limit_is_accepted_everywhere(hostile):

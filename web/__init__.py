@@ -12,9 +12,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     ``STATS_SHOW_PATHS`` (default False): ``/api/stats`` also shows the index folder and the source
     paths — for a server only its admin reaches; visitors never see server paths otherwise.
+    ``ACCESS_LOG`` (False): a log line per request (``kgsearch.access``); ``LOG_QUERIES`` (False):
+    with the query string; ``LOG_FORMAT`` (None = leave logging alone, or ``text`` / ``json``).
     """
     app = Flask(__name__)
-    app.config.update(JSON_AS_ASCII=False, INDEX_DIR=None, ENGINE=None, STATS_SHOW_PATHS=False)
+    app.config.update(JSON_AS_ASCII=False, INDEX_DIR=None, ENGINE=None, STATS_SHOW_PATHS=False,
+                      ACCESS_LOG=False, LOG_QUERIES=False, LOG_FORMAT=None)
     if config:
         app.config.update(config)
     if app.config["ENGINE"] is None:
@@ -29,7 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.filters["safe_url"] = safe_url
     app.jinja_env.filters["shorten"] = shorten
 
-    from web import api, views
+    from web import access_log, api, i18n, metrics, views
+    i18n.init_app(app)
+    metrics.init_app(app)
+    access_log.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     register_errors(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import gettext as _
 
 from web.params import query_arg, search_args
 from web.safety import shown
@@ -40,7 +41,7 @@ def api_search():
 def api_doc(doc_id):
     doc = engine().document(doc_id, query_arg(request.args))
     if doc is None:
-        abort(404, description=f"no document with id {shown(doc_id)}")
+        abort(404, description=_("Мындай документ жок: %(id)s", id=shown(doc_id)))
     return jsonify(doc)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from search.engine import NoIndex
@@ -15,8 +17,15 @@ log = logging.getLogger("kgsearch.web")
 
 # What a visitor sees when the served index is missing or cannot be opened; the details (which
 # contain server paths) go to the server log only.
-UNAVAILABLE = ("the search index is not built yet or is unavailable; an admin must run "
-               "`kgsearch reindex` (or `kgsearch rollback` to serve the previous generation)")
+UNAVAILABLE = _l("Издөө индекси азырынча курулган эмес же жеткиликсиз; администратор `kgsearch reindex` "
+                 "(же мурунку муунду кайтаруу үчүн `kgsearch rollback`) буйругун иштетиши керек")
+# werkzeug's own (English) descriptions are replaced by ours, by status
+STATUS_MESSAGES = {
+    404: _l("Мындай бет жок."),
+    405: _l("Бул дарекке мындай суроо жөнөтүүгө болбойт."),
+    413: _l("Суроо өтө чоң."),
+    414: _l("Дарек өтө узун."),
+}
 MAX_MESSAGE = 600            # a last bound on any message sent back
 
 
@@ -24,8 +33,8 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _render(status: int, message: str, headers=None):
-    message = shorten(message, MAX_MESSAGE)
+def _render(status: int, message, headers=None):
+    message = shorten(str(message), MAX_MESSAGE)
     if request.path == "/healthz":
         body = {"status": "no index" if status == 503 else "error", "error": message}
         return jsonify(body), status, headers or []
@@ -52,7 +61,11 @@ def register_errors(app) -> None:
     def http_error(exc):
         # keep what the exception adds, e.g. ``Allow`` on a 405; the body is ours
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        return _render(exc.code or 500, exc.description or exc.name, headers)
+        code = exc.code or 500
+        description = exc.description
+        if not description or description == type(exc).description:      # werkzeug's English text
+            description = STATUS_MESSAGES.get(code) or _("Суроону аткаруу мүмкүн болгон жок (%(code)s).", code=code)
+        return _render(code, description, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
@@ -67,4 +80,4 @@ def register_errors(app) -> None:
                       exc_info=exc)
             return _render(503, UNAVAILABLE)
         log.error("unexpected error on %s", request.path, exc_info=exc)
-        return _render(500, "internal error; it has been logged")
+        return _render(500, _("Ички ката; ал журналга жазылды."))

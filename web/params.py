@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from search.engine import MAX_PER_PAGE, SORTS
 from search.filters import Filters, InvalidFilter, make_filters
 from web.safety import shown
@@ -13,7 +15,8 @@ MAX_PLACE = 100           # characters of one `district` / `oblast` value
 
 
 class BadRequest(Exception):
-    """A parameter the user must fix; rendered as HTTP 400 with this message."""
+    """A parameter the user must fix; rendered as HTTP 400 with this message (a lazy catalogue
+    string: ``str(exc)`` is the message in the request's language)."""
 
 
 @dataclass
@@ -33,9 +36,12 @@ def _int(args, name: str, default: int, lo: int, hi: int | None = None) -> int:
     try:
         n = int(value)
     except ValueError:
-        raise BadRequest(f"'{name}' must be a whole number, got {shown(value)}") from None
+        raise BadRequest(_l("'%(name)s' бүтүн сан болушу керек, берилгени: %(value)s",
+                            name=name, value=shown(value))) from None
     if n < lo or (hi is not None and n > hi):
-        raise BadRequest(f"'{name}' must be between {lo} and {hi}" if hi else f"'{name}' must be at least {lo}")
+        if hi:
+            raise BadRequest(_l("'%(name)s' %(lo)s менен %(hi)s ортосунда болушу керек", name=name, lo=lo, hi=hi))
+        raise BadRequest(_l("'%(name)s' кеминде %(lo)s болушу керек", name=name, lo=lo))
     return n
 
 
@@ -43,14 +49,43 @@ def query_arg(args) -> str:
     """``q``, at most ``MAX_QUERY`` characters (else a 400 that echoes only its start)."""
     q = args.get("q", "")
     if len(q) > MAX_QUERY:
-        raise BadRequest(f"'q' is too long ({len(q)} characters, {MAX_QUERY} at most): {shown(q)}")
+        raise BadRequest(_l("'%(name)s' өтө узун (%(length)s белги, эң көп %(limit)s): %(value)s",
+                            name="q", length=len(q), limit=MAX_QUERY, value=shown(q)))
     return q
 
 
 def _check_length(args, name: str, limit: int) -> None:
     for value in args.getlist(name):
         if len(value) > limit:
-            raise BadRequest(f"'{name}' is too long ({len(value)} characters, {limit} at most): {shown(value)}")
+            raise BadRequest(_l("'%(name)s' өтө узун (%(length)s белги, эң көп %(limit)s): %(value)s",
+                                name=name, length=len(value), limit=limit, value=shown(value)))
+
+
+def _filters(args) -> Filters:
+    """``make_filters`` with a message from the catalogue naming the value it could not read."""
+    try:
+        return make_filters(args.get("from"), args.get("to"), args.getlist("district"), args.getlist("oblast"))
+    except InvalidFilter:
+        pass
+    for name in ("from", "to"):
+        value = args.get(name, "")
+        try:
+            make_filters(**{"date_" + name: value})
+        except InvalidFilter:
+            raise BadRequest(_l("'%(name)s': бул датаны окуй албайбыз: %(value)s (мисалы: 2024, 2024-06, "
+                                "2024-06-15, 15.06.2024)", name=name, value=shown(value))) from None
+    for value in args.getlist("district"):
+        try:
+            make_filters(districts=[value])
+        except InvalidFilter:
+            raise BadRequest(_l("белгисиз район: %(value)s", value=shown(value))) from None
+    for value in args.getlist("oblast"):
+        try:
+            make_filters(oblasts=[value])
+        except InvalidFilter:
+            raise BadRequest(_l("белгисиз облус: %(value)s", value=shown(value))) from None
+    raise BadRequest(_l("'from' (%(start)s) 'to' (%(end)s) датасынан кийин",
+                        start=shown(args.get("from", "")), end=shown(args.get("to", ""))))
 
 
 def search_args(args, default_per_page: int = 10) -> SearchArgs:
@@ -59,14 +94,10 @@ def search_args(args, default_per_page: int = 10) -> SearchArgs:
     per_page = _int(args, "per_page", default_per_page, 1, MAX_PER_PAGE)
     sort = args.get("sort", "").strip() or None
     if sort is not None and sort not in SORTS:
-        raise BadRequest(f"'sort' must be one of: {', '.join(SORTS)}")
+        raise BadRequest(_l("'sort' булардын бири болушу керек: %(choices)s", choices=", ".join(SORTS)))
     for name, limit in (("from", MAX_DATE), ("to", MAX_DATE), ("district", MAX_PLACE), ("oblast", MAX_PLACE)):
         _check_length(args, name, limit)
-    try:
-        filters = make_filters(args.get("from"), args.get("to"),
-                               args.getlist("district"), args.getlist("oblast"))
-    except InvalidFilter as exc:
-        raise BadRequest(str(exc)) from None
+    filters = _filters(args)
     raw = {
         "q": q, "from": args.get("from", ""), "to": args.get("to", ""),
         "district": list(filters.districts), "oblast": list(filters.oblasts),

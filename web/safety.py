@@ -14,8 +14,8 @@ _C0_OR_SPACE = "".join(map(chr, range(0x21)))
 _TAB_OR_NEWLINE = re.compile("[\t\n\r]")
 _BAD_HOST = re.compile(r"[\x00-\x20\x7f\\]")
 
-# No script at all, styles only from our stylesheet (no inline style= either), no framing.
-CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; "
+# Scripts and styles only from our own files (web/static: no inline script, no style= either), no framing.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
