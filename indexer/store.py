@@ -30,10 +30,12 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import socket
-import sys
 import time
 from pathlib import Path
+
+from indexer import testhooks
 
 DEFAULT_INDEX = Path("var") / "index"   # under the current working directory
 MANIFEST = "manifest.json"
@@ -98,31 +100,26 @@ def display_path(text) -> str:
     return text
 
 
-def checkpoint(point: str) -> None:
-    """Test hooks at named points of a writing run (comma-separated lists):
-
-    ``KGSEARCH_TEST_PAUSE`` naming ``point``: print a marker on stderr and sleep there
-    so a test can ``kill -9`` the writer at a known moment.  ``KGSEARCH_TEST_FAIL``
-    naming ``point:ERRNO`` (e.g. ``commit:ENOSPC``): raise that ``OSError`` there, as a
-    full or read-only disk would.  Does nothing when the variables are unset."""
-    failing = os.environ.get("KGSEARCH_TEST_FAIL")
-    if failing:
-        for item in failing.split(","):
-            where, _, code = item.partition(":")
-            if where == point:
-                num = getattr(errno, code or "EIO")
-                raise OSError(num, os.strerror(num))
-    wanted = os.environ.get("KGSEARCH_TEST_PAUSE")
-    if not wanted or point not in wanted.split(","):
-        return
-    sys.stderr.write(f"KGSEARCH_PAUSE {point} pid {os.getpid()}\n")
-    sys.stderr.flush()
-    time.sleep(float(os.environ.get("KGSEARCH_TEST_PAUSE_SECONDS", "60")))
-
-
 def held_lock_fds() -> set[int]:
     """File descriptors of write locks this process holds (children close theirs)."""
     return set(_HELD_LOCK_FDS)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child of process ``parent``: have the kernel ``SIGKILL`` this process when
+    its parent dies (``PR_SET_PDEATHSIG``; Linux), and exit at once if it already has (the
+    parent died before ``prctl``).  Used by the index writer's sub-processes and by the
+    ``serve --workers`` children, so a ``kill -9`` of the parent leaves no orphans."""
+    import ctypes   # only in such children
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _fsync_path(path: Path, directory: bool = False) -> None:
@@ -184,10 +181,6 @@ class IndexStore:
 
     def path(self, name: str) -> Path:
         return self.generations / name
-
-    def current_path(self) -> Path | None:
-        name = self.current()
-        return self.path(name) if name else None
 
     def manifest(self, name: str | None = None) -> dict:
         """The manifest of ``name`` (default: the served one); ``{}`` when it cannot be read."""
@@ -302,7 +295,7 @@ class IndexStore:
         try:
             fsync_tree(self.path(name))
             _fsync_path(self.generations, directory=True)
-            checkpoint("before-switch")
+            testhooks.point("before-switch")
             old = self.current()
             if old and old != name:
                 write_atomic(self.root / "PREVIOUS", old + "\n")
@@ -310,7 +303,7 @@ class IndexStore:
         except BaseException:
             self.discard(name)
             raise
-        checkpoint("after-switch")
+        testhooks.point("after-switch")
         self.prune()
 
     def rollback(self) -> str:
@@ -371,7 +364,7 @@ class IndexStore:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / "write.lock"
-        checkpoint("lock")
+        testhooks.point("lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + timeout
         acquired = notified = False

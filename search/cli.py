@@ -25,12 +25,10 @@ from pathlib import Path
 import click
 
 from indexer.lang import DATA_DIR
-from indexer.store import ExitCode, GenerationUnusable, IndexLocked, IndexStore, describe_error, display_path
+from indexer.store import (
+    ExitCode, GenerationUnusable, IndexLocked, IndexStore, describe_error, die_with_parent, display_path,
+)
 
-EXIT_NO_INDEX = ExitCode.NOTHING_INDEXED
-EXIT_USAGE = ExitCode.USAGE
-EXIT_LOCKED = ExitCode.LOCKED
-EXIT_REINDEX_NEEDED = ExitCode.REINDEX_NEEDED
 DEFAULT_SOURCE = DATA_DIR   # data/ of the checkout, or the installed package data
 
 index_option = click.option(
@@ -58,7 +56,7 @@ def _engine(index_dir):
         sys.exit(ExitCode.UNUSABLE)
     except NoIndex as exc:
         click.echo(f"kgsearch: {exc}", err=True)
-        sys.exit(EXIT_NO_INDEX)
+        sys.exit(ExitCode.NOTHING_INDEXED)
     return engine
 
 
@@ -124,7 +122,7 @@ def _fail(exc, code: int, as_json: bool = False, progress: Progress | None = Non
 
 
 def _locked(progress: Progress | None, exc, as_json: bool = False) -> None:
-    _fail(exc, EXIT_LOCKED, as_json, progress)
+    _fail(exc, ExitCode.LOCKED, as_json, progress)
 
 
 _ENV_HINTS = {
@@ -169,7 +167,7 @@ def _write(fn, store: IndexStore, *args, as_json: bool = False, **kwargs):
     except IndexLocked as exc:
         _locked(bar, exc, as_json)
     except NoIndexToChange as exc:
-        _fail(exc, EXIT_NO_INDEX, as_json, bar)
+        _fail(exc, ExitCode.NOTHING_INDEXED, as_json, bar)
     except GenerationUnusable as exc:
         _fail(exc, ExitCode.UNUSABLE, as_json, bar)
     except OSError as exc:
@@ -255,7 +253,7 @@ def _recorded_sources(store: IndexStore, as_json: bool) -> list[str]:
               ExitCode.UNUSABLE, as_json)
     if not recorded or not all(isinstance(s, str) for s in recorded):
         _fail(f"the served generation {current} records no sources; name them: "
-              "`kgsearch reindex SOURCE...`", EXIT_USAGE, as_json)
+              "`kgsearch reindex SOURCE...`", ExitCode.USAGE, as_json)
     click.echo(f"kgsearch: rebuilding from the sources recorded in generation {current}: "
                + ", ".join(display_path(s) for s in recorded), err=True)
     return list(recorded)
@@ -540,9 +538,7 @@ def _serve_workers(index_dir, root, host, port, workers, options, web_config=Non
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            _die_with_parent()
-            if os.getppid() != parent:      # the parent died before prctl
-                os._exit(1)
+            die_with_parent(parent)
             import logging
             import waitress
             from search.engine import SearchEngine
@@ -610,15 +606,6 @@ def _serve_workers(index_dir, root, host, port, workers, options, web_config=Non
     sock.close()
     if metrics_dir:
         shutil.rmtree(metrics_dir, ignore_errors=True)
-
-
-def _die_with_parent() -> None:
-    import ctypes
-    import signal
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 @main.command()

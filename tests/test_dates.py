@@ -468,7 +468,7 @@ def test_date_evidence_is_stored_and_shown(tmp_path):
 
 def test_add_to_an_index_built_before_date_evidence(tmp_path, monkeypatch):
     """`kgsearch add` on an index whose schema has no date_evidence adds the stored field."""
-    from indexer import build, schema
+    from indexer import build, schema, transaction
     from indexer.update import update
     from search.engine import SearchEngine
     from tests.conftest import SAMPLE, build_index, write_jsonl
@@ -483,7 +483,7 @@ def test_add_to_an_index_built_before_date_evidence(tmp_path, monkeypatch):
         fields.pop("date_evidence")
         return fields
 
-    monkeypatch.setattr(build, "make_schema", old_schema)
+    monkeypatch.setattr(transaction, "make_schema", old_schema)   # WriteTransaction.create
     monkeypatch.setattr(build, "to_fields", old_fields)
     store = build_index(tmp_path / "index", [SAMPLE])
     monkeypatch.undo()

@@ -308,7 +308,7 @@ def _broken_missing_generation(root: Path) -> Path:
 
 def _broken_garbage_toc(root: Path) -> Path:
     store = build_index(root, [SAMPLE])
-    tocs = list(store.current_path().glob("*.toc"))
+    tocs = list(store.path(store.current()).glob("*.toc"))
     assert tocs
     for toc in tocs:
         toc.write_bytes(b"\x00garbage" * 16)
