@@ -727,7 +727,7 @@ class SearchEngine:
         dated = months[months >= 0]
         undated = int(len(months) - len(dated))
         if not len(dated):
-            return {"unit": None, "bins": [], "undated": undated, "peak": 0}
+            return {"unit": None, "bins": [], "undated": undated, "peak": 0, "peak_share": 0.0}
         lo, hi = int(dated.min()), int(dated.max())
         if hi - lo < TIMELINE_MONTHS:
             unit, first = "month", lo
@@ -737,8 +737,16 @@ class SearchEngine:
             unit, first = "year", lo // 12
             counts = np.bincount(dated // 12 - first, minlength=hi // 12 - first + 1)
             label = [str(y) for y in range(first, hi // 12 + 1)]
-        bins = [{"period": p, "count": int(n)} for p, n in zip(label, counts.tolist())]
-        return {"unit": unit, "bins": bins, "undated": undated, "peak": int(counts.max())}
+        # attention as a share (issue 15): ``all`` = live indexed articles in the period
+        every = st.months[st.live]
+        every = every[(every >= lo) & (every <= hi)]
+        alls = (np.bincount(every - lo, minlength=hi - lo + 1) if unit == "month"
+                else np.bincount(every // 12 - first, minlength=hi // 12 - first + 1))
+        shares = np.divide(counts, alls, out=np.zeros(len(counts)), where=alls > 0)
+        bins = [{"period": p, "count": int(n), "all": int(a), "share": round(float(s), 6)}
+                for p, n, a, s in zip(label, counts.tolist(), alls.tolist(), shares.tolist())]
+        return {"unit": unit, "bins": bins, "undated": undated, "peak": int(counts.max()),
+                "peak_share": round(float(shares.max()), 6)}
 
     # -- one document ----------------------------------------------------------------
     def document(self, doc_id: str, q: str = "") -> dict | None:
@@ -794,6 +802,89 @@ class SearchEngine:
             "code_analyzer_version": ANALYZER_VERSION,
             "reindex_needed": built_version != ANALYZER_VERSION,
         }
+
+    # -- every match, for export and feeds (issue 15) -----------------------------------
+    def matches(self, q: str = "", filters: Filters = Filters(), sort: str | None = None,
+                body: bool = False, chunk: int = 256):
+        """(total, iterator of hit dicts) over EVERY document of the matching set — the set
+        ``search()``'s ``total`` counts: today ``matched`` in ``_search`` (the documents with any
+        wanted clause, minus the excluded ones, within the filters); re-point this when ``_search``
+        counts another set — in ``sort`` order (relevance: the all-words tier by score, then the
+        partial tier, as ``_ranked``; newest / oldest: ``_sorted_by_date``).
+
+        The set, the order and the scores are computed now (docnum arrays); the stored fields
+        are read lazily, ``chunk`` documents at a time under the lock, so memory stays constant
+        however many documents match.  Hit keys: id, title, date, date_source, url, source,
+        districts, oblasts, topics, score (None unless sorted by relevance), and body if asked."""
+        parsed = parse(q)
+        if sort is None:
+            sort = "relevance" if not parsed.empty else "newest"
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+        with self._lock:
+            st = self.state()
+            all_q, any_q, excluded_q, _ = self.build(st, parsed)
+            allowed = self._filter_docs(st, filters)
+            base = st.live if allowed is None else allowed
+            full = None
+            if any_q is None:
+                matched = base.copy() if parsed.empty else self._mask(st)
+            else:
+                clause_sets = [self._docs(st, c) for c in (all_q.subqueries if all_q is not None else [any_q])]
+                matched = clause_sets[0].copy()
+                for m in clause_sets[1:]:
+                    matched |= m
+                matched &= base
+                if all_q is not None:
+                    full = clause_sets[0] & base
+                    for m in clause_sets[1:]:
+                        full &= m
+            if excluded_q is not None and matched.any():
+                excluded = self._docs(st, excluded_q)
+                matched &= ~excluded
+                if full is not None:
+                    full &= ~excluded
+            docs = np.flatnonzero(matched)
+            total = len(docs)
+            if any_q is None or sort != "relevance":
+                order = np.asarray(self._sorted_by_date(st, docs, total, sort), np.int64)
+                scores = None
+            else:
+                tiers = [matched] if full is None else [full, matched & ~full]
+                memo: dict = {}
+                parts, score_parts = [], []
+                for q_, tier in zip([any_q] if full is None else [all_q, any_q], tiers):
+                    size = int(np.count_nonzero(tier))
+                    if size:
+                        top = self._top(st, q_, tier, size, memo)
+                        parts.append(np.fromiter((d for d, _ in top), np.int64, len(top)))
+                        score_parts.append(np.fromiter((s for _, s in top), np.float64, len(top)))
+                order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+                scores = np.concatenate(score_parts) if score_parts else np.zeros(0)
+
+        def rows():
+            for start in range(0, len(order), chunk):
+                with self._lock:
+                    stored = [st.searcher.stored_fields(int(d)) for d in order[start:start + chunk]]
+                for i, fields in enumerate(stored):
+                    date = int_to_date(fields.get("date"))
+                    hit = {
+                        "id": fields["id"],
+                        "title": fields.get("title") or "",
+                        "date": date.isoformat() if date else None,
+                        "date_source": fields.get("date_source"),
+                        "url": fields.get("url"),
+                        "source": fields.get("source"),
+                        "districts": _split(fields.get("district")),
+                        "oblasts": _split(fields.get("oblast")),
+                        "topics": _split(fields.get("topics")),
+                        "score": round(float(scores[start + i]), 4) if scores is not None else None,
+                    }
+                    if body:
+                        hit["body"] = fields.get("body") or ""
+                    yield hit
+
+        return total, rows()
 
 
 def _ranks(order: np.ndarray) -> np.ndarray:
