@@ -739,9 +739,13 @@ class SearchEngine:
             label = [str(y) for y in range(first, hi // 12 + 1)]
         # attention as a share (issue 15): ``all`` = live indexed articles in the period
         every = st.months[st.live]
-        every = every[(every >= lo) & (every <= hi)]
-        alls = (np.bincount(every - lo, minlength=hi - lo + 1) if unit == "month"
-                else np.bincount(every // 12 - first, minlength=hi // 12 - first + 1))
+        if unit == "month":
+            every = every[(every >= lo) & (every <= hi)]
+            alls = np.bincount(every - lo, minlength=hi - lo + 1)
+        else:                      # whole years: the first and last year from January to December
+            years = every[every >= 0] // 12
+            years = years[(years >= first) & (years <= hi // 12)]
+            alls = np.bincount(years - first, minlength=hi // 12 - first + 1)
         shares = np.divide(counts, alls, out=np.zeros(len(counts)), where=alls > 0)
         bins = [{"period": p, "count": int(n), "all": int(a), "share": round(float(s), 6)}
                 for p, n, a, s in zip(label, counts.tolist(), alls.tolist(), shares.tolist())]
