@@ -87,8 +87,9 @@ def test_feed_on_sample_and_errors(client):
     assert not feedparser.parse(r.data).bozo
     empty = client.get("/feed.atom", query_string={"q": "жок-сөз-кызыл"})
     assert empty.status_code == 200 and check_atom(empty.data).find(ATOM + "entry") is None
-    assert client.get("/feed.atom", query_string={"limit": "0"}).status_code == 400
-    assert client.get("/feed.atom", query_string={"from": "garbage"}).status_code == 400
+    for qs in [{"limit": "0"}, {"limit": "201"}, {"from": "garbage"}, {"district": "Атлантида"}]:
+        r = client.get("/feed.atom", query_string=qs)
+        assert r.status_code == 400 and set(r.get_json()) == {"error", "status"}, qs
 
 
 def test_results_page_links_the_feed(client):

@@ -82,6 +82,16 @@ def test_error_shape(client):
         assert r.status_code == status and r.get_json() == {"error": r.get_json()["error"], "status": status}
 
 
+def test_no_index_is_a_json_503(tmp_path):
+    from search.engine import SearchEngine
+    from web import create_app
+    client = create_app({"ENGINE": SearchEngine(tmp_path / "none"), "TESTING": True}).test_client()
+    for url in ["/api/export?q=x", "/api/timeline?q=x", "/feed.atom?q=x", "/api/export?format=jsonl"]:
+        r = client.get(url)
+        assert r.status_code == 503 and r.get_json()["status"] == 503 and "kgsearch reindex" in r.get_json()["error"]
+    assert client.get("/openapi.json").status_code == 200          # the description needs no index
+
+
 def test_human_page(client, doc):
     r = client.get("/api")
     page = r.get_data(as_text=True)

@@ -7,14 +7,30 @@ import hashlib
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from search.engine import NoIndex
 
 from web.api_params import int_arg
 from web.export import _query
-from web.params import search_args
+from web.errors import MAX_MESSAGE, UNAVAILABLE
+from web.params import BadRequest, search_args
+from web.safety import shorten
 from web.views import doc_link
 
 bp = Blueprint("feeds", __name__)
+
+
+# A feed is read by programs: its errors are the API's JSON {"error": …, "status": …}, not a page.
+@bp.errorhandler(BadRequest)
+def _bad_request(exc):
+    return jsonify({"error": shorten(str(exc), MAX_MESSAGE), "status": 400}), 400
+
+
+@bp.errorhandler(NoIndex)
+def _no_index(exc):
+    current_app.logger.error("503 on %s: %s", request.path, exc)
+    return jsonify({"error": UNAVAILABLE, "status": 503}), 503
 
 FEED_TITLE = "KG·издөө"
 TAG_DATE = "2025"          # the date part of the entries' tag: URIs (RFC 4151); never changes
