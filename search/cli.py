@@ -672,13 +672,23 @@ def export(query, index_dir, date_from, date_to, district, oblast, sort, fmt, fi
     total, rows = _engine(index_dir).matches(" ".join(query), filters, sort, body="body" in columns)
     show = not quiet and sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
     bar = tqdm(total=total, unit=" rows", disable=not show, file=sys.stderr)
-    lines = (csv_rows if fmt == "csv" else jsonl_rows)(rows, columns)
+
+    def counted(rows):
+        for row in rows:
+            yield row
+            bar.update(1)
+    lines = (csv_rows if fmt == "csv" else jsonl_rows)(counted(rows), columns)
+    sys.stdout.flush()
     try:
-        with (open(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(
-                open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False))) as fh:
-            for n, line in enumerate(lines):
-                fh.write(line)
-                bar.update(0 if n == 0 and fmt == "csv" else 1)      # a CSV starts with its header
+        with (open(output, "w", encoding="utf-8", newline="") if output
+              else open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)) as fh:
+            for piece in lines:
+                fh.write(piece)
+    except BrokenPipeError:                       # `kgsearch export … | head`: the reader had enough
+        bar.close()
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitCode.OK)
     except OSError as exc:
         bar.close()
         click.echo(f"kgsearch: cannot write {display_path(output) if output else 'the output'}: "

@@ -42,22 +42,40 @@ def csv_cell(value) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+CHUNK_CHARS = 1 << 16              # rows are sent in pieces of about this size (not one write a row)
+
+
 def csv_rows(rows, columns) -> Iterator[str]:
-    """The CSV text, a line at a time: BOM and header first (csv module quoting, CRLF line ends)."""
+    """The CSV text in pieces: BOM and header first (csv module quoting, CRLF line ends), then
+    whole rows, about ``CHUNK_CHARS`` at a time."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(columns)
     yield BOM + buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
     for row in rows:
-        buf.seek(0)
-        buf.truncate()
         writer.writerow([csv_cell(row.get(c)) for c in columns])
+        if buf.tell() >= CHUNK_CHARS:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    if buf.tell():
         yield buf.getvalue()
 
 
 def jsonl_rows(rows, columns) -> Iterator[str]:
+    """One JSON object a line, in pieces of about ``CHUNK_CHARS``."""
+    lines, size = [], 0
     for row in rows:
-        yield json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n"
+        line = json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n"
+        lines.append(line)
+        size += len(line)
+        if size >= CHUNK_CHARS:
+            yield "".join(lines)
+            lines, size = [], 0
+    if lines:
+        yield "".join(lines)
 
 
 def export_columns(extra) -> tuple[str, ...]:
