@@ -865,30 +865,54 @@ class SearchEngine:
                         score_parts.append(np.fromiter((s for _, s in top), np.float64, len(top)))
                 order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
                 scores = np.concatenate(score_parts) if score_parts else np.zeros(0)
+            # A reader of its own over the same segments, so a long export survives the server
+            # switching generations (which closes the shared searcher); else the shared one.
+            own = None
+            try:
+                own = st.index.reader()
+                if own.generation() != st.searcher.reader().generation() or own.doc_count_all() != st.n:
+                    own.close()
+                    own = None
+                elif len(order):
+                    own.stored_fields(int(order[0]))        # its files open now
+            except Exception:                               # noqa: BLE001 — the shared one will do
+                own = None
+
+        def read(docnums):
+            if own is not None:
+                return [own.stored_fields(int(d)) for d in docnums]
+            with self._lock:
+                return [st.searcher.stored_fields(int(d)) for d in docnums]
 
         def rows():
-            for start in range(0, len(order), chunk):
-                with self._lock:
-                    stored = [st.searcher.stored_fields(int(d)) for d in order[start:start + chunk]]
-                for i, fields in enumerate(stored):
-                    date = int_to_date(fields.get("date"))
-                    hit = {
-                        "id": fields["id"],
-                        "title": fields.get("title") or "",
-                        "date": date.isoformat() if date else None,
-                        "date_source": fields.get("date_source"),
-                        "url": fields.get("url"),
-                        "source": fields.get("source"),
-                        "districts": _split(fields.get("district")),
-                        "oblasts": _split(fields.get("oblast")),
-                        "topics": _split(fields.get("topics")),
-                        "score": round(float(scores[start + i]), 4) if scores is not None else None,
-                    }
-                    if body:
-                        hit["body"] = fields.get("body") or ""
-                    yield hit
+            try:
+                for start in range(0, len(order), chunk):
+                    for i, fields in enumerate(read(order[start:start + chunk])):
+                        yield self._export_row(fields, scores[start + i] if scores is not None else None, body)
+            finally:
+                if own is not None:
+                    own.close()
 
         return total, rows()
+
+    @staticmethod
+    def _export_row(fields: dict, score, body: bool) -> dict:
+        date = int_to_date(fields.get("date"))
+        hit = {
+            "id": fields["id"],
+            "title": fields.get("title") or "",
+            "date": date.isoformat() if date else None,
+            "date_source": fields.get("date_source"),
+            "url": fields.get("url"),
+            "source": fields.get("source"),
+            "districts": _split(fields.get("district")),
+            "oblasts": _split(fields.get("oblast")),
+            "topics": _split(fields.get("topics")),
+            "score": round(float(score), 4) if score is not None else None,
+        }
+        if body:
+            hit["body"] = fields.get("body") or ""
+        return hit
 
 
 def _ranks(order: np.ndarray) -> np.ndarray:

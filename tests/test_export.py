@@ -164,3 +164,19 @@ def test_matches_streams_lazily(sample_engine):
     assert total == sample_engine.search("коррупция")["total"]
     assert iter(rows) is rows                            # a generator, not a list
     assert len(list(rows)) == total
+
+
+def test_export_survives_a_generation_switch(tmp_path):
+    """A long export keeps streaming its own snapshot when the served generation changes under it."""
+    from indexer.build import rebuild
+    docs = [{"id": f"d{n}", "title": f"Паракорлук {n}", "body": f"Паракорлук жөнүндө {n}.",
+             "date": f"2024-02-{n + 1:02d}"} for n in range(6)]
+    source = write_jsonl(tmp_path / "d.jsonl", docs)
+    store = build_index(tmp_path / "ix", [source])
+    engine = SearchEngine(store=store)
+    total, rows = engine.matches("паракорлук", sort="oldest", chunk=2)
+    first = [next(rows)["id"], next(rows)["id"]]
+    write_jsonl(source, docs[:3])
+    assert rebuild(store, [str(source)], allow_shrink=True).published
+    assert engine.search("паракорлук")["total"] == 3         # the engine now serves the new generation
+    assert first + [r["id"] for r in rows] == [f"d{n}" for n in range(6)] and total == 6
