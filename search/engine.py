@@ -727,7 +727,7 @@ class SearchEngine:
         dated = months[months >= 0]
         undated = int(len(months) - len(dated))
         if not len(dated):
-            return {"unit": None, "bins": [], "undated": undated, "peak": 0, "peak_share": 0.0}
+            return {"unit": None, "bins": [], "undated": undated, "peak": 0}
         lo, hi = int(dated.min()), int(dated.max())
         if hi - lo < TIMELINE_MONTHS:
             unit, first = "month", lo

@@ -37,6 +37,7 @@ def test_shares_add_up(dated_engine, q, filters):
         assert b["share"] == pytest.approx(b["count"] / b["all"] if b["all"] else 0.0, abs=1e-6)
         assert 0.0 <= b["share"] <= 1.0
     assert tl["peak_share"] == max(b["share"] for b in tl["bins"])
+    assert "peak_share" not in dated_engine.search("жок-сөз-кызыл")["timeline"]     # no bins: as before
     # Σ all over the bins = every dated article of the span
     lo, hi = tl["bins"][0]["period"], tl["bins"][-1]["period"]
     span = dated_engine.search("", per_page=1, filters=make_filters(lo, hi))["total"]
@@ -79,7 +80,7 @@ def test_page_switches_counts_and_shares(dated_engine):
     tl = client.get("/api/timeline", query_string={"q": "сот"}).get_json()
     # bar heights: by count on one page, by share on the other
     import re
-    heights = lambda page: [int(h) for h in re.findall(r'data-share="[^"]*"><span class="h(\d+)"', page)]  # noqa: E731
+    heights = lambda page: [int(h) for h in re.findall(r'<a class="bar" [^>]*><span class="h(\d+)"', page)]  # noqa: E731
     by_count = [round_up(100 * b["count"] / tl["peak"]) for b in tl["bins"]]
     by_share = [round_up(100 * b["share"] / tl["peak_share"]) for b in tl["bins"]]
     assert heights(counts) == by_count and heights(shares) == by_share and by_count != by_share
