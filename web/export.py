@@ -82,8 +82,8 @@ def export_columns(extra) -> tuple[str, ...]:
     return COLUMNS + tuple(f for f in ("body",) if f in extra)
 
 
-def _filename(ext: str) -> str:
-    return f"kgsearch-{dt.datetime.now(dt.timezone.utc).date().isoformat()}.{ext}"
+def _filename(ext: str, what: str = "") -> str:
+    return f"kgsearch-{what}{dt.datetime.now(dt.timezone.utc).date().isoformat()}.{ext}"
 
 
 @bp.get("/api/export")
@@ -123,7 +123,7 @@ def api_timeline():
         return BOM + buf.getvalue()
 
     resp = Response(lines(), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f"attachment; filename=kgsearch-timeline-{_filename('csv')[9:]}"
+    resp.headers["Content-Disposition"] = f"attachment; filename={_filename('csv', 'timeline-')}"
     return resp
 
 
