@@ -865,22 +865,23 @@ class SearchEngine:
                         score_parts.append(np.fromiter((s for _, s in top), np.float64, len(top)))
                 order = np.concatenate(parts) if parts else np.zeros(0, np.int64)
                 scores = np.concatenate(score_parts) if score_parts else np.zeros(0)
-            # A reader of its own over the same segments, so a long export survives the server
-            # switching generations (which closes the shared searcher); else the shared one.
+            # Stored-field readers of its own over the same segments (Whoosh's per-document
+            # readers, light: no term index), so a long export survives the server switching
+            # generations, which closes the shared searcher; else the shared one, under the lock.
             own = None
             try:
-                own = st.index.reader()
-                if own.generation() != st.searcher.reader().generation() or own.doc_count_all() != st.n:
-                    own.close()
-                    own = None
-                elif len(order):
-                    own.stored_fields(int(order[0]))        # its files open now
+                own = [(seg.offset, seg.reader._codec.per_document_reader(seg.reader._storage,
+                                                                         seg.reader.segment()))
+                       for seg in st.segments]
+                if len(order):
+                    self._stored(own, st.searcher.schema, int(order[0]))        # its files open now
             except Exception:                               # noqa: BLE001 — the shared one will do
                 own = None
+            schema = st.searcher.schema
 
         def read(docnums):
             if own is not None:
-                return [own.stored_fields(int(d)) for d in docnums]
+                return [self._stored(own, schema, int(d)) for d in docnums]
             with self._lock:
                 return [st.searcher.stored_fields(int(d)) for d in docnums]
 
@@ -890,10 +891,19 @@ class SearchEngine:
                     for i, fields in enumerate(read(order[start:start + chunk])):
                         yield self._export_row(fields, scores[start + i] if scores is not None else None, body)
             finally:
-                if own is not None:
-                    own.close()
+                for _, perdoc in own or ():
+                    perdoc.close()
 
         return total, rows()
+
+    @staticmethod
+    def _stored(perdocs, schema, docnum: int) -> dict:
+        """The stored fields of a global docnum from [(offset, per-document reader)], as
+        ``SegmentReader.stored_fields`` gives them (fields no longer in the schema left out)."""
+        for offset, perdoc in reversed(perdocs):
+            if docnum >= offset:
+                return {k: v for k, v in perdoc.stored_fields(docnum - offset).items() if k in schema}
+        raise IndexError(docnum)
 
     @staticmethod
     def _export_row(fields: dict, score, body: bool) -> dict:
