@@ -1156,8 +1156,20 @@ class SearchEngine:
             unit, first = "year", lo // 12
             counts = np.bincount(dated // 12 - first, minlength=hi // 12 - first + 1)
             label = [str(y) for y in range(first, hi // 12 + 1)]
-        bins = [{"period": p, "count": int(n)} for p, n in zip(label, counts.tolist())]
-        return {"unit": unit, "bins": bins, "undated": undated, "peak": int(counts.max())}
+        # attention as a share (issue 15): ``all`` = live indexed articles in the period
+        every = st.months[st.live]
+        if unit == "month":
+            every = every[(every >= lo) & (every <= hi)]
+            alls = np.bincount(every - lo, minlength=hi - lo + 1)
+        else:                      # whole years: the first and last year from January to December
+            years = every[every >= 0] // 12
+            years = years[(years >= first) & (years <= hi // 12)]
+            alls = np.bincount(years - first, minlength=hi // 12 - first + 1)
+        shares = np.divide(counts, alls, out=np.zeros(len(counts)), where=alls > 0)
+        bins = [{"period": p, "count": int(n), "all": int(a), "share": round(float(s), 6)}
+                for p, n, a, s in zip(label, counts.tolist(), alls.tolist(), shares.tolist())]
+        return {"unit": unit, "bins": bins, "undated": undated, "peak": int(counts.max()),
+                "peak_share": round(float(shares.max()), 6)}
 
     # -- one document ----------------------------------------------------------------
     def document(self, doc_id: str, q: str = "") -> dict | None:
@@ -1213,6 +1225,100 @@ class SearchEngine:
             "reindex_reason": (why := needs_reindex(manifest)),   # analyzer or data tables differ
             "reindex_needed": why is not None,
         }
+
+    # -- every match, for export and feeds (issue 15) -----------------------------------
+    def matches(self, q: str = "", filters: Filters = Filters(), sort: str | None = None,
+                body: bool = False, chunk: int = 256):
+        """(total, iterator of hit dicts) over EVERY document of the set ``search()``'s
+        ``total`` counts — the documents with every unit of the query, within the filters
+        (the partial matches are not exported) — in ``sort`` order (relevance: by score, as the
+        pages; newest / oldest: ``_sorted_by_date``).
+
+        The set, the order and the scores are computed now (docnum arrays); the stored fields
+        are read lazily, ``chunk`` documents at a time, so memory stays constant however many
+        documents match.  Hit keys: id, title, date, date_source, url, source, districts,
+        oblasts, topics, score (None unless sorted by relevance), and body if asked."""
+        parsed = parse(q)
+        if sort is None:
+            sort = "relevance" if not parsed.empty else "newest"
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+        st = self._enter()               # kept open until the rows are read (``_leave``)
+        try:
+            ev = self._evaluate(st, parsed, filters)
+            docs = ev.docs
+            total = len(docs)
+            if ev.plan.score_q is None or sort != "relevance":
+                order = np.asarray(self._sorted_by_date(st, docs, total, sort), np.int64)
+                scores = None
+            elif total:
+                top = self._top(st, ev.plan.score_q, ev.full, total, ev.memo)
+                order = np.fromiter((d for d, _ in top), np.int64, len(top))
+                scores = np.fromiter((x for _, x in top), np.float64, len(top))
+            else:
+                order, scores = np.zeros(0, np.int64), np.zeros(0)
+            # Stored-field readers of its own over the same segments (Whoosh's per-document
+            # readers, light: no term index), so reading them needs no lock; else the shared
+            # searcher under its Whoosh lock.
+            own = None
+            try:
+                own = [(seg.offset, seg.reader._codec.per_document_reader(seg.reader._storage,
+                                                                         seg.reader.segment()))
+                       for seg in st.segments]
+                if len(order):
+                    self._stored(own, st.searcher.schema, int(order[0]))        # its files open now
+            except Exception:                               # noqa: BLE001 — the shared one will do
+                own = None
+            schema = st.searcher.schema
+        except BaseException:
+            self._leave(st)
+            raise
+
+        def read(docnums):
+            if own is not None:
+                return [self._stored(own, schema, int(d)) for d in docnums]
+            with st.wlock:
+                return [st.searcher.stored_fields(int(d)) for d in docnums]
+
+        def rows():
+            try:
+                for start in range(0, len(order), chunk):
+                    for i, fields in enumerate(read(order[start:start + chunk])):
+                        yield self._export_row(fields, scores[start + i] if scores is not None else None, body)
+            finally:
+                for _, perdoc in own or ():
+                    perdoc.close()
+                self._leave(st)
+
+        return total, rows()
+
+    @staticmethod
+    def _stored(perdocs, schema, docnum: int) -> dict:
+        """The stored fields of a global docnum from [(offset, per-document reader)], as
+        ``SegmentReader.stored_fields`` gives them (fields no longer in the schema left out)."""
+        for offset, perdoc in reversed(perdocs):
+            if docnum >= offset:
+                return {k: v for k, v in perdoc.stored_fields(docnum - offset).items() if k in schema}
+        raise IndexError(docnum)
+
+    @staticmethod
+    def _export_row(fields: dict, score, body: bool) -> dict:
+        date = int_to_date(fields.get("date"))
+        hit = {
+            "id": fields["id"],
+            "title": fields.get("title") or "",
+            "date": date.isoformat() if date else None,
+            "date_source": fields.get("date_source"),
+            "url": fields.get("url"),
+            "source": fields.get("source"),
+            "districts": _split(fields.get("district")),
+            "oblasts": _split(fields.get("oblast")),
+            "topics": _split(fields.get("topics")),
+            "score": round(float(score), 4) if score is not None else None,
+        }
+        if body:
+            hit["body"] = fields.get("body") or ""
+        return hit
 
 
 def _ranks(order: np.ndarray) -> np.ndarray:

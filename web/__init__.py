@@ -38,6 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     access_log.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    from web import export, feeds, openapi      # issue 15: downloads, feeds, the API described
+    app.register_blueprint(export.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(openapi.bp)
     register_errors(app)
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     return app

@@ -5,13 +5,15 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from search.engine import MAX_PER_PAGE, SORTS
 from search.filters import Filters, InvalidFilter, make_filters
+from web.api_params import PARAMS
 from web.safety import shown
 
-MAX_QUERY = 1000          # characters of `q`, on search and article pages alike
-MAX_DATE = 100            # characters of `from` / `to` (a pasted date line fits)
-MAX_PLACE = 100           # characters of one `district` / `oblast` value
+# the limits, defaults and choices live in one table (web/api_params.py), also read by /openapi.json
+MAX_QUERY = PARAMS["q"].max_length            # characters of `q`, on search and article pages alike
+MAX_DATE = PARAMS["from"].max_length          # characters of `from` / `to` (a pasted date line fits)
+MAX_PLACE = PARAMS["district"].max_length     # characters of one `district` / `oblast` value
+SORTS = PARAMS["sort"].enum
 
 
 class BadRequest(Exception):
@@ -90,8 +92,8 @@ def _filters(args) -> Filters:
 
 def search_args(args, default_per_page: int = 10) -> SearchArgs:
     q = query_arg(args)
-    page = _int(args, "page", 1, 1, 10_000)
-    per_page = _int(args, "per_page", default_per_page, 1, MAX_PER_PAGE)
+    page = _int(args, "page", PARAMS["page"].default, PARAMS["page"].minimum, PARAMS["page"].maximum)
+    per_page = _int(args, "per_page", default_per_page, PARAMS["per_page"].minimum, PARAMS["per_page"].maximum)
     sort = args.get("sort", "").strip() or None
     if sort is not None and sort not in SORTS:
         raise BadRequest(_l("'sort' булардын бири болушу керек: %(choices)s", choices=", ".join(SORTS)))

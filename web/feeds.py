@@ -1,0 +1,123 @@
+"""Follow a search: ``/feed.atom?q=…&<filters>``, an Atom 1.0 feed (made by ``feedgen``) of the
+newest matching dated articles, with ``ETag`` / ``Last-Modified`` so readers poll cheaply."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from urllib.parse import quote
+
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from search.engine import NoIndex
+
+from web.api_params import int_arg
+from web.export import _query
+from web.errors import MAX_MESSAGE, UNAVAILABLE
+from web.params import BadRequest, search_args
+from web.safety import shorten
+from web.views import doc_link
+
+bp = Blueprint("feeds", __name__)
+
+
+# A feed is read by programs: its errors are the API's JSON {"error": …, "status": …}, not a page.
+@bp.errorhandler(BadRequest)
+def _bad_request(exc):
+    return jsonify({"error": shorten(str(exc), MAX_MESSAGE), "status": 400}), 400
+
+
+@bp.errorhandler(NoIndex)
+def _no_index(exc):
+    current_app.logger.error("503 on %s: %s", request.path, exc)
+    return jsonify({"error": UNAVAILABLE, "status": 503}), 503
+
+FEED_TITLE = "KG·издөө"
+TAG_DATE = "2025"          # the date part of the entries' tag: URIs (RFC 4151); never changes
+
+
+def engine():
+    return current_app.config["ENGINE"]
+
+
+def _day(iso: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(iso), dt.time(), dt.timezone.utc)
+
+
+def _changed_at(generation: str) -> dt.datetime | None:
+    """When the served generation last changed (its manifest's ``updated_at`` / ``built_at``)."""
+    try:
+        manifest = engine().store.manifest(generation)
+    except Exception:                       # noqa: BLE001 — a missing time only weakens caching
+        return None
+    stamp = manifest.get("updated_at") or manifest.get("built_at")
+    try:
+        when = dt.datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.replace(microsecond=0) if when else None
+
+
+@bp.app_template_global()
+def feed_link(raw: dict, external: bool = False) -> str:
+    """The Atom feed of the search ``raw`` (SearchArgs.raw), newest first whatever its sort."""
+    query = {k: v for k, v in _query(raw).items() if k != "sort"}
+    return url_for("feeds.feed", _external=external, **query)
+
+
+@bp.get("/feed.atom")
+def feed():
+    a = search_args(request.args)
+    limit = int_arg(request.args, "limit")
+    result = engine().search(a.q, page=1, per_page=limit, filters=a.filters, sort="newest")
+    # the documents with every word (what `total` counts), newest first: undated ones sort last
+    hits = [h for h in result["hits"] if h["date"] and not h.get("partial")]
+    undated = result["timeline"]["undated"]
+    changed = _changed_at(result["generation"])
+    self_url = feed_link(a.raw, external=True)
+
+    tag = hashlib.sha256("\n".join([result["generation"], str(result["total"]), self_url,
+                                    *(h["id"] for h in hits)]).encode("utf-8")).hexdigest()[:32]
+    # newest entry, or the index's last change, whichever is later
+    latest = max([_day(h["date"]) for h in hits[:1]] + ([changed] if changed else []),
+                 default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    resp = Response(mimetype="application/atom+xml")
+    resp.set_etag(tag)
+    resp.last_modified = latest
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    if request.if_none_match or request.if_modified_since:
+        resp.make_conditional(request)
+        if resp.status_code == 304:
+            return resp
+
+    fg = FeedGenerator()
+    fg.id(self_url)
+    what = a.q.strip() or "бардык макалалар"
+    places = [*a.filters.districts, *a.filters.oblasts]
+    fg.title(f"{FEED_TITLE}: {what}" + (f" ({', '.join(places)})" if places else ""))
+    fg.subtitle(f"Табылды: {result['total']}; {len(hits)} эң жаңы датасы бар макала; "
+                f"датасы жок {undated} макала бул агымга кирген жок "
+                f"(found {result['total']}, the newest {len(hits)} dated; {undated} undated left out)")
+    fg.link(href=self_url, rel="self", type="application/atom+xml")
+    search_query = {k: v for k, v in _query(a.raw).items() if k != "sort"}
+    fg.link(href=url_for("views.index", _external=True, **search_query), rel="alternate", type="text/html")
+    fg.language("ky")
+    fg.generator("kgsearch")
+    fg.updated(latest)
+    host = (request.host.split(":")[0] or "localhost").lower()
+    root = request.host_url.rstrip("/")
+    for h in hits:
+        fe = fg.add_entry(order="append")
+        fe.id(f"tag:{host},{TAG_DATE}:doc/{quote(h['id'], safe='')}")
+        fe.title(h["title"] or h["id"])
+        fe.link(href=root + doc_link(h["id"]), rel="alternate", type="text/html")
+        fe.updated(_day(h["date"]))
+        fe.published(_day(h["date"]))
+        fe.summary(h["snippet"], type="html")          # escaped by feedgen: text with <mark>
+        for place in [*h["districts"], *h["oblasts"]]:
+            fe.category(term=place, label=place)
+    resp.set_data(fg.atom_str(pretty=True))
+    return resp
+
