@@ -31,6 +31,20 @@ from indexer.store import (
 
 DEFAULT_SOURCE = DATA_DIR   # data/ of the checkout, or the installed package data
 
+def filter_options(fn):
+    """The filters and the sort that `search` and `export` share."""
+    for option in reversed([
+        click.option("--from", "date_from", help="From this date (2025, 2025-03, 2025-03-14, 10.12.2025…)."),
+        click.option("--to", "date_to", help="Up to this date, inclusive."),
+        click.option("--district", multiple=True, help="Only documents mentioning this district (repeatable)."),
+        click.option("--oblast", multiple=True, help="Only documents mentioning this oblast (repeatable)."),
+        click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
+                     help="Default: relevance with a query, newest without."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     envvar="KGSEARCH_INDEX", show_envvar=True,
@@ -362,12 +376,7 @@ def rollback(index_dir, as_json, lock_timeout):
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--from", "date_from", help="From this date (2025, 2025-03, 2025-03-14, 10.12.2025…).")
-@click.option("--to", "date_to", help="Up to this date, inclusive.")
-@click.option("--district", multiple=True, help="Only documents mentioning this district (repeatable).")
-@click.option("--oblast", multiple=True, help="Only documents mentioning this oblast (repeatable).")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
-              help="Default: relevance with a query, newest without.")
+@filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def search(query, index_dir, limit, page, date_from, date_to, district, oblast, sort, as_json):
     """Search the index and print ranked hits."""
@@ -650,12 +659,7 @@ def stats(index_dir, as_json):
 @main.command()
 @click.argument("query", nargs=-1)
 @index_option
-@click.option("--from", "date_from", help="From this date (2025, 2025-03, 2025-03-14, 10.12.2025…).")
-@click.option("--to", "date_to", help="Up to this date, inclusive.")
-@click.option("--district", multiple=True, help="Only documents mentioning this district (repeatable).")
-@click.option("--oblast", multiple=True, help="Only documents mentioning this oblast (repeatable).")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
-              help="Default: relevance with a query, newest without.")
+@filter_options
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
               help="csv: UTF-8 with a byte-order mark, for spreadsheets; jsonl: one JSON object a line.")
 @click.option("--fields", multiple=True, type=click.Choice(["body"]),
