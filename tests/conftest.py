@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -107,28 +108,41 @@ def run_cli(*args, env=None, timeout=300, **kw) -> subprocess.CompletedProcess:
 
 
 class Server:
-    """``kgsearch serve`` as a real process on a free loopback port."""
+    """``kgsearch serve`` as a real process on a free loopback port, with extra ``options``;
+    ready once it answers anything (a 503 included).  Its output goes to a pipe, or to
+    ``log_path`` (read back by ``stop``) when many requests would fill a pipe nobody reads."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, *options, log_path: Path | None = None, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = open(log_path, "w", encoding="utf-8") if log_path else None
         self.proc = subprocess.Popen(
-            [*KGSEARCH, "serve", "--index", str(index_dir), "--port", str(self.port)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            [*KGSEARCH, "serve", "--index", str(index_dir), "--port", str(self.port), *map(str, options)],
+            cwd=ROOT, stdout=self._log or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"})
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read()}")
+                raise RuntimeError(f"server exited: {self.output()}")
             try:
-                self.get("/healthz")
+                self.answer("/healthz", timeout=2)
                 return
             except OSError:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not come up in 30 s")
 
+    def answer(self, path: str, timeout: float = 10) -> tuple[int, str, str]:
+        """(status, content type, body) — HTTP errors are answers too."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
+                return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode("utf-8")
+
     def get(self, path: str, timeout: float = 10):
+        """(status, body); an HTTP error status raises (``urllib.error.HTTPError``)."""
         with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
             return resp.status, resp.read().decode("utf-8")
 
@@ -136,13 +150,25 @@ class Server:
         status, text = self.get(path)
         return status, json.loads(text)
 
-    def stop(self):
+    def output(self) -> str:
+        if self._log is not None:
+            self._log.flush()
+            return self.log_path.read_text(encoding="utf-8")
+        return self.proc.stdout.read() if self.proc.poll() is not None else ""
+
+    def stop(self) -> str:
+        """Stop the server; what it printed."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(5)
+        out = self.output()
+        if self._log is not None:
+            self._log.close()
+        return out
 
 
 @pytest.fixture(scope="session")

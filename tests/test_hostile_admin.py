@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KGSEARCH, ROOT, SAMPLE, free_port, run_cli, write_jsonl
+from tests.conftest import KGSEARCH, ROOT, SAMPLE, Server, run_cli, write_jsonl
 
 MARK = "квазиколлайдер"
 
@@ -51,51 +51,17 @@ def _one_line(r: subprocess.CompletedProcess, code: int) -> str:
     return lines[0]
 
 
-class Serve:
-    """``kgsearch serve`` with extra options; ready once it answers anything (503 included)."""
-
-    def __init__(self, index: Path, *options):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [*KGSEARCH, "serve", "--index", str(index), "--port", str(self.port), *map(str, options)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"serve exited: {self.proc.stdout.read()}")
-            try:
-                self.get("/healthz", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError("serve did not come up in 30 s")
+class Serve(Server):
+    """``kgsearch serve`` with extra options; ``get`` gives (status, content type, body), errors included."""
 
     def get(self, path: str, timeout: float = 10) -> tuple[int, str, str]:
-        """(status, content type, body) — HTTP errors are answers too."""
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
-                return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode()
+        return self.answer(path, timeout)
 
     def raw(self, data: bytes) -> socket.socket:
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
         if data:
             sock.sendall(data)
         return sock
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.stdout.read()
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from search.engine import SearchEngine
-from tests.conftest import KGSEARCH, ROOT, free_port
+from tests.conftest import Server
 from web import create_app
 
 
@@ -85,45 +81,17 @@ def test_access_log_has_no_query_text_unless_asked(sample_engine, caplog):
     assert not [r for r in caplog.records if r.name == "kgsearch.access"]      # off unless asked
 
 
-class Served:
-    """``kgsearch serve`` with its log in a file (read after it stops)."""
+class Served(Server):
+    """``kgsearch serve`` with its log in a file (read after it stops); ``get`` gives (status, body),
+    errors included."""
 
     def __init__(self, index_dir, log_path, *options):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.log = open(log_path, "w", encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-        self.proc = subprocess.Popen([*KGSEARCH, "serve", "--index", str(index_dir), "--port", str(self.port),
-                                      *options], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**env, "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.proc.poll() is None, log_path.read_text()
-            try:
-                self.get("/healthz")
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.1)
+        super().__init__(index_dir, *options, log_path=log_path, env=env)
 
     def get(self, path):
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as resp:
-                return resp.status, resp.read().decode()
-        except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
-        return self.log_path.read_text(encoding="utf-8")
+        status, _, body = self.answer(path)
+        return status, body
 
 
 @pytest.mark.slow
