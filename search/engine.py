@@ -394,7 +394,8 @@ class SearchEngine:
         if atom.kind == "prefix":
             return self._prefix_query(st, atom, fields, boost, budget or _Budget(1), highlight, prefixes)
         mode = "phrase" if atom.kind == "phrase" else "query"
-        tokens = [t.text for t in analyze(atom.text, mode)]
+        analyzed = analyze(atom.text, mode)
+        tokens = [t.text for t in analyzed]
         if not tokens:
             return None
         alts = [[(t, 1.0)] + [(v, FOLD_WEIGHT) for v in self._variants(st, atom.text, t)]
@@ -402,7 +403,6 @@ class SearchEngine:
         # -- query expansion (search/expand.py): Latin readings and equivalents, lower weights --
         phrases = []
         if self.expand:
-            analyzed = analyze(atom.text, mode)
             per_token, phrases = self._expander(st).alternatives(atom.text, analyzed)
             for alt, extra in zip(alts, per_token):
                 have = {t for t, _ in alt}
