@@ -1178,7 +1178,7 @@ class SearchEngine:
                 stored = st.searcher.document(id=doc_id)
             if stored is None:
                 return None
-            matcher = self.build(st, parse(q))[3]
+            matcher = self.plan(st, parse(q)).matcher
         date = int_to_date(stored.get("date"))
         body = stored.get("body") or ""
         return {
