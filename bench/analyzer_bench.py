@@ -45,13 +45,6 @@ def run(bodies: list[str]) -> tuple[int, float, float]:
     return n, time.perf_counter() - t0, time.process_time() - c0
 
 
-def clear_caches() -> None:
-    for fn in (analysis.normalize, analysis._clean, analysis._stem_normalized, morphology._stem_once,
-               morphology.word_language, morphology.russian_lemma, morphology.stem_kyrgyz, morphology.is_russian_noun_base,
-               morphology._dictionary_parses):
-        fn.cache_clear()
-
-
 def fold_consistency(bodies: list[str]) -> None:
     """Share of corpus words w (with ң ө ү) for which stem(fold(w)) == fold(stem(w))."""
     vocab: Counter[str] = Counter()
@@ -142,7 +135,7 @@ def main(argv=None) -> int:
         return 1
     bodies = load_bodies(args.corpus)
     chars = sum(len(b) for b in bodies)
-    clear_caches()
+    analysis.clear_caches()
     print(f"corpus: {len(bodies)} documents, {chars:,} characters; analyzer {analysis.ANALYZER_VERSION}")
     for i in range(args.rounds):
         n, dt, cpu = run(bodies)

@@ -484,6 +484,12 @@ def word_language(word: str) -> str:
     return "ky"
 
 
+def clear_caches() -> None:
+    """Empty the stemmer's caches (``analysis.clear_caches`` calls this)."""
+    for fn in (_stem_once, word_language, russian_lemma, stem_kyrgyz, is_russian_noun_base, _dictionary_parses):
+        fn.cache_clear()
+
+
 def is_russian(word: str) -> bool:
     """A lower-case word is Russian rather than Kyrgyz (``word_language(word) == "ru"``)."""
     return word_language(word) == "ru"
