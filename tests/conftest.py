@@ -23,8 +23,8 @@ SAMPLE = ROOT / "data" / "sample"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "24kg" / "articles.jsonl"
 _SCRIPT = Path(sys.executable).parent / "kgsearch"
-# The installed console script, as a user runs it (``python -m search.cli`` if not installed).
-KGSEARCH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "search.cli"]
+# The installed console script, as a user runs it (``python -m kgsearch.cli`` if not installed).
+KGSEARCH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "kgsearch.cli"]
 
 
 def require_corpus(path: Path | str = CORPUS) -> Path:
