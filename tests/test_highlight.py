@@ -14,7 +14,7 @@ from search import highlight
 from search.highlight import (SNIPPET_CHARS, Fragment, HtmlFormatter, TerminalFormatter, TermMatcher,
                               analyzer_tokens, find_spans, highlight_all, highlight_fragment, index_tokens,
                               snippet, snippet_fragment)
-from tests.conftest import CORPUS, require_corpus
+from tests.helpers import CORPUS, require_corpus
 
 # -- the reference: the straightforward implementation this module had before it got fast ----
 # (token by token over TOKEN_RE.finditer, the analyzer's terms of each raw word memoized;

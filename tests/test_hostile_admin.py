@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KGSEARCH, ROOT, SAMPLE, Server, run_cli, write_jsonl
+from tests.helpers import KGSEARCH, ROOT, SAMPLE, Server, run_cli, write_jsonl
 
 MARK = "квазиколлайдер"
 

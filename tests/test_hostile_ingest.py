@@ -17,7 +17,7 @@ from indexer import ingest
 from indexer.documents import MAX_BODY, MAX_TITLE
 from indexer.ingest import Ingestor, truncate_body
 from indexer.pages import parse_page
-from tests.conftest import CORPUS, ROOT, require_corpus, run_cli, write_jsonl
+from tests.helpers import CORPUS, ROOT, require_corpus, run_cli, write_jsonl
 
 BODY = "Прокуратура коррупция боюнча кылмыш ишин козгоду."
 
