@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import dates, places
-from indexer.documents import MAX_BODY, MAX_TITLE, Document, Problem
+from indexer.documents import MAX_TITLE, Document, Problem
 from indexer.pages import parse_page
 from kgsearch.settings import Settings
 from kgsearch.settings import current as current_settings
@@ -204,8 +204,8 @@ class Ingestor:
     """Reads sources into documents; remembers ids to refuse duplicates.
 
     ``max_body``: the longest body kept whole, in characters (default: the ``max_body`` setting
-    of ``settings`` or this process's, ``KGSEARCH_MAX_BODY`` or ``MAX_BODY``); a longer one is indexed truncated, with a warning.  ``max_line``: the
-    longest JSON line read, in bytes (default ``max_line_bytes(max_body)``); a longer line is
+    of ``settings`` or of this process, i.e. ``KGSEARCH_MAX_BODY`` or ``MAX_BODY``); a longer one
+    is indexed truncated, with a warning.  ``max_line``: the longest JSON line read, in bytes (default ``max_line_bytes(max_body)``); a longer line is
     a bad line, skipped without being held in memory."""
 
     def __init__(self, on_problem=None, *, max_body: int | None = None, max_line: int | None = None,

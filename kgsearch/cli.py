@@ -136,6 +136,7 @@ def _write(fn, store: IndexStore, *args, as_json: bool = False, **kwargs):
         fail(_environment(exc, store, served_before), ExitCode.ENVIRONMENT, as_json, bar)
 
 
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
 lock_timeout_option = setting_option("lock_timeout", "--lock-timeout", type=click.FloatRange(0))
 
 
@@ -156,7 +157,7 @@ def main():
 @index_option
 @click.option("--strict", is_flag=True, help="Fail (exit 3) on any input error; the served index stays as it was.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
               help="Indexing processes (default: 2 with --multisegment for 2000+ documents "
@@ -246,7 +247,7 @@ def _report_change(result, store, as_json) -> None:
 @index_option
 @click.option("--strict", is_flag=True, help="Fail (exit 3) on any input error; the served index stays as it was.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
     """Add or update the documents of SOURCES (upsert by id; unchanged ones are skipped)."""
@@ -263,7 +264,7 @@ def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
 @main.command()
 @click.argument("ids", nargs=-1, required=True)
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def delete(ids, index_dir, as_json, lock_timeout):
     """Delete documents by ID (`-` reads ids from stdin, one a line), in one batch."""
@@ -278,7 +279,7 @@ def delete(ids, index_dir, as_json, lock_timeout):
 
 @main.command()
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def optimize(index_dir, as_json, lock_timeout):
     """Merge the index's segments into one (a new generation, switched atomically)."""
@@ -299,7 +300,7 @@ def optimize(index_dir, as_json, lock_timeout):
 
 @main.command()
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def rollback(index_dir, as_json, lock_timeout):
     """Serve the previous generation again (the one before the last reindex/add/delete)."""

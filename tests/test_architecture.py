@@ -9,7 +9,7 @@ from indexer.schema import make_schema
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def imported_modules(path: Path) -> set[str]:
+def imported_modules(path: Path, with_names: bool = False) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
@@ -17,6 +17,8 @@ def imported_modules(path: Path) -> set[str]:
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            if with_names and not node.level:
+                names.update(f"{node.module}.{a.name}" for a in node.names)
     return names
 
 
@@ -124,15 +126,7 @@ def _package_files(*packages):
 
 def _imports_of(path: Path) -> set[str]:
     """Every module ``path`` imports, also inside functions (``from a import b`` counts a and a.b)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-            names.update(f"{node.module}.{a.name}" for a in node.names)
-    return names
+    return imported_modules(path, with_names=True)
 
 
 def _upward(path: Path, forbidden: tuple[str, ...]) -> set[str]:
