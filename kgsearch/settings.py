@@ -10,7 +10,7 @@ them as warnings; ``KGSEARCH_MAX_BODY``'s is reported by the ingestion, as a pro
 
 This is the only module of the shipped packages that reads ``os.environ``
 (``tests/test_architecture.py``); the one exception is ``indexer/testhooks.py``, whose
-``KGSEARCH_TEST_*`` variables are test switches, not settings.
+variables are the test suite's switches, not settings.
 """
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_generations_are_written_only_through_the_write_transaction():
     creates, links, completes, publishes or removes a generation."""
     lifecycle = {"new_generation", "link_generation", "write_manifest", "publish", "discard", "prune"}
     owners = {ROOT / "indexer" / "store.py", ROOT / "indexer" / "transaction.py"}
-    for package in ("indexer", "search", "web"):
+    for package in ("indexer", "search", "web", "kgsearch"):
         for path in (ROOT / package).rglob("*.py"):
             if path in owners:
                 continue
@@ -91,7 +91,7 @@ def test_test_hooks_live_in_one_module_behind_one_seam():
     """Only indexer/testhooks.py reads the KGSEARCH_TEST_* variables; production code uses
     nothing of it but ``testhooks.point``."""
     hooks = ROOT / "indexer" / "testhooks.py"
-    for package in ("indexer", "search", "web"):
+    for package in ("indexer", "search", "web", "kgsearch"):
         for path in (ROOT / package).rglob("*.py"):
             if path == hooks:
                 continue
@@ -107,7 +107,7 @@ def test_test_hooks_live_in_one_module_behind_one_seam():
 
 
 def test_processes_die_with_their_parent_through_one_helper():
-    for package in ("indexer", "search", "web"):
+    for package in ("indexer", "search", "web", "kgsearch"):
         for path in (ROOT / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             if "prctl(" in text:
