@@ -90,8 +90,13 @@ class Settings:
         2_000_000, "KGSEARCH_QUERY_POSTINGS", "Postings all the prefixes of one query read at most.",
         minimum=1)
     heavy_share: float = _setting(
-        0.5, "KGSEARCH_HEAVY_SHARE", "Pages of queries cut by those bounds are computed one at a time, "
-        "taking at most this share of the time.", minimum=0.01)
+        0.3, "KGSEARCH_HEAVY_SHARE", "Pages of queries cut by those bounds (cached or not) are served one "
+        "at a time per process, taking at most this share of the time.", minimum=0.01)
+    heavy_rate: float = _setting(
+        20.0, "KGSEARCH_HEAVY_RATE", "At most this many such pages a second per process.", minimum=0.01)
+    heavy_waiting: int = _setting(
+        4, "KGSEARCH_HEAVY_WAITING", "With this many such requests already waiting, another one is "
+        "refused (429, Retry-After).", minimum=0)
     cache_size: int = _setting(512, "KGSEARCH_CACHE_SIZE", "Result pages cached per generation.", minimum=0)
     query_cache: int = _setting(
         16, "KGSEARCH_QUERY_CACHE", "Evaluated queries (doc sets, scores, facets) cached per generation.",

@@ -21,14 +21,22 @@ def test_defaults_and_the_environment():
 def test_an_unusable_value_is_the_default_and_says_why():
     s = Settings.from_env({"KGSEARCH_THREADS": "many", "KGSEARCH_WORKERS": "0", "KGSEARCH_LOG_FORMAT": "xml",
                            "KGSEARCH_HEAVY_SHARE": "nan", "KGSEARCH_MAX_BODY": "lots"})
-    assert (s.threads, s.workers, s.log_format, s.heavy_share, s.max_body) == (8, 1, "text", 0.5, 1_000_000)
+    assert (s.threads, s.workers, s.log_format, s.heavy_share, s.max_body) == (8, 1, "text", 0.3, 1_000_000)
     assert s.problems == {
         "threads": "KGSEARCH_THREADS='many' is not a whole number of at least 1; using 8",
         "workers": "KGSEARCH_WORKERS='0' is not a whole number of at least 1; using 1",
         "log_format": "KGSEARCH_LOG_FORMAT='xml' is not one of text, json; using text",
-        "heavy_share": "KGSEARCH_HEAVY_SHARE='nan' is not a number of at least 0.01; using 0.5",
+        "heavy_share": "KGSEARCH_HEAVY_SHARE='nan' is not a number of at least 0.01; using 0.3",
         "max_body": "KGSEARCH_MAX_BODY='lots' is not a positive number of characters; using 1000000",
     }
+
+
+def test_the_engine_budgets_have_the_engine_constants_values():
+    """Until search/engine.py reads them from the settings, its constants and the settings agree."""
+    from search import engine
+    for name in ("PREFIX_TERMS", "QUERY_TERMS", "QUERY_POSTINGS", "HEAVY_SHARE", "HEAVY_RATE", "HEAVY_WAITING",
+                 "CACHE_SIZE", "QUERY_CACHE", "FILTER_CACHE_SIZE", "TERM_CACHE_POSTINGS", "DOCSET_CACHE_DOCS"):
+        assert getattr(DEFAULTS, name.lower()) == getattr(engine, name), name
 
 
 def test_every_setting_has_its_own_variable_and_help_and_the_readme_lists_it():
