@@ -31,12 +31,26 @@ def test_an_unusable_value_is_the_default_and_says_why():
     }
 
 
+ENGINE_CONSTANTS = ("PREFIX_TERMS", "QUERY_TERMS", "QUERY_POSTINGS", "HEAVY_SHARE", "HEAVY_RATE", "HEAVY_WAITING",
+                    "CACHE_SIZE", "QUERY_CACHE", "FILTER_CACHE_SIZE", "TERM_CACHE_POSTINGS", "DOCSET_CACHE_DOCS")
+
+
 def test_the_engine_budgets_have_the_engine_constants_values():
-    """Until search/engine.py reads them from the settings, its constants and the settings agree."""
-    from search import engine
-    for name in ("PREFIX_TERMS", "QUERY_TERMS", "QUERY_POSTINGS", "HEAVY_SHARE", "HEAVY_RATE", "HEAVY_WAITING",
-                 "CACHE_SIZE", "QUERY_CACHE", "FILTER_CACHE_SIZE", "TERM_CACHE_POSTINGS", "DOCSET_CACHE_DOCS"):
-        assert getattr(DEFAULTS, name.lower()) == getattr(engine, name), name
+    """Until search/ reads its budgets from the settings, its module constants (wherever the
+    engine's split puts them) and the settings' defaults agree.  Once they are wired, drop this."""
+    import ast
+    found: dict[str, set] = {}
+    for path in (ROOT / "search").rglob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and node.targets[0].id in ENGINE_CONSTANTS:
+                try:
+                    found.setdefault(node.targets[0].id, set()).add(ast.literal_eval(node.value))
+                except ValueError:
+                    pass                                  # not a literal: read from the settings
+    for name, values in found.items():
+        assert values == {getattr(DEFAULTS, name.lower())}, (name, values)
+    assert found, "no budget constant left in search/: they read the settings now; drop this test"
 
 
 def test_every_setting_has_its_own_variable_and_help_and_the_readme_lists_it():
