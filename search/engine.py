@@ -44,7 +44,7 @@ from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.expand import Expander
 from search.filters import Filters
-from search.highlight import TermMatcher, find_spans, highlight_all, snippet
+from search.highlight import HTML, TermMatcher, find_spans, highlight_all, snippet_fragment
 from search.postings import gate_phrases, phrase_slots, scored_terms
 from search.query import Atom, Node, ParsedQuery, parse, to_text
 
@@ -1113,6 +1113,7 @@ class SearchEngine:
 
     def _hit(self, stored: dict, score, matcher: TermMatcher) -> dict:
         date = int_to_date(stored.get("date"))
+        passage = snippet_fragment(stored.get("body") or "", matcher)
         return {
             "id": stored["id"],
             "title": stored.get("title") or "",
@@ -1121,7 +1122,9 @@ class SearchEngine:
             "url": stored.get("url"),
             "source": stored.get("source"),
             "score": round(score, 4) if score is not None else None,
-            "snippet": snippet(stored.get("body") or "", matcher),
+            "snippet": HTML.format(passage),
+            "snippet_text": passage.text,
+            "snippet_marks": [list(m) for m in passage.marks],
             "districts": _split(stored.get("district")),
             "oblasts": _split(stored.get("oblast")),
         }
