@@ -12,16 +12,18 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from kgsearch.settings import current as current_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_PACKAGE = "kgsearch_data"   # data/ of the repository, as pyproject.toml installs it
 
 
 def _data_dir() -> Path:
-    """Where the tables are, resolved once: ``KGSEARCH_DATA`` if set; else the ``data/`` folder of
+    """Where the tables are, resolved once: the ``data_dir`` setting (``KGSEARCH_DATA``) if set; else the ``data/`` folder of
     a source checkout (``make``, ``pip install -e .``, ``PYTHONPATH``); else the installed package
     data (``pip install .`` ships ``data/`` as the package ``kgsearch_data``)."""
-    if os.environ.get("KGSEARCH_DATA"):
-        return Path(os.environ["KGSEARCH_DATA"])
+    if current_settings().data_dir:
+        return current_settings().data_dir
     checkout = PROJECT_ROOT / "data"
     if (PROJECT_ROOT / "pyproject.toml").is_file() and (checkout / "lang").is_dir():
         return checkout

@@ -21,7 +21,7 @@ from indexer.store import IndexStore
 from indexer.update import optimize, update
 from search.engine import SearchEngine
 from search.filters import make_filters
-from tests.conftest import CORPUS, write_jsonl
+from tests.helpers import CORPUS, write_jsonl
 
 QUERIES = [
     ("Бишкек", {}), ("Жогорку Кеңеш", {}), ('"Жогорку Кеңеш"', {}), ('"Кыргыз Республикасынын"', {}),

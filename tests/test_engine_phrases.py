@@ -10,7 +10,7 @@ import pytest
 
 from indexer.analysis import fold, has_kyrgyz_letters
 from search.query import parse
-from tests.conftest import CORPUS, build_index, require_corpus
+from tests.helpers import CORPUS, build_index, require_corpus
 
 from whoosh import query as Q
 

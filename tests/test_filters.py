@@ -8,7 +8,7 @@ import pytest
 from indexer import places
 from search.engine import SearchEngine
 from search.filters import InvalidFilter, make_filters
-from tests.conftest import build_index, run_cli, write_jsonl
+from tests.helpers import build_index, run_cli, write_jsonl
 from web import create_app
 
 # (district phrase in Kyrgyz text, canonical district, its oblast)

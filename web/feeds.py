@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from search.engine import NoIndex
 
+from web.context import engine
 from web.api_params import int_arg
 from web.export import _query
 from web.errors import MAX_MESSAGE, UNAVAILABLE
@@ -34,10 +35,6 @@ def _no_index(exc):
 
 FEED_TITLE = "KG·издөө"
 TAG_DATE = "2025"          # the date part of the entries' tag: URIs (RFC 4151); never changes
-
-
-def engine():
-    return current_app.config["ENGINE"]
 
 
 def _day(iso: str) -> dt.datetime:

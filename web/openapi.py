@@ -20,14 +20,23 @@ SCHEMAS = {
                        "status": {"type": "integer", "description": "The HTTP status, repeated."}},
     },
     "Hit": {
-        "type": "object", "required": ["id", "title", "date", "url", "source", "score", "snippet"],
+        "type": "object", "required": ["id", "title", "date", "url", "source", "score", "snippet", "snippet_text",
+                     "snippet_marks", "districts", "oblasts", "partial"],
         "properties": {
             "id": {"type": "string"}, "title": {"type": "string"},
             "date": {"type": ["string", "null"], "description": "ISO YYYY-MM-DD, null when undated."},
             "url": _NULLABLE_STRING, "source": _NULLABLE_STRING,
             "score": {"type": ["number", "null"]},
             "snippet": {"type": "string", "description": "HTML: matches in <mark>, the rest escaped."},
+            "snippet_text": {"type": "string", "description": "The same passage as plain text (\"… \" before "
+                             "it when it does not start the article, \" …\" after it when it does not end it)."},
+            "snippet_marks": {"type": "array", "description": "The matches in snippet_text: [start, end] "
+                              "offsets in Unicode code points (Python string indices), ascending, "
+                              "non-overlapping; snippet is snippet_text escaped with these in <mark>.",
+                              "items": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                                        "minItems": 2, "maxItems": 2}},
             "districts": _STRINGS, "oblasts": _STRINGS,
+            "partial": {"type": "boolean", "description": "Matches only some of the query's words."},
         },
     },
     "Timeline": {
@@ -53,11 +62,24 @@ SCHEMAS = {
             "query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
             "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "sort": {"type": "string"},
             "took_ms": {"type": "number"},
+            "partial_total": {"type": "integer", "description": "Further results matching only some words."},
+            "all_words_found": {"type": "boolean"},
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {"type": "object", "properties": {"district": _COUNTS, "oblast": _COUNTS,
                                                          "year": _COUNTS}},
             "timeline": {"$ref": "#/components/schemas/Timeline"},
-            "filters": {"type": "object"},
+            "notes": {"type": "array", "items": {"type": "object"},
+                      "description": "What was changed or cut in the query, with a message."},
+            "undated_excluded": {"type": "integer", "description": "Undated matches a date filter left out."},
+            "did_you_mean": _NULLABLE_STRING,
+            "corrected_from": {"type": ["string", "null"], "description": "Set when nothing matched and "
+                               "these results are for did_you_mean instead."},
+            "expansions": {"type": "array", "items": {"type": "object"},
+                           "description": "Readings also searched (Latin script, ru↔ky terms)."},
+            "filters": {"type": "object", "description": "The filters as applied (canonical place names, "
+                        "ISO dates).", "required": ["from", "to", "district", "oblast"],
+                        "properties": {"from": _NULLABLE_STRING, "to": _NULLABLE_STRING,
+                                       "district": _STRINGS, "oblast": _STRINGS}},
         },
     },
     "ExportRow": {
@@ -116,6 +138,8 @@ ENDPOINTS = {
                    (), _json("The statistics.", {"type": "object", "required": ["documents", "generation"]})),
 }
 STATUS_ERRORS = {"400": "A parameter is wrong; the message says which and why.",
+                 "429": "Too many queries cut by the cost bound (very broad prefixes such as `ка*`) wait already; "
+                        "try again after `Retry-After` seconds, or type more letters.",
                  "503": "No index is served; an admin must run `kgsearch reindex` (or `kgsearch rollback`)."}
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BaseConverter
 
+from web.context import engine
 from web.params import BadRequest, query_arg, search_args
 from web.safety import shown
 
@@ -32,10 +33,6 @@ class DocIdConverter(BaseConverter):
 
     def to_url(self, value: str) -> str:
         return quote(value, safe="", errors="backslashreplace")
-
-
-def engine():
-    return current_app.config["ENGINE"]
 
 
 def link(raw: dict, **changes) -> str:

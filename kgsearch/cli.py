@@ -1,4 +1,6 @@
-"""``kgsearch``: the command line on top of indexer/, search/ and web/.
+"""``kgsearch``: the command line on top of indexer/, search/ and web/ — options parsed here
+(their defaults and help from ``kgsearch.settings``), the work done by the layers below, the
+printing in ``kgsearch.output``, serving in ``kgsearch.server``.
 
 Writing commands: ``reindex`` (full rebuild, atomic switch), ``add`` (upsert by
 id), ``delete``, ``optimize`` (merge segments), ``rollback``; all of them take
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import sys
 from pathlib import Path
@@ -25,11 +26,20 @@ from pathlib import Path
 import click
 
 from indexer.lang import DATA_DIR
-from indexer.store import (
-    ExitCode, GenerationUnusable, IndexLocked, IndexStore, describe_error, die_with_parent, display_path,
-)
+from indexer.store import ExitCode, GenerationUnusable, IndexLocked, IndexStore, describe_error, display_path
+from kgsearch.output import Progress, echo_json, fail, print_search, print_stats
+from kgsearch.settings import Settings
+from kgsearch.settings import current as current_settings
 
 DEFAULT_SOURCE = DATA_DIR   # data/ of the checkout, or the installed package data
+SETTINGS = current_settings()
+
+
+def setting_option(name: str, *decls, **kw):
+    """An option whose default and help are the setting ``name``'s (its environment variable
+    named in the help, the default shown as the environment makes it)."""
+    kw.setdefault("show_default", getattr(SETTINGS, name) is not None)
+    return click.option(*decls, name, default=getattr(SETTINGS, name), help=Settings.help(name), **kw)
 
 def filter_options(fn):
     """The filters and the sort that `search` and `export` share."""
@@ -46,18 +56,8 @@ def filter_options(fn):
 
 
 index_option = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    envvar="KGSEARCH_INDEX", show_envvar=True,
-    help="Index folder (default: ./var/index under the current directory).")
-
-
-def _echo_json(obj) -> None:
-    text = json.dumps(obj, ensure_ascii=False, indent=2)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:            # a path that is not UTF-8: \udcXX escapes, still JSON
-        text = json.dumps(obj, ensure_ascii=True, indent=2)
-    click.echo(text)
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=SETTINGS.index,
+    help=Settings.help("index"))
 
 
 def _engine(index_dir):
@@ -74,48 +74,6 @@ def _engine(index_dir):
     return engine
 
 
-class Progress:
-    """A progress bar (documents/s, ETA once the total is known) on a terminal;
-    silent when stderr is not a terminal or with ``--quiet``/``--json``."""
-
-    def __init__(self, enabled: bool, desc: str):
-        self.bar = None
-        if enabled and sys.stderr.isatty():
-            from tqdm import tqdm
-            try:
-                sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
-            except OSError:
-                sized = False
-            self.bar = tqdm(desc=desc, unit=" docs", file=sys.stderr, smoothing=0.1,
-                            dynamic_ncols=sized, ncols=None if sized else 100)
-
-    def __call__(self, n: int = 1) -> None:
-        if self.bar is not None:
-            if self.bar.total is not None and self.bar.n + n > self.bar.total:
-                self.bar.total = self.bar.n + n   # the count was an estimate
-            self.bar.update(n)
-
-    def set_total(self, total: int) -> None:
-        """The expected number of documents (a cheap count), for the ETA."""
-        if self.bar is not None and total:
-            self.bar.total = total
-            self.bar.refresh()
-
-    def write(self, line: str) -> None:
-        if self.bar is not None:
-            self.bar.write(line, file=sys.stderr)
-        else:
-            click.echo(line, err=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            if self.bar.total is not None and self.bar.n < self.bar.total:
-                self.bar.total = self.bar.n     # skipped items were counted in the estimate
-                self.bar.refresh()
-            self.bar.close()
-            self.bar = None
-
-
 def _store(index_dir, lock_timeout: float) -> IndexStore:
     """The index store; on a terminal, say so when waiting for another writer."""
     store = IndexStore(index_dir)
@@ -125,18 +83,8 @@ def _store(index_dir, lock_timeout: float) -> IndexStore:
     return store
 
 
-def _fail(exc, code: int, as_json: bool = False, progress: Progress | None = None) -> None:
-    """One line on stderr (and with ``--json`` a summary on stdout), then exit ``code``."""
-    if progress is not None:
-        progress.close()
-    click.echo(f"kgsearch: {exc}", err=True)
-    if as_json:
-        _echo_json({"published": False, "exit_code": code, "reason": str(exc)})
-    sys.exit(code)
-
-
 def _locked(progress: Progress | None, exc, as_json: bool = False) -> None:
-    _fail(exc, ExitCode.LOCKED, as_json, progress)
+    fail(exc, ExitCode.LOCKED, as_json, progress)
 
 
 _ENV_HINTS = {
@@ -181,16 +129,15 @@ def _write(fn, store: IndexStore, *args, as_json: bool = False, **kwargs):
     except IndexLocked as exc:
         _locked(bar, exc, as_json)
     except NoIndexToChange as exc:
-        _fail(exc, ExitCode.NOTHING_INDEXED, as_json, bar)
+        fail(exc, ExitCode.NOTHING_INDEXED, as_json, bar)
     except GenerationUnusable as exc:
-        _fail(exc, ExitCode.UNUSABLE, as_json, bar)
+        fail(exc, ExitCode.UNUSABLE, as_json, bar)
     except OSError as exc:
-        _fail(_environment(exc, store, served_before), ExitCode.ENVIRONMENT, as_json, bar)
+        fail(_environment(exc, store, served_before), ExitCode.ENVIRONMENT, as_json, bar)
 
 
-lock_timeout_option = click.option(
-    "--lock-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
-    help="Seconds to wait for another writer before giving up (exit 4).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+lock_timeout_option = setting_option("lock_timeout", "--lock-timeout", type=click.FloatRange(0))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -200,6 +147,9 @@ def main():
     for stream in (sys.stdout, sys.stderr):       # a file name that is not UTF-8 never kills a run
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
+    for name, why in SETTINGS.problems.items():
+        if name != "max_body":                    # the ingestion reports that one, as a problem of the run
+            click.echo(f"kgsearch: warning: {why}", err=True)
 
 
 @main.command()
@@ -207,7 +157,7 @@ def main():
 @index_option
 @click.option("--strict", is_flag=True, help="Fail (exit 3) on any input error; the served index stays as it was.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
               help="Indexing processes (default: 2 with --multisegment for 2000+ documents "
@@ -234,7 +184,7 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
     summary = result.summary()
     summary["sources"] = sources
     if as_json:
-        _echo_json(summary)
+        echo_json(summary)
     else:
         rate = f", {summary['docs_per_second']} docs/s" if summary["docs_per_second"] else ""
         click.echo(f"indexed {summary['indexed']} · skipped {summary['skipped']} · "
@@ -252,7 +202,7 @@ def _recorded_sources(store: IndexStore, as_json: bool) -> list[str]:
     try:
         current = store.current()
     except (OSError, ValueError) as exc:
-        _fail(f"cannot read the index at {display_path(store.root)}: {describe_error(exc)}",
+        fail(f"cannot read the index at {display_path(store.root)}: {describe_error(exc)}",
               ExitCode.ENVIRONMENT, as_json)
     if current is None:
         click.echo(f"kgsearch: a new index: indexing {display_path(DEFAULT_SOURCE)} "
@@ -261,12 +211,12 @@ def _recorded_sources(store: IndexStore, as_json: bool) -> list[str]:
     try:
         recorded = store.read_manifest(current).get("sources") or []
     except GenerationUnusable as exc:
-        _fail(f"cannot tell which sources the served generation {current} was built from "
+        fail(f"cannot tell which sources the served generation {current} was built from "
               f"({exc.reason}); name them: `kgsearch reindex SOURCE...`"
               + (f", or serve {exc.previous} again: `kgsearch rollback`" if exc.previous else ""),
               ExitCode.UNUSABLE, as_json)
     if not recorded or not all(isinstance(s, str) for s in recorded):
-        _fail(f"the served generation {current} records no sources; name them: "
+        fail(f"the served generation {current} records no sources; name them: "
               "`kgsearch reindex SOURCE...`", ExitCode.USAGE, as_json)
     click.echo(f"kgsearch: rebuilding from the sources recorded in generation {current}: "
                + ", ".join(display_path(s) for s in recorded), err=True)
@@ -276,7 +226,7 @@ def _recorded_sources(store: IndexStore, as_json: bool) -> list[str]:
 def _report_change(result, store, as_json) -> None:
     summary = result.summary()
     if as_json:
-        _echo_json(summary)
+        echo_json(summary)
     else:
         line = " · ".join(f"{k} {summary[k]}" for k in ("added", "updated", "unchanged", "deleted")
                           if k in summary)
@@ -297,7 +247,7 @@ def _report_change(result, store, as_json) -> None:
 @index_option
 @click.option("--strict", is_flag=True, help="Fail (exit 3) on any input error; the served index stays as it was.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
     """Add or update the documents of SOURCES (upsert by id; unchanged ones are skipped)."""
@@ -314,7 +264,7 @@ def add(sources, index_dir, strict, quiet, as_json, lock_timeout):
 @main.command()
 @click.argument("ids", nargs=-1, required=True)
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def delete(ids, index_dir, as_json, lock_timeout):
     """Delete documents by ID (`-` reads ids from stdin, one a line), in one batch."""
@@ -329,7 +279,7 @@ def delete(ids, index_dir, as_json, lock_timeout):
 
 @main.command()
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def optimize(index_dir, as_json, lock_timeout):
     """Merge the index's segments into one (a new generation, switched atomically)."""
@@ -338,7 +288,7 @@ def optimize(index_dir, as_json, lock_timeout):
     result = _write(do_optimize, store, lock_timeout=lock_timeout, as_json=as_json)
     summary = result.summary()
     if as_json:
-        _echo_json(summary)
+        echo_json(summary)
     elif result.published:
         click.echo(f"merged {summary['segments_before']} segments into {summary['segments']} · "
                    f"{summary['documents']} documents · {summary['seconds']} s; serving generation "
@@ -350,7 +300,7 @@ def optimize(index_dir, as_json, lock_timeout):
 
 @main.command()
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@json_option
 @lock_timeout_option
 def rollback(index_dir, as_json, lock_timeout):
     """Serve the previous generation again (the one before the last reindex/add/delete)."""
@@ -359,12 +309,12 @@ def rollback(index_dir, as_json, lock_timeout):
     try:
         before = store.current()
     except (OSError, ValueError) as exc:
-        _fail(f"cannot read the index at {display_path(store.root)}: {describe_error(exc)}",
+        fail(f"cannot read the index at {display_path(store.root)}: {describe_error(exc)}",
               ExitCode.ENVIRONMENT, as_json)
     name = _write(do_rollback, store, lock_timeout=lock_timeout, as_json=as_json)
     manifest = store.manifest(name)
     if as_json:
-        _echo_json({"generation": name, "previous": before, "documents": manifest.get("documents"),
+        echo_json({"generation": name, "previous": before, "documents": manifest.get("documents"),
                     "built_at": manifest.get("built_at"), "updated_at": manifest.get("updated_at")})
     else:
         click.echo(f"serving generation {name} again ({manifest.get('documents')} documents, "
@@ -381,240 +331,37 @@ def rollback(index_dir, as_json, lock_timeout):
 def search(query, index_dir, limit, page, date_from, date_to, district, oblast, sort, as_json):
     """Search the index and print ranked hits."""
     from search.filters import InvalidFilter, make_filters
-    from search.highlight import strip_marks
+    from search.response import search_response
     try:
         filters = make_filters(date_from, date_to, district, oblast)
     except InvalidFilter as exc:
         raise click.BadParameter(str(exc)) from None
     engine = _engine(index_dir)
     result = engine.search(" ".join(query), page=page, per_page=limit, filters=filters, sort=sort)
+    response = search_response(result, filters)      # the shape of GET /api/search
     if as_json:
-        _echo_json(result)
-        return
-    click.echo(f"{result['total']} found · page {result['page']} of {max(result['pages'], 1)} · "
-               f"{result['took_ms']} ms")
-    if result.get("corrected_from"):      # query expansion (search/expand.py)
-        click.echo(f"nothing for {result['corrected_from']!r}; searched instead: {result['did_you_mean']}")
-    elif result.get("did_you_mean"):
-        click.echo(f"did you mean: {result['did_you_mean']}")
-    for e in result.get("expansions", []):
-        click.echo(f"also searched ({e['kind']}): {e['from']} → {', '.join(e['to'])}")
-    for n, hit in enumerate(result["hits"], start=(page - 1) * limit + 1):
-        click.echo()
-        click.echo(click.style(f"{n}. {hit['title']}", bold=True))
-        meta = [hit["date"] or "no date", hit["id"]]
-        if hit["score"] is not None:
-            meta.append(f"score {hit['score']:.2f}")
-        click.echo("   " + " · ".join(meta))
-        click.echo("   " + strip_marks(hit["snippet"], lambda s: click.style(s, fg="yellow", bold=True)))
-
-
-def _waitress_options(threads, connection_limit, channel_timeout, max_header_bytes, max_body_bytes) -> dict:
-    """Waitress's adjustments for ``serve``: idle and half-sent connections are closed after
-    ``channel_timeout`` s (checked every ``cleanup_interval`` s), oversized headers get 431 and
-    bodies 413 before anything is read, poll() instead of select() so more than 1024 open
-    connections work."""
-    return {"threads": threads, "connection_limit": connection_limit,
-            "channel_timeout": channel_timeout,
-            "cleanup_interval": max(1, min(30, channel_timeout // 2)),
-            "max_request_header_size": max_header_bytes, "max_request_body_size": max_body_bytes,
-            "asyncore_use_poll": True, "ident": "kgsearch"}
-
-
-def _raise_file_limit(connection_limit: int) -> None:
-    """Room for ``connection_limit`` sockets plus the index files (soft limit up to the hard one)."""
-    try:
-        import resource
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        want = connection_limit + 256
-        if soft != resource.RLIM_INFINITY and soft < want:
-            resource.setrlimit(resource.RLIMIT_NOFILE,
-                               (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
-    except (ImportError, OSError, ValueError):
-        pass
-
-
-def _cannot_listen(host: str, port: int, exc: OSError) -> None:
-    """One line for a socket that cannot be bound, then exit 7 (never "Serving on…" first)."""
-    import socket
-    if exc.errno == errno.EADDRINUSE:
-        why = f"port {port} is in use (another `kgsearch serve`?); stop it or choose another --port"
-    elif exc.errno in (errno.EACCES, errno.EPERM):
-        why = "permission denied (ports below 1024 need privileges); choose another --port"
-    elif exc.errno == errno.EADDRNOTAVAIL:
-        why = f"{host} is not an address of this machine; check --host"
-    elif isinstance(exc, socket.gaierror):
-        why = f"cannot resolve host {host!r} ({exc.strerror}); check --host"
+        echo_json(response)
     else:
-        why = describe_error(exc)
-    _fail(f"cannot listen on {host}:{port}: {why}", ExitCode.ENVIRONMENT)
+        print_search(response)
 
 
 @main.command()
 @index_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Request threads per process (a thread is taken only by a fully received request).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Serving processes sharing the listening socket, each with its own searcher and "
-                   "caches.")
-@click.option("--connection-limit", type=click.IntRange(1, 100_000), default=1000, show_default=True,
-              help="Open connections per process; beyond it new ones wait in the listen backlog.")
-@click.option("--channel-timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
-              help="Seconds an idle or half-sent connection is kept open.")
-@click.option("--max-header-bytes", type=click.IntRange(1024), default=32 * 1024, show_default=True,
-              help="Largest request line + headers (larger: 431).")
-@click.option("--max-body-bytes", type=click.IntRange(0), default=64 * 1024, show_default=True,
-              help="Largest request body; the UI and API only take GET (larger: 413).")
-@click.option("--access-log/--no-access-log", default=False, show_default=True,
-              help="A log line per request on stderr: method, path, status, duration (no query text).")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Log lines as text or as one JSON object per line.")
-@click.option("--log-queries", is_flag=True, help="Also log each request's query string (searches can be sensitive).")
-def serve(index_dir, host, port, threads, workers, connection_limit, channel_timeout,
-          max_header_bytes, max_body_bytes, access_log, log_format, log_queries):
+@setting_option("host", "--host")
+@setting_option("port", "--port", type=click.IntRange(0, 65535))
+@setting_option("threads", "--threads", type=click.IntRange(1, 64))
+@setting_option("workers", "--workers", type=click.IntRange(1, 64))
+@setting_option("connection_limit", "--connection-limit", type=click.IntRange(1, 100_000))
+@setting_option("channel_timeout", "--channel-timeout", type=click.IntRange(1, 3600))
+@setting_option("max_header_bytes", "--max-header-bytes", type=click.IntRange(1024))
+@setting_option("max_body_bytes", "--max-body-bytes", type=click.IntRange(0))
+@setting_option("access_log", "--access-log/--no-access-log")
+@setting_option("log_format", "--log-format", type=click.Choice(Settings.choices("log_format")))
+@setting_option("log_queries", "--log-queries", is_flag=True, show_default=False)
+def serve(index_dir, **options):
     """Serve the web UI and the JSON API with waitress."""
-    import logging
-
-    import waitress
-    from search.engine import NoIndex, SearchEngine
-    from web import create_app
-    options = _waitress_options(threads, connection_limit, channel_timeout, max_header_bytes,
-                                max_body_bytes)
-    _raise_file_limit(connection_limit)
-    engine = SearchEngine(index_dir)
-    try:
-        stats = engine.stats()
-        if stats["reindex_needed"]:
-            click.echo(f"kgsearch: reindex needed: {stats['reindex_reason']}: run `kgsearch reindex` "
-                       "(without SOURCE it rebuilds from the recorded sources)",
-                       err=True)
-    except NoIndex as exc:
-        click.echo(f"kgsearch: {exc} (serving anyway; pages answer 503 until it is fixed)", err=True)
-    web_config = {"ACCESS_LOG": access_log, "LOG_FORMAT": log_format, "LOG_QUERIES": log_queries}
-    if workers > 1:
-        engine.close()
-        _serve_workers(index_dir, engine.store.root, host, port, workers, options, web_config)
-        return
-    app = create_app({"ENGINE": engine, **web_config})
-    logging.basicConfig()
-    try:
-        server = waitress.create_server(app, host=host, port=port, **options)
-    except OSError as exc:
-        _cannot_listen(host, port, exc)
-    click.echo(f"Serving on http://{host}:{server.effective_port}/ (index "
-               f"{display_path(engine.store.root)})", err=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-
-
-def _serve_workers(index_dir, root, host, port, workers, options, web_config=None) -> None:
-    """``workers`` forked waitress processes accepting on one socket the parent bound; the
-    parent only supervises: SIGTERM/SIGINT stop them all, a crashed one is restarted, and they
-    die with the parent (PR_SET_PDEATHSIG).  ``/metrics`` sums all workers (prometheus-client's
-    multiprocess mode, in a temporary folder removed at exit)."""
-    import shutil
-    import signal
-    import socket
-    import tempfile
-    import time
-
-    try:
-        family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(addr)
-        sock.listen(1024)
-    except OSError as exc:
-        _cannot_listen(host, port, exc)
-    metrics_dir = None
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kgsearch-metrics-")
-    sock.setblocking(False)
-    parent = os.getpid()
-    stopping = False
-    children: dict[int, float] = {}          # pid → start time
-
-    def spawn() -> None:
-        pid = os.fork()
-        if pid:
-            children[pid] = time.monotonic()
-            return
-        code = 0
-        try:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            die_with_parent(parent)
-            import logging
-            import waitress
-            from search.engine import SearchEngine
-            logging.basicConfig()
-            from web import create_app
-            app = create_app({"ENGINE": SearchEngine(index_dir), **(web_config or {})})
-            waitress.serve(app, sockets=[sock], _quiet=True, **options)
-        except KeyboardInterrupt:
-            pass
-        except BaseException:                 # noqa: BLE001 — report, never return into click
-            import traceback
-            traceback.print_exc()
-            code = 1
-        finally:
-            os._exit(code)
-
-    def stop(signum, frame) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for _ in range(workers):
-        spawn()
-    bound = sock.getsockname()
-    click.echo(f"Serving on http://{bound[0]}:{bound[1]}/ (index {display_path(root)}, {workers} workers, "
-               f"pids {' '.join(map(str, children))})", err=True)
-    restarts: list[float] = []
-    deadline = None
-    while children:
-        if stopping and deadline is None:
-            deadline = time.monotonic() + 10
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG if stopping else 0)
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-        if pid == 0:                          # stopping: the children are still exiting
-            if time.monotonic() > deadline:
-                for pid in list(children):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                deadline = float("inf")
-            time.sleep(0.05)
-            continue
-        children.pop(pid, None)
-        if stopping:
-            continue
-        now = time.monotonic()
-        restarts = [t for t in restarts if now - t < 60] + [now]
-        if len(restarts) > 5 * workers:
-            click.echo("kgsearch: workers keep exiting; stopping", err=True)
-            stop(None, None)
-            continue
-        click.echo(f"kgsearch: worker {pid} exited (status {status}); restarting it", err=True)
-        spawn()
-    sock.close()
-    if metrics_dir:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+    from kgsearch.server import serve as run
+    run(index_dir, SETTINGS.replace(**options))
 
 
 @main.command()
@@ -630,30 +377,9 @@ def stats(index_dir, as_json):
         s.setdefault(key, manifest.get(key))
     s.setdefault("last_update", (manifest.get("updates") or [None])[-1])
     if as_json:
-        _echo_json(s)
-        return
-    click.echo(f"index        {s['index']}")
-    click.echo(f"generation   {s['generation']} (built {s['built_at']}"
-               + (f", last changed {s['updated_at']} by {s['kind']}"
-                  if s.get("updated_at") and s.get("kind") not in (None, "reindex") else "") + ")")
-    if s.get("previous_generation"):
-        click.echo(f"previous     {s['previous_generation']} (`kgsearch rollback`)")
-    click.echo(f"sources      {', '.join(display_path(x) for x in s['sources'])}")
-    click.echo(f"documents    {s['documents']} ({s['undated']} without a date)")
-    if s["date_range"]:
-        click.echo(f"dates        {s['date_range'][0]} … {s['date_range'][1]}")
-    click.echo(f"size         {s['index_bytes'] / 1e6:.2f} MB"
-               + (f" in {s['segments']} segment(s)" if s.get("segments") else ""))
-    last = s.get("last_update")
-    if last and last.get("kind") in ("add", "delete"):
-        click.echo(f"last update  {last['at']}: {last['kind']} · added {last['added']} · updated "
-                   f"{last['updated']} · unchanged {last['unchanged']} · deleted {last['deleted']}")
-    click.echo(f"analyzer     {s['analyzer_version']}"
-               + (f"  (reindex needed: {s['reindex_reason']}; run `kgsearch reindex`, "
-                  "which rebuilds from the sources above)"
-                  if s["reindex_needed"] else ""))
-    for name, n in s["oblasts"].items():
-        click.echo(f"  {name:<22} {n}")
+        echo_json(s)
+    else:
+        print_stats(s)
 
 
 @main.command()
