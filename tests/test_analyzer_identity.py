@@ -14,7 +14,7 @@ from whoosh.analysis import CompositeAnalyzer
 from indexer import analysis
 from indexer.analysis import ANALYZER, CleanFilter, CompoundFilter, KyAnalyzer, KyTokenizer, StemFilter
 from tests import analyzer_fingerprint as fp
-from tests.conftest import require_corpus
+from tests.helpers import require_corpus
 
 
 @pytest.fixture
