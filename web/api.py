@@ -6,6 +6,7 @@ import os
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
+from web.api_params import FACETS
 from web.params import query_arg, search_args
 from web.safety import shown
 
@@ -33,7 +34,7 @@ def api_search():
         "expansions": result.get("expansions", []),
         "filters": {"from": a.filters.date_from.isoformat() if a.filters.date_from else None,
                     "to": a.filters.date_to.isoformat() if a.filters.date_to else None,
-                    "district": list(a.filters.districts), "oblast": list(a.filters.oblasts)},
+                    **{f.name: list(a.filters.values(f.name)) for f in FACETS}},
     })
 
 

@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Blueprint, jsonify, render_template, request
 
+from indexer.fields import FACETS, KEYWORDS, PLACE, YEAR
 from web.api_params import FILTERS, PARAMS, SEARCH, wire
 
 bp = Blueprint("openapi", __name__)
@@ -13,6 +14,9 @@ bp = Blueprint("openapi", __name__)
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+_FACET_KINDS = {YEAR: "articles per year of their date (filter: from / to)",
+                PLACE: "the places the articles mention, most first",
+                KEYWORDS: "the values the source gives (JSON Lines), most first"}
 SCHEMAS = {
     "Error": {
         "type": "object", "required": ["error", "status"],
@@ -54,10 +58,15 @@ SCHEMAS = {
             "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "sort": {"type": "string"},
             "took_ms": {"type": "number"},
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-            "facets": {"type": "object", "properties": {"district": _COUNTS, "oblast": _COUNTS,
-                                                         "year": _COUNTS}},
+            "facets": {"type": "object", "description": "Per facet, {value: matching articles}; "
+                       "each counted under the other facets' filters (a value's count is what choosing "
+                       "it gives). " + "; ".join(f"{f.name}: {_FACET_KINDS[f.kind]}" for f in FACETS) + ".",
+                       "properties": {f.name: _COUNTS for f in FACETS}},
             "timeline": {"$ref": "#/components/schemas/Timeline"},
-            "filters": {"type": "object"},
+            "filters": {"type": "object", "description": "The filters as read: from / to (ISO dates or "
+                        "null) and each facet's values (canonical names).",
+                        "properties": {"from": _NULLABLE_STRING, "to": _NULLABLE_STRING,
+                                       **{f.name: _STRINGS for f in FACETS if f.filterable}}},
         },
     },
     "ExportRow": {
