@@ -18,8 +18,9 @@ follow.  Threads share one engine without an engine-wide lock: the generation's 
 swapped under a short lock and closed when its last user is done; Whoosh's readers (which
 seek a shared file position) are entered under a per-generation lock for one call at a time;
 the caches have their own short lock.  A query's cost is bounded (``PREFIX_TERMS``,
-``QUERY_TERMS``, ``QUERY_POSTINGS``) and pages of a query cut by that bound are computed one
-at a time, with a pause (``HEAVY_SHARE``), so a client repeating one cannot starve the others.
+``QUERY_TERMS``, ``QUERY_POSTINGS``) and pages of a query cut by that bound are served one
+at a time, with a pause (``HEAVY_SHARE``, ``HEAVY_RATE``; ``Busy`` when too many wait), so
+clients repeating one cannot starve the others.
 """
 from __future__ import annotations
 
@@ -66,7 +67,12 @@ NEAR_TIE = 1e-9                   # relative score gap below which Whoosh's matc
 PREFIX_TERMS = 128
 QUERY_TERMS = 1024
 QUERY_POSTINGS = 2_000_000
-HEAVY_SHARE = 0.5        # pages of such cut queries: one at a time, computing at most this share of the time
+# Pages of such cut queries (cached or not) go through one lane per process: one at a time,
+# computing at most HEAVY_SHARE of the time and at most HEAVY_RATE pages a second; when
+# HEAVY_WAITING requests already wait for the lane, another one is refused (``Busy``, a 429).
+HEAVY_SHARE = 0.3
+HEAVY_RATE = 20.0
+HEAVY_WAITING = 4
 
 
 class _Budget:
@@ -115,6 +121,15 @@ class _Plan:
     units: list          # [(kind, Whoosh query)], kind "soft" / "required" / "not"
     score_q: object      # Or of the wanted atoms' queries, None when none
     matcher: TermMatcher
+
+
+class Busy(Exception):
+    """Too many requests for queries cut by the cost bound are waiting already; try again in
+    ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int = 1):
+        super().__init__("too many broad-prefix queries are waiting; try again shortly")
+        self.retry_after = retry_after
 
 
 class NoIndex(Exception):
@@ -190,11 +205,13 @@ class SearchEngine:
         self.expand = True            # False: no Latin readings, equivalents, did-you-mean (for comparisons)
         self._lock = threading.Lock()         # held only to read or swap ``_state`` and count users
         self._reopen = threading.Lock()       # one thread opens a new generation; others keep serving
-        # pages of queries whose prefixes hit the cost bound are computed one at a time, with a
-        # pause after each (HEAVY_SHARE): clients hammering such queries share half a thread's
-        # worth of CPU, and everything else goes on meanwhile
+        # pages of queries whose prefixes hit the cost bound are served one at a time, with a
+        # pause after each (HEAVY_SHARE, HEAVY_RATE): clients hammering such queries share a
+        # small part of one thread's time, and everything else goes on meanwhile
         self._heavy = threading.Lock()
         self._heavy_free_at = 0.0
+        self._heavy_count = threading.Lock()
+        self._heavy_waiting = 0
         self._state: _State | None = None
 
     # -- the open generation ----------------------------------------------------
@@ -769,29 +786,56 @@ class SearchEngine:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         with self._using() as st:
             key = ("search", q, page, per_page, filters, sort, self.expand)
-            with st.clock:
-                cached = st.cache.get(key)
-                if cached is not None:
-                    st.cache.move_to_end(key)
-            if cached is None:
-                if self._cut(st, parsed):     # broad prefixes: one such page at a time (see _heavy)
-                    with self._heavy:
-                        # at most HEAVY_SHARE of the time: wait out the pause the last one left
-                        time.sleep(max(0.0, self._heavy_free_at - time.perf_counter()))
-                        t0 = time.perf_counter()
-                        cached = self._search(st, parsed, page, per_page, filters, sort)
-                        took = time.perf_counter() - t0
-                        self._heavy_free_at = t0 + took + min(1.0, took * (1 / HEAVY_SHARE - 1))
-                else:
-                    cached = self._search(st, parsed, page, per_page, filters, sort)
-                with st.clock:
-                    st.cache[key] = cached
-                    while len(st.cache) > CACHE_SIZE:
-                        st.cache.popitem(last=False)
+            if self._cut(st, parsed):         # broad prefixes: through the heavy lane, cached or not
+                with self._heavy_lane():
+                    cached = self._page(st, key, parsed, page, per_page, filters, sort)
+            else:
+                cached = self._page(st, key, parsed, page, per_page, filters, sort)
         result = dict(cached)
         result["query"] = q
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return result
+
+    def _page(self, st, key, parsed, page, per_page, filters, sort) -> dict:
+        """One results page, from the page cache (``CACHE_SIZE``) or computed now."""
+        with st.clock:
+            cached = st.cache.get(key)
+            if cached is not None:
+                st.cache.move_to_end(key)
+                return cached
+        cached = self._search(st, parsed, page, per_page, filters, sort)
+        with st.clock:
+            st.cache[key] = cached
+            while len(st.cache) > CACHE_SIZE:
+                st.cache.popitem(last=False)
+        return cached
+
+    @contextmanager
+    def _heavy_lane(self):
+        """One request at a time for queries cut by the cost bound: each waits out the pause the
+        last one left (its time × (1/HEAVY_SHARE − 1), at least 1/HEAVY_RATE s in all, at most
+        1 s); with HEAVY_WAITING requests already waiting, ``Busy`` at once."""
+        if not self._heavy.acquire(blocking=False):       # busy: wait, if few wait already
+            with self._heavy_count:
+                if self._heavy_waiting >= HEAVY_WAITING:
+                    raise Busy(retry_after=1)
+                self._heavy_waiting += 1
+            try:
+                self._heavy.acquire()
+            finally:
+                with self._heavy_count:
+                    self._heavy_waiting -= 1
+        try:
+            time.sleep(max(0.0, self._heavy_free_at - time.perf_counter()))
+            t0 = time.perf_counter()
+            try:
+                yield
+            finally:
+                took = time.perf_counter() - t0
+                pause = max(took * (1 / HEAVY_SHARE - 1), 1 / HEAVY_RATE - took)
+                self._heavy_free_at = t0 + took + min(1.0, pause)
+        finally:
+            self._heavy.release()
 
     def _evaluate(self, st, parsed, filters) -> "_Evaluated":
         """The query's document sets, facets and timeline — what every page of it shares —
