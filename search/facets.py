@@ -45,11 +45,10 @@ class TermFacet:
     def matching(self, engine, st, values) -> np.ndarray:
         """The documents (deleted ones too: callers intersect with live) having any of ``values``;
         none when the index has no such term (or no such field)."""
-        names, which, docs = self.terms(engine, st)
+        names = self.terms(engine, st)[0]
         mask = np.zeros(st.n, bool)
-        picked = self.chosen(names, values)
-        if picked:
-            mask[docs[np.isin(which, picked)]] = True
+        for i in self.chosen(names, values):
+            mask[engine._term(st, self.facet.field, names[i]).ids] = True     # the term's cached postings
         return mask
 
     def counts(self, engine, st, mask: np.ndarray) -> dict[str, int]:
