@@ -92,8 +92,8 @@ def feed():
     fg = FeedGenerator()
     fg.id(self_url)
     what = a.q.strip() or "бардык макалалар"
-    places = [*a.filters.districts, *a.filters.oblasts]
-    fg.title(f"{FEED_TITLE}: {what}" + (f" ({', '.join(places)})" if places else ""))
+    chosen = [v for _, values in a.filters.chosen for v in values]     # every facet's values
+    fg.title(f"{FEED_TITLE}: {what}" + (f" ({', '.join(chosen)})" if chosen else ""))
     fg.subtitle(f"Табылды: {result['total']}; {len(hits)} эң жаңы датасы бар макала; "
                 f"датасы жок {undated} макала бул агымга кирген жок "
                 f"(found {result['total']}, the newest {len(hits)} dated; {undated} undated left out)")
