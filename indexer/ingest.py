@@ -39,6 +39,7 @@ from pathlib import Path
 
 from indexer import dates, places
 from indexer.documents import MAX_TITLE, Document, Problem
+from indexer.fields import clean_values
 from indexer.pages import parse_page
 from kgsearch.settings import Settings
 from kgsearch.settings import current as current_settings
@@ -524,7 +525,7 @@ class Ingestor:
             views=views if isinstance(views, int) and not isinstance(views, bool) else None,
             url=url,
             source=obj.get("source") if isinstance(obj.get("source"), str) else None,
-            topics=[str(t) for t in topics if isinstance(t, (str, int))],
+            topics=clean_values(topics),      # trimmed, distinct (indexer/fields.py)
             origin=f"{display_path(path)}:{lineno}",
         ))
 

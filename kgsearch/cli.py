@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import sys
 from pathlib import Path
@@ -42,17 +43,32 @@ def setting_option(name: str, *decls, **kw):
     return click.option(*decls, name, default=getattr(SETTINGS, name), help=Settings.help(name), **kw)
 
 def filter_options(fn):
-    """The filters and the sort that `search` and `export` share."""
+    """The filters and the sort that `search` and `export` share: ``--from``/``--to``, one
+    repeatable option per value facet of the field registry (``indexer/fields.py``: ``--district``,
+    ``--oblast``, ``--topic``…) and ``--sort``.  The command gets them read as one ``filters``
+    (``search.filters.Filters``); a value that is not one of its facet's is a usage error (exit 2)."""
+    from indexer.fields import value_facets
+    facets = value_facets()
+
+    @functools.wraps(fn)
+    def with_filters(*args, date_from, date_to, **kwargs):
+        from search.filters import InvalidFilter, make_filters
+        values = {f.plural: kwargs.pop(f.plural) for f in facets}
+        try:
+            filters = make_filters(date_from, date_to, **values)
+        except InvalidFilter as exc:
+            raise click.BadParameter(str(exc)) from None
+        return fn(*args, filters=filters, **kwargs)
+
     for option in reversed([
         click.option("--from", "date_from", help="From this date (2025, 2025-03, 2025-03-14, 10.12.2025…)."),
         click.option("--to", "date_to", help="Up to this date, inclusive."),
-        click.option("--district", multiple=True, help="Only documents mentioning this district (repeatable)."),
-        click.option("--oblast", multiple=True, help="Only documents mentioning this oblast (repeatable)."),
+        *(click.option(f"--{f.name}", f.plural, multiple=True, help=f.help) for f in facets),
         click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
                      help="Default: relevance with a query, newest without."),
     ]):
-        fn = option(fn)
-    return fn
+        with_filters = option(with_filters)
+    return with_filters
 
 
 index_option = click.option(
@@ -328,14 +344,9 @@ def rollback(index_dir, as_json, lock_timeout):
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def search(query, index_dir, limit, page, date_from, date_to, district, oblast, sort, as_json):
+def search(query, index_dir, limit, page, filters, sort, as_json):
     """Search the index and print ranked hits."""
-    from search.filters import InvalidFilter, make_filters
     from search.response import search_response
-    try:
-        filters = make_filters(date_from, date_to, district, oblast)
-    except InvalidFilter as exc:
-        raise click.BadParameter(str(exc)) from None
     engine = _engine(index_dir)
     result = engine.search(" ".join(query), page=page, per_page=limit, filters=filters, sort=sort)
     response = search_response(result, filters)      # the shape of GET /api/search
@@ -393,17 +404,12 @@ def stats(index_dir, as_json):
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (default: standard output).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def export(query, index_dir, date_from, date_to, district, oblast, sort, fmt, fields, output, quiet):
+def export(query, index_dir, filters, sort, fmt, fields, output, quiet):
     """Write EVERY match of QUERY and the filters (what `search` counts as found), in the sort
     order, as CSV or JSON Lines — the same rows as GET /api/export."""
     from tqdm import tqdm
 
-    from search.filters import InvalidFilter, make_filters
     from web.export import csv_rows, export_columns, jsonl_rows
-    try:
-        filters = make_filters(date_from, date_to, district, oblast)
-    except InvalidFilter as exc:
-        raise click.BadParameter(str(exc)) from None
     columns = export_columns(fields)
     total, rows = _engine(index_dir).matches(" ".join(query), filters, sort, body="body" in columns)
     show = not quiet and sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())

@@ -37,12 +37,14 @@ from whoosh import query as Q
 from whoosh.query import ConstantScoreQuery
 from whoosh.scoring import BM25F
 
+from indexer import fields as registry
 from indexer.analysis import ANALYZER_VERSION, analyze, fold, has_kyrgyz_letters, is_stopword, normalize
 from indexer.lang import needs_reindex
 from indexer.schema import int_to_date
 from indexer.sidecar import SegmentPostings, positional_fields, read_term
 from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.expand import Expander
+from search.facets import kind_of
 from search.filters import Filters
 from search.highlight import HTML, TermMatcher, find_spans, highlight_all, snippet_fragment
 from search.postings import gate_phrases, phrase_slots, scored_terms
@@ -575,10 +577,8 @@ class SearchEngine:
             lo = _date_int(filters.date_from) if filters.date_from else 1
             hi = _date_int(filters.date_to) if filters.date_to else 99991231
             mask &= self._date_range_docs(st, max(lo, 1), hi)
-        if filters.districts:
-            mask &= self._docs(st, Q.Or([Q.Term("district", d) for d in filters.districts]))
-        if filters.oblasts:
-            mask &= self._docs(st, Q.Or([Q.Term("oblast", o) for o in filters.oblasts]))
+        for name, values in filters.chosen:           # each value facet of the registry
+            mask &= kind_of(registry.facet(name)).matching(self, st, values)
         with st.clock:
             st.filters[filters] = mask
             while len(st.filters) > FILTER_CACHE_SIZE:
@@ -1127,60 +1127,35 @@ class SearchEngine:
             "snippet_marks": [list(m) for m in passage.marks],
             "districts": _split(stored.get("district")),
             "oblasts": _split(stored.get("oblast")),
+            "topics": _split(stored.get("topics")),
         }
 
     def _places(self, st, fieldname: str):
-        """(names, name index per posting, docnum per posting) of a place field: the index's
-        own terms of ``district`` / ``oblast`` (no list outside the index, no limit on their
-        number); the counts over any documents are one ``bincount``."""
-        got = st.place_masks.get(fieldname)
-        if got is None:
-            names = []
-            if fieldname in st.searcher.schema:
-                with st.wlock:
-                    names = sorted(st.searcher.reader().field_terms(fieldname))
-            ids = [self._term(st, fieldname, name).ids for name in names]
-            which = np.repeat(np.arange(len(names), dtype=np.int32), [len(i) for i in ids])
-            docs = np.concatenate(ids) if ids else np.zeros(0, np.int32)
-            got = st.place_masks[fieldname] = (names, which, docs)
-        return got
+        """(values, value index per posting, docnum per posting) of a facet field: its own
+        terms in the index (search/facets.py)."""
+        return kind_of(registry.facet(fieldname)).terms(self, st)
 
     def _place_counts(self, st, fieldname: str, mask: np.ndarray) -> dict[str, int]:
-        """{place: documents of ``mask`` (a boolean mask) mentioning it}, most first."""
-        names, which, docs = self._places(st, fieldname)
-        counts = np.bincount(which[mask[docs]], minlength=len(names))
-        found = {names[b]: int(counts[b]) for b in np.flatnonzero(counts)}
-        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+        """{value: documents of ``mask`` (a boolean mask) having it}, most first."""
+        return kind_of(registry.facet(fieldname)).counts(self, st, mask)
 
     def _facets(self, st, matched: np.ndarray, filters: Filters) -> dict:
-        """District, oblast and year counts, disjunctive: each facet counts the query's
-        documents (``matched``, live, before any filter) under the filters of every *other*
-        facet, so a value's count is what selecting that value alone in its facet gives
+        """The counts of every registry facet (search/facets.py), disjunctive: each facet counts
+        the query's documents (``matched``, live, before any filter) under the filters of every
+        *other* facet, so a value's count is what selecting that value alone in its facet gives
         (values of one facet are ORed; a year replaces the period)."""
-        period = self._filter_docs(st, Filters(filters.date_from, filters.date_to))
-        districts = self._filter_docs(st, Filters(districts=filters.districts))
-        oblasts = self._filter_docs(st, Filters(oblasts=filters.oblasts))
-
-        def under(*masks):
+        own = {f.name: self._filter_docs(st, filters.only(f.name)) for f in registry.FACETS}
+        out = {"_undated_excluded": 0}   # undated documents a period filter leaves out
+        for facet in registry.FACETS:
             m = matched
-            for x in masks:
-                if x is not None:
-                    m = m & x
-            return m
-
-        if st.years is None:
-            st.years = (st.dates // 10000).astype(np.int64)
-        by_year = st.years[under(districts, oblasts)]
-        years = np.bincount(by_year) if len(by_year) else np.zeros(0, np.int64)
-        year_counts = {int(y): int(years[y]) for y in np.flatnonzero(years) if y}
-        dated_filter = filters.date_from is not None or filters.date_to is not None
-        return {
-            # undated documents a period filter leaves out (they would match without it)
-            "_undated_excluded": int(years[0]) if dated_filter and len(years) else 0,
-            "district": self._place_counts(st, "district", under(period, oblasts)),
-            "oblast": self._place_counts(st, "oblast", under(period, districts)),
-            "year": {str(y): n for y, n in sorted(year_counts.items(), reverse=True)},
-        }
+            for name, mask in own.items():
+                if name != facet.name and mask is not None:
+                    m = m & mask
+            kind = kind_of(facet)
+            out[facet.name] = kind.counts(self, st, m)
+            if facet.kind == registry.YEAR and (filters.date_from is not None or filters.date_to is not None):
+                out["_undated_excluded"] = kind.undated(st, m)
+        return out
 
     def _timeline(self, st, docs: np.ndarray) -> dict:
         """How many matching documents per month — per year when their dates span more than

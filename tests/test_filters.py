@@ -66,7 +66,7 @@ def test_districts_and_oblasts_are_detected(corpus):
 @pytest.mark.parametrize("q", ["", "коррупция"])
 def test_a_filter_never_admits_a_document_outside_it(corpus, q):
     engine, truth, _ = corpus
-    f = make_filters("2015", "2020-06", ["Тоң району", "Айтматов району"])
+    f = make_filters("2015", "2020-06", districts=["Тоң району", "Айтматов району"])
     result = all_hits(engine, q, filters=f)
     got = {h["id"] for h in result["hits"]}
     expected = {i for i, (date, district, _) in truth.items()

@@ -8,14 +8,17 @@ from html import escape
 
 import pytest
 
+from indexer.fields import value_facets
 from search.response import HIT_KEYS
 from tests.helpers import SAMPLE, Server, build_index, run_cli, write_jsonl
 
 DOCS = [
     {"id": "c1", "title": "Тоң районунда коррупция", "date": "2024-03-05",
-     "body": "Тоң районунда коррупцияга каршы иш козголду. Прокуратура <b>текшерүү</b> жүргүзөт."},
+     "body": "Тоң районунда коррупцияга каршы иш козголду. Прокуратура <b>текшерүү</b> жүргүзөт.",
+     "topics": ["law and crime", "regions"]},
     {"id": "c2", "title": "Ош облусу", "date": "2025-01-20",
-     "body": "Ош облусунда паракорчулук боюнча кылмыш иши. Коррупция тууралуу маалымат берилди."},
+     "body": "Ош облусунда паракорчулук боюнча кылмыш иши. Коррупция тууралуу маалымат берилди.",
+     "topics": ["law and crime"]},
     {"id": "c3", "title": "Бишкек", "date": "2023-07-01",
      "body": "Бишкек шаарында жаңы мектеп ачылды. Коррупциялык схемалар ашкереленди."},
     {"id": "c4", "title": "Без даты", "body": "Ысык-Көл облусунда коррупция боюнча кеңеш өттү."},
@@ -33,6 +36,8 @@ CASES = [
     (['"коррупция боюнча"'], {"q": '"коррупция боюнча"'}),
     (["коррупця"], {"q": "коррупця"}),                     # a misspelling: did you mean
     (["мектеп", "жок_сөз"], {"q": "мектеп жок_сөз"}),      # partial matches
+    (["коррупция", "--topic", "law and crime", "--topic", "regions"],
+     {"q": "коррупция", "topic": ["law and crime", "regions"]}),
 ]
 
 
@@ -63,7 +68,7 @@ def test_search_json_is_the_api_search_answer(served, args, params):
     assert _without_timing(cli) == _without_timing(api)
     for hit in cli["hits"]:
         assert tuple(hit) == HIT_KEYS
-    assert set(cli["filters"]) == {"from", "to", "district", "oblast"}
+    assert set(cli["filters"]) == {"from", "to", *(f.name for f in value_facets())}
 
 
 @pytest.mark.slow
@@ -71,10 +76,14 @@ def test_the_cases_cover_hits_filters_corrections_and_partial_matches(served):
     index, _ = served
     seen = [json.loads(run_cli("search", *args, "--json", "--index", index).stdout) for args, _ in CASES]
     assert all(s["hits"] for s in seen[:6])
-    assert seen[2]["filters"] == {"from": "2024-01-01", "to": "2025-06-30", "district": [], "oblast": []}
+    assert seen[2]["filters"] == {"from": "2024-01-01", "to": "2025-06-30", "district": [], "oblast": [],
+                                  "topic": []}
     assert seen[4]["filters"]["oblast"] == ["Ош облусу", "Ысык-Көл облусу"]
     assert seen[6]["did_you_mean"] or seen[6]["corrected_from"]
     assert seen[7]["partial_total"] or not seen[7]["all_words_found"]
+    assert seen[8]["filters"]["topic"] == ["law and crime", "regions"]
+    assert {h["id"] for h in seen[8]["hits"]} == {"c1", "c2"}
+    assert sorted(next(h for h in seen[8]["hits"] if h["id"] == "c1")["topics"]) == ["law and crime", "regions"]
     marked = [h for s in seen for h in s["hits"] if h["snippet_marks"]]
     assert marked
     for hit in marked:

@@ -16,7 +16,7 @@ from web.api_params import int_arg
 from web.export import _query
 from web.errors import MAX_MESSAGE, UNAVAILABLE
 from web.params import BadRequest, search_args
-from web.safety import shorten
+from web.safety import shorten, xml_text
 from web.views import doc_link
 
 bp = Blueprint("feeds", __name__)
@@ -92,8 +92,8 @@ def feed():
     fg = FeedGenerator()
     fg.id(self_url)
     what = a.q.strip() or "бардык макалалар"
-    places = [*a.filters.districts, *a.filters.oblasts]
-    fg.title(f"{FEED_TITLE}: {what}" + (f" ({', '.join(places)})" if places else ""))
+    chosen = [v for _, values in a.filters.chosen for v in values]     # every facet's values
+    fg.title(xml_text(f"{FEED_TITLE}: {what}" + (f" ({', '.join(chosen)})" if chosen else "")))
     fg.subtitle(f"Табылды: {result['total']}; {len(hits)} эң жаңы датасы бар макала; "
                 f"датасы жок {undated} макала бул агымга кирген жок "
                 f"(found {result['total']}, the newest {len(hits)} dated; {undated} undated left out)")
@@ -108,13 +108,13 @@ def feed():
     for h in hits:
         fe = fg.add_entry(order="append")
         fe.id(f"tag:{host},{TAG_DATE}:doc/{quote(h['id'], safe='')}")
-        fe.title(h["title"] or h["id"])
+        fe.title(xml_text(h["title"] or h["id"]))
         fe.link(href=root + doc_link(h["id"]), rel="alternate", type="text/html")
         fe.updated(_day(h["date"]))
         fe.published(_day(h["date"]))
-        fe.summary(h["snippet"], type="html")          # escaped by feedgen: text with <mark>
-        for place in [*h["districts"], *h["oblasts"]]:
-            fe.category(term=place, label=place)
+        fe.summary(xml_text(h["snippet"]), type="html")          # escaped by feedgen: text with <mark>
+        for value in [*h["districts"], *h["oblasts"], *h.get("topics", ())]:
+            fe.category(term=xml_text(value), label=xml_text(value))
     resp.set_data(fg.atom_str(pretty=True))
     return resp
 

@@ -69,3 +69,14 @@ class SecurityHeaders:
             headers = list(headers) + [(k, v) for k, v in self.headers if k.lower() not in present]
             return start_response(status, headers, exc_info)
         return self.wsgi_app(environ, start)
+
+
+# What XML 1.0 cannot carry at all (C0 controls but tab, newline and return; lone surrogates;
+# U+FFFE, U+FFFF): a feed's text has them removed, or its serializer refuses the whole document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value) -> str:
+    """``value`` as text an XML document can hold (the characters XML 1.0 forbids dropped)."""
+    return _NOT_XML.sub("", str(value))
+
