@@ -3,17 +3,28 @@
 
     .venv/bin/python bench/analyzer_bench.py [--corpus ../shared/corpus/24kg/articles.jsonl] [--rounds 3]
     .venv/bin/python bench/analyzer_bench.py --quality     # also fold-consistency and Russian detection
+    .venv/bin/python bench/analyzer_bench.py --baseline ../base --repeats 5   # against another checkout
 
 Reads the ``body`` of every JSON line, runs ``indexer.analysis.ANALYZER`` over each
 (mode="index", positions and character offsets on, as the indexer does) and prints
 tokens per second on one core: the first round with an empty stem cache, the later
 rounds with a warm one (the steady state of an indexing run).  A script, not a test.
+
+"Cold" is a fresh process's first pass: the modules imported (the pymorphy3 dictionary
+opened, the suffix tables compiled: that one-time cost is printed as "import"), every cache
+of the analyzer emptied (``analysis.clear_caches``), nothing read from disk but the tables.
+
+``--baseline DIR`` runs this script from DIR (another checkout, e.g. ``git archive`` of the
+base commit) and from here in fresh processes, alternating, ``--repeats`` times each, and
+prints the medians and the ratio: on a shared machine only such same-run ratios mean much.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import re
+import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -22,7 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+_T0 = time.perf_counter()
 from indexer import analysis, morphology  # noqa: E402
+
+IMPORT_SECONDS = time.perf_counter() - _T0
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "24kg" / "articles.jsonl"
 KTMU = ROOT.parent / "shared" / "ud" / "ky_ktmu-ud-train.conllu"
@@ -43,13 +57,6 @@ def run(bodies: list[str]) -> tuple[int, float, float]:
         for _ in analyzer(body, positions=True, chars=True, mode="index"):
             n += 1
     return n, time.perf_counter() - t0, time.process_time() - c0
-
-
-def clear_caches() -> None:
-    for fn in (analysis.normalize, analysis._clean, analysis._stem_normalized, morphology._stem_once,
-               morphology.word_language, morphology.russian_lemma, morphology.stem_kyrgyz, morphology.is_russian_noun_base,
-               morphology._dictionary_parses):
-        fn.cache_clear()
 
 
 def fold_consistency(bodies: list[str]) -> None:
@@ -131,19 +138,54 @@ def russian_detection() -> None:
           f"({len(ru) - len(missed)}/{len(ru)}); missed e.g. {', '.join(missed[:15])}")
 
 
+_ROUND_RE = re.compile(r"round (\d+) .*?= ([\d,]+) tokens/s \(CPU time [\d.]+s = ([\d,]+) tokens/s\)")
+
+
+def _one_process(root: Path, corpus: Path) -> dict[str, float]:
+    """Cold and warm tokens/s (wall, CPU) of one fresh process running ``root``'s bench."""
+    out = subprocess.run([sys.executable, str(root / "bench" / "analyzer_bench.py"), "--rounds", "2",
+                          "--corpus", str(corpus)], check=True, capture_output=True, text=True).stdout
+    rounds = {int(m.group(1)): (float(m.group(2).replace(",", "")), float(m.group(3).replace(",", "")))
+              for m in _ROUND_RE.finditer(out)}
+    imported = re.search(r"import ([\d.]+) s", out)
+    return {"cold wall": rounds[1][0], "cold CPU": rounds[1][1], "warm wall": rounds[2][0],
+            "warm CPU": rounds[2][1], "import s": float(imported.group(1)) if imported else float("nan")}
+
+
+def compare(baseline: Path, corpus: Path, repeats: int) -> None:
+    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "this": []}
+    for i in range(repeats):
+        order = (("baseline", baseline), ("this", ROOT))
+        for name, root in order if i % 2 == 0 else order[::-1]:
+            runs[name].append(_one_process(root, corpus))
+    print(f"{repeats} fresh processes each, alternating; medians, tokens/s (import: seconds)")
+    print(f"{'':10} {'baseline':>10} {'this':>10} {'ratio':>6}")
+    for key in runs["this"][0]:
+        old = statistics.median(r[key] for r in runs["baseline"])
+        new = statistics.median(r[key] for r in runs["this"])
+        print(f"{key:10} {old:10,.2f} {new:10,.2f} {new / old:6.2f}" if key == "import s" else
+              f"{key:10} {old:10,.0f} {new:10,.0f} {new / old:6.2f}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quality", action="store_true", help="also measure fold-consistency and Russian detection")
+    ap.add_argument("--baseline", type=Path, help="another checkout to compare with, in fresh processes")
+    ap.add_argument("--repeats", type=int, default=5, help="processes per side with --baseline")
     args = ap.parse_args(argv)
     if not args.corpus.exists():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 1
+    if args.baseline:
+        compare(args.baseline.resolve(), args.corpus.resolve(), args.repeats)
+        return 0
     bodies = load_bodies(args.corpus)
     chars = sum(len(b) for b in bodies)
-    clear_caches()
-    print(f"corpus: {len(bodies)} documents, {chars:,} characters; analyzer {analysis.ANALYZER_VERSION}")
+    analysis.clear_caches()
+    print(f"corpus: {len(bodies)} documents, {chars:,} characters; analyzer {analysis.ANALYZER_VERSION}; "
+          f"import {IMPORT_SECONDS:.3f} s")
     for i in range(args.rounds):
         n, dt, cpu = run(bodies)
         label = "cold cache" if i == 0 else "warm cache"

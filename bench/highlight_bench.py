@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer import analysis, morphology  # noqa: E402
+from indexer import analysis  # noqa: E402
 from indexer.analysis import TOKEN_RE, analyze  # noqa: E402
 from search import highlight  # noqa: E402
 from search.highlight import TermMatcher, highlight_all, snippet  # noqa: E402
@@ -83,8 +83,7 @@ def clear_all() -> None:
     highlight._CHUNKS = highlight._ChunkMemo()
     highlight._PREFIX_CACHE.clear()
     ref._REF_MEMO.clear()
-    for fn in (analysis.normalize, analysis._clean, analysis._stem_normalized, morphology._stem_once):
-        fn.cache_clear()
+    analysis.clear_caches()
 
 
 def run(pages, snippet_fn, highlight_fn) -> tuple[float, int, list[str]]:

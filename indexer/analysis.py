@@ -8,6 +8,8 @@ small generator over tokens:
     CompoundFilter   ``Ысык-Көл`` → whole + parts; ``2025-жылдын`` → ``2025`` + ``жыл``
     StemFilter       the Kyrgyz / Russian stemmer (cached)
 
+``ANALYZER`` (``KyAnalyzer``) runs the four as one loop with one cache lookup per
+plain token; the chain is kept for the rare options that loop does not take.
 ``stem(word)`` is exactly what one indexed word goes through.  ``ANALYZER``
 lives at module level so that the schema Whoosh pickles into the index
 reopens in any process.  Stop words are kept in the index (a quoted phrase with
@@ -20,10 +22,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from whoosh.analysis import Filter, Tokenizer
+from whoosh.analysis import CompositeAnalyzer, Filter, Tokenizer
 from whoosh.analysis.acore import Token
 
-from indexer import lang
+from indexer import lang, morphology
 from indexer.morphology import stem_word
 
 # Version of everything that decides which terms a text becomes.  Bump it when
@@ -89,6 +91,14 @@ def _stem_normalized(word: str) -> str:
     if word.isdigit():
         return word
     return stem_word(word) or word
+
+
+def clear_caches() -> None:
+    """Empty every cache of the analyzer and the stemmer: a fresh process's state
+    (for benchmarks and tests that measure or check the cold path)."""
+    for fn in (normalize, _clean, _stem_normalized, _plain_stem):
+        fn.cache_clear()
+    morphology.clear_caches()
 
 
 def stem(word: str) -> str:
@@ -173,31 +183,45 @@ class CompoundFilter(Filter):
                     t.pos += shift
                 yield t
                 continue
-            parts = [p for p in text.split("-") if p]
-            if not parts:
+            plan = _compound_plan(text, getattr(t, "mode", ""))
+            if plan is None:
                 continue
-            numeric = parts[0].isdigit()
-            mode = getattr(t, "mode", "") or "index"
-            base_pos = t.pos + shift if t.positions else 0
-            emit_whole = not numeric and len(parts) > 1 and mode in ("index", "query")
-            emit_parts = numeric or len(parts) == 1 or mode in ("index", "phrase")
-            if emit_whole:
-                t.text = "-".join(parts)
-                if t.positions:
-                    t.pos = base_pos
-                yield t
-            if emit_parts:
-                spans = _part_spans(getattr(t, "raw", text), len(parts)) if t.chars else None
-                start = t.startchar if t.chars else 0
-                for i, part in enumerate(parts):
-                    t.text = part
-                    if t.positions:
-                        t.pos = base_pos + i
-                    if spans:
-                        t.startchar = start + spans[i][0]
-                        t.endchar = start + spans[i][1]
-                    yield t
-                shift += len(parts) - 1
+            yield from _emit_compound(t, text, plan, t.pos + shift if t.positions else 0)
+            shift += plan[2]
+
+
+def _compound_plan(text: str, mode: str) -> tuple[list[str], bool, int, bool] | None:
+    """(parts, emit the whole token, positions the parts add, emit the parts) for a token
+    with a hyphen; None when nothing is left of it."""
+    parts = [p for p in text.split("-") if p]
+    if not parts:
+        return None
+    numeric = parts[0].isdigit()
+    mode = mode or "index"
+    emit_whole = not numeric and len(parts) > 1 and mode in ("index", "query")
+    emit_parts = numeric or len(parts) == 1 or mode in ("index", "phrase")
+    return parts, emit_whole, len(parts) - 1 if emit_parts else 0, emit_parts
+
+
+def _emit_compound(t, text: str, plan, base_pos: int):
+    """The tokens of the hyphen compound ``text`` (``plan`` from ``_compound_plan``), ``t`` reused."""
+    parts, emit_whole, _, emit_parts = plan
+    if emit_whole:
+        t.text = "-".join(parts)
+        if t.positions:
+            t.pos = base_pos
+        yield t
+    if emit_parts:
+        spans = _part_spans(getattr(t, "raw", text), len(parts)) if t.chars else None
+        start = t.startchar if t.chars else 0
+        for i, part in enumerate(parts):
+            t.text = part
+            if t.positions:
+                t.pos = base_pos + i
+            if spans:
+                t.startchar = start + spans[i][0]
+                t.endchar = start + spans[i][1]
+            yield t
 
 
 def _part_spans(raw: str, n: int) -> list[tuple[int, int]] | None:
@@ -225,8 +249,67 @@ class StemFilter(Filter):
             yield t
 
 
+class KyAnalyzer(CompositeAnalyzer):
+    """``KyTokenizer | CleanFilter | CompoundFilter | StemFilter`` run as one loop.
+
+    The same tokens as the chain of four generators (``tests/test_analyzer_identity.py``), with
+    one cache lookup per plain token (``_plain_stem``) instead of four generator hops and two
+    lookups.  Any other composition, ``no_morph`` or ``tokenize=False`` runs as the usual chain;
+    an index pickled with the plain ``CompositeAnalyzer`` of the four stages still works.
+    """
+
+    def __call__(self, value, no_morph=False, **kwargs):
+        if no_morph or not kwargs.get("tokenize", True) or list(map(type, self.items)) != _STAGES:
+            return super().__call__(value, no_morph=no_morph, **kwargs)
+        return _analyze_fused(value, **kwargs)
+
+
+_STAGES = [KyTokenizer, CleanFilter, CompoundFilter, StemFilter]
+
+
+@lru_cache(maxsize=262_144)
+def _plain_stem(raw: str) -> str | None:
+    """The term of one raw token without a hyphen (None for a compound: CompoundFilter's work)."""
+    text = _clean(raw)
+    return None if "-" in text else _stem_normalized(text)
+
+
+def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                   start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+    plain, stem_ = _plain_stem, _stem_normalized
+    pos = start_pos
+    shift = 0
+    for match in TOKEN_RE.finditer(value):
+        raw = match.group()
+        t.boost = 1.0
+        t.stopped = False
+        if keeporiginal:
+            t.original = raw
+        if positions:
+            t.pos = pos + shift
+            pos += 1
+        if chars:
+            t.startchar = start_char + match.start()
+            t.endchar = start_char + match.end()
+        term = plain(raw)
+        if term is not None:
+            t.text = term
+            yield t
+            continue
+        t.raw = raw
+        t.text = text = _clean(raw)
+        plan = _compound_plan(text, mode)
+        if plan is None:
+            continue
+        for part in _emit_compound(t, text, plan, t.pos if positions else 0):
+            part.text = stem_(part.text)
+            yield part
+        shift += plan[2]
+
+
 def make_analyzer():
-    return KyTokenizer() | CleanFilter() | CompoundFilter() | StemFilter()
+    return KyAnalyzer(KyTokenizer(), CleanFilter(), CompoundFilter(), StemFilter())
 
 
 # The one analyzer: the schema's text fields and the query builder both use it.

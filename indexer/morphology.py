@@ -29,6 +29,7 @@ search layer relies on that to match queries typed without them.
 from __future__ import annotations
 
 import itertools
+import re
 from functools import lru_cache
 
 import Stemmer
@@ -314,10 +315,16 @@ def _rejoin(word: str, pair: str, letter: str):
             i += 1
 
 
+@lru_cache(maxsize=262_144)
+def _stem_step(word: str) -> str:
+    """One round of the fixpoint; cached, as the rounds of many words end on the same stems."""
+    return _final_devoice(_choose(word))
+
+
 def _stem_fixpoint(word: str) -> str:
     current = word
     for _ in range(len(word) + 2):
-        nxt = _final_devoice(_choose(current))
+        nxt = _stem_step(current)
         if nxt == current:
             break
         current = nxt
@@ -375,12 +382,27 @@ def _morph():
 _MORPH = _morph()
 
 
+# Every letter of the words in pymorphy3's Russian dictionary (checked over its 5.1 M keys;
+# the others are ' - . ’ and digits, which an alphabetic word has none of): a word with
+# another letter (ң ө ү, Latin) is not in it, found without asking the dictionary.
+_DICTIONARY_WORD = re.compile("[а-яёА-ЯЁ]+")
+# The letters the dictionary lookup tries replaced (е → ё): a word without them is looked up
+# exactly (strict), which answers the same, faster.
+_SUBSTITUTED = re.compile("[%s]" % "".join(sorted(k.decode() for k in _MORPH.char_substitutes)), re.IGNORECASE) \
+    if _MORPH is not None and _MORPH.char_substitutes else None
+
+
+def _known(word: str) -> bool:
+    """``_MORPH.word_is_known(word)``."""
+    return _MORPH.word_is_known(word, strict=_SUBSTITUTED is None or not _SUBSTITUTED.search(word))
+
+
 @lru_cache(maxsize=65_536)
 def _dictionary_parses(word: str) -> tuple:
     """pymorphy3's readings of ``word`` from its dictionary (none for a word it would only guess)."""
-    if _MORPH is None or len(word) < 2 or not _MORPH.word_is_known(word):
+    if _MORPH is None or len(word) < 2 or not _DICTIONARY_WORD.fullmatch(word) or not _known(word):
         return ()
-    return tuple(p for p in _MORPH.parse(word) if _MORPH.word_is_known(p.word))
+    return tuple(p for p in _MORPH.parse(word) if p.word == word or _known(p.word))
 
 
 @lru_cache(maxsize=262_144)
@@ -482,6 +504,13 @@ def word_language(word: str) -> str:
                           or (kyrgyz == word and len(word) >= RU_DICT_MIN_LENGTH)):
         return "ru"
     return "ky"
+
+
+def clear_caches() -> None:
+    """Empty the stemmer's caches (``analysis.clear_caches`` calls this)."""
+    for fn in (_stem_once, word_language, russian_lemma, stem_kyrgyz, _stem_step, is_russian_noun_base,
+               _dictionary_parses):
+        fn.cache_clear()
 
 
 def is_russian(word: str) -> bool:

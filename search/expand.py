@@ -5,6 +5,8 @@ generation —
 
     doc_freq(term) -> int                        documents with the term (title or body)
     terms() -> Iterable[(term, doc_freq)]        every index term, read lazily on first need
+                                                 (after that, a term not among them has doc_freq 0
+                                                 without asking doc_freq)
 
 and answers in index terms:
 
@@ -39,7 +41,17 @@ Alternatives = tuple[list[list[tuple[str, float]]], list[tuple[tuple[str, ...], 
 
 class Expander:
     def __init__(self, doc_freq: Callable[[str], int], terms: Callable[[], Iterable[tuple[str, int]]]):
-        self.doc_freq = lru_cache(maxsize=65_536)(doc_freq)
+        # Once the vocabulary is read, a term outside it is in no document: answered without the
+        # index (most Latin readings and misspellings are no term).  A list, not an attribute of
+        # self: the cached function must not refer back to the expander (see below).
+        self._vocabulary: list[frozenset[str] | None] = [None]
+        vocabulary = self._vocabulary
+
+        def known_doc_freq(term: str) -> int:
+            listed = vocabulary[0]
+            return 0 if listed is not None and term not in listed else doc_freq(term)
+
+        self.doc_freq = lru_cache(maxsize=65_536)(known_doc_freq)
         self._terms = terms
         self._fold_map: dict[str, tuple[str, ...]] | None = None
         self._suggester: Suggester | None = None
@@ -89,6 +101,7 @@ class Expander:
             if has_kyrgyz_letters(term):
                 fmap.setdefault(fold(term), []).append(term)
         self._suggester = Suggester(listed.items())     # before the fold map: it marks "loaded"
+        self._vocabulary[0] = frozenset(listed)
         self._fold_map = {k: tuple(sorted(v)) for k, v in fmap.items()}
 
     def forms(self, term: str) -> tuple[str, ...]:

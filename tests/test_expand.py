@@ -143,12 +143,38 @@ def test_expander_latin_resolved_against_the_vocabulary():
     assert xp.latin_forms("qwxq") == ()                    # no reading is indexed
 
 
+def test_a_term_outside_the_vocabulary_is_not_looked_up_once_it_is_read():
+    vocab = [("бишкек", 5), ("тоң", 3), ("centerra", 2)]
+    asked = []
+    df = dict(vocab)
+    xp = Expander(lambda t: asked.append(t) or df.get(t, 0), lambda: iter(vocab))
+    assert xp.doc_freq("бышкек") == 0 and asked == ["бышкек"]      # before: asked
+    xp._load()
+    assert xp.doc_freq("бышкак") == 0 and xp.doc_freq("тоң") == 3
+    assert asked == ["бышкек", "тоң"]
+    assert set(xp.latin_forms("Tong")) == {"тоң"} and xp.latin_forms("Bishkek") == ("бишкек",)
+
+
 # -- on fixture documents (Russian and Kyrgyz) ------------------------------------------------
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     store = build_index(tmp_path_factory.mktemp("expand-fixture"), [FIXTURE])
     return SearchEngine(store=store)
+
+
+def test_the_engine_vocabulary_holds_every_term_with_a_document(engine):
+    """What makes the expander's shortcut exact: terms() lists every term doc_freq counts."""
+    st = engine.state()
+    xp = engine._expander(st)
+    reader = st.searcher.reader()
+    indexed = {t.decode() if isinstance(t, bytes) else t for f in ("title", "body") for t in reader.lexicon(f)}
+    words = sorted(indexed) + ["бышкек", "корупция", "тон", "qwxq", *latin_candidates("Bishkek")]
+    before = [xp.doc_freq(w) for w in words]
+    xp._load()
+    xp.doc_freq.cache_clear()
+    assert [xp.doc_freq(w) for w in words] == before
+    assert all(before[:len(indexed)]) and xp._vocabulary[0] == frozenset(indexed)
 
 
 @pytest.mark.parametrize("query, typed_doc, equivalent_doc", [

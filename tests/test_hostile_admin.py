@@ -186,7 +186,7 @@ MOUNTS = _namespace_mounts()
 def _in_namespace(script: str, **env) -> subprocess.CompletedProcess:
     """``script`` (sh) in a private mount namespace: its mounts vanish with it."""
     return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          capture_output=True, text=True, errors="replace", cwd=ROOT, timeout=300,
                           env={**os.environ, "PYTHONUNBUFFERED": "1", "KG": " ".join(KGSEARCH), **env})
 
 
