@@ -23,7 +23,7 @@ def make_schema() -> Schema:
         url=STORED(),
         source=STORED(),
         topics=KEYWORD(stored=True, commas=True, lowercase=True),
-        # facet counts come from these fields' own terms (search/engine.py ``_places``)
+        # facet counts come from these fields' own terms (search/generation.py ``places``, search/facets.py)
         district=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         oblast=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         hash=STORED(),

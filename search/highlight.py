@@ -275,23 +275,10 @@ def highlight_all(text: str, matcher: TermMatcher) -> str:
     return mark(text, find_spans(text, matcher))
 
 
-def snippet(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> str:
-    """An escaped passage of about ``size`` characters around the best matches.
-
-    The candidates are windows of whole sentences: a sentence and the following ones
-    while the window stays within ``size``.  A window scores, compared in this order:
-    distinct exact terms in it (a term not in ``matcher.variants``, prefix matches
-    included), distinct variant terms, matches of exact terms, all matches, and last
-    the earlier window.  So one exact term outweighs any number of keyboard-fold
-    variants; with no variants this is (distinct terms, matches, earlier), as before.
-    """
-    spans = find_spans(text, matcher) if matcher else []
-    if not spans:
-        return escape(_shorten(text, 0, size))
-    starts = [sp[0] for sp in spans]
-    ends = [sp[1] for sp in spans]        # ascending too: the spans don't overlap
+def _best_window(text: str, spans, starts, ends, variants, size: int):
+    """(score, start, end) of the best window of whole sentences holding spans (see
+    ``snippet``), None when no window holds one."""
     terms = [sp[2] for sp in spans]
-    variants = matcher.variants
     last_start = starts[-1]
     # Only the sentences a window holding a span can start with or reach: a window starting
     # before a sentence boundary at or before (first span - size) ends at the latest there or
@@ -328,6 +315,25 @@ def snippet(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> str:
             score = (len(distinct), 0, hi - lo, hi - lo, -s_start)
         if best is None or score > best[0]:
             best = (score, s_start, w_end)
+    return best
+
+
+def snippet(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> str:
+    """An escaped passage of about ``size`` characters around the best matches.
+
+    The candidates are windows of whole sentences: a sentence and the following ones
+    while the window stays within ``size``.  A window scores, compared in this order:
+    distinct exact terms in it (a term not in ``matcher.variants``, prefix matches
+    included), distinct variant terms, matches of exact terms, all matches, and last
+    the earlier window.  So one exact term outweighs any number of keyboard-fold
+    variants; with no variants this is (distinct terms, matches, earlier), as before.
+    """
+    spans = find_spans(text, matcher) if matcher else []
+    if not spans:
+        return escape(_shorten(text, 0, size))
+    starts = [sp[0] for sp in spans]
+    ends = [sp[1] for sp in spans]        # ascending too: the spans don't overlap
+    best = _best_window(text, spans, starts, ends, matcher.variants, size)
     if best is None:
         start = max(0, spans[0][0] - size // 3)
         end = start + size
