@@ -8,7 +8,7 @@ This is the facade; each job has its module:
     evaluate.py    a query under filters → doc sets (docsets.py), facets.py, timeline.py
     ranking.py     BM25F from term arrays, near-ties rescored by the backend; by date
     results.py     hits, export rows, the article page, the result page
-    heavy.py       pages of queries cut by the cost bound: one at a time, with a pause
+    heavy.py       pages of queries cut by the cost bound: one lane, a pause, ``Busy`` (429) on overflow
     backend/       the one place the index library (Whoosh) is met
 
 Threads share one engine without an engine-wide lock: the generation is swapped under a short
@@ -33,7 +33,7 @@ from search.evaluate import evaluate, is_cut
 from search.facets import OBLAST
 from search.filters import Filters
 from search.generation import Generation, IndexUnavailable, NoIndex, Served  # noqa: F401  (re-exported)
-from search.heavy import HEAVY_SHARE, HeavyLane  # noqa: F401  (re-exported)
+from search.heavy import HEAVY_RATE, HEAVY_SHARE, HEAVY_WAITING, Busy, HeavyLane  # noqa: F401  (re-exported)
 from search.plan import Plan
 from search.query import ParsedQuery, parse, to_text
 
@@ -73,17 +73,22 @@ class SearchEngine:
         sort = _sort(parsed, sort)
         with self._served.using() as gen:
             key = ("search", q, page, per_page, filters, sort, self.expand)
-            cached = gen.pages.get(key)
-            if cached is None:
-                def compute():
-                    return self._search(gen, parsed, page, per_page, filters, sort)
-                # broad prefixes: one such page at a time (search/heavy.py)
-                cached = self._heavy.run(compute) if is_cut(gen, parsed, self.expand) else compute()
-                gen.pages.put(key, cached)
+            if is_cut(gen, parsed, self.expand):    # broad prefixes: through the heavy lane, cached or not
+                with self._heavy.enter():
+                    cached = self._page(gen, key, parsed, page, per_page, filters, sort)
+            else:
+                cached = self._page(gen, key, parsed, page, per_page, filters, sort)
         result = dict(cached)
         result["query"] = q
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return result
+
+    def _page(self, gen, key, parsed, page, per_page, filters, sort) -> dict:
+        """One results page, from the page cache or computed now."""
+        cached = gen.pages.get(key)
+        if cached is None:
+            cached = gen.pages.put(key, self._search(gen, parsed, page, per_page, filters, sort))
+        return cached
 
     def _search(self, gen, parsed: ParsedQuery, page, per_page, filters, sort, corrected=False) -> dict:
         """``total``: the documents matching every unit of the query (each word in any of its

@@ -89,6 +89,12 @@ def test_page_switches_counts_and_shares(dated_engine):
     by_count = [round_up(100 * b["count"] / tl["peak"]) for b in tl["bins"] if b["count"]]
     by_share = [round_up(100 * b["share"] / tl["peak_share"]) for b in tl["bins"] if b["count"]]
     assert heights(counts) == by_count and heights(shares) == by_share and by_count != by_share
+    # a bar narrows to its period and keeps the mode the reader chose
+    def bar_links(page):
+        wide = page[page.index('class="timeline timeline-wide"'):]
+        return re.findall(r'<a class="bar" href="([^"]+)"', wide[:wide.index("</figure>")])
+    assert bar_links(shares) and all("timeline=share" in h for h in bar_links(shares))
+    assert bar_links(counts) and not any("timeline=" in h for h in bar_links(counts))
 
 
 def round_up(x: float) -> int:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from search.engine import NoIndex
+from search.engine import Busy, NoIndex
 from web.params import MAX_QUERY, BadRequest
 from web.safety import shorten
 
@@ -26,6 +26,7 @@ STATUS_MESSAGES = {
     413: _l("Суроо өтө чоң."),
     414: _l("Дарек өтө узун."),
 }
+BUSY = _l("Кең префикстүү суроолор азыр көп; бир аздан кийин кайра аракет кылыңыз же префикске дагы тамга кошуңуз.")
 MAX_MESSAGE = 600            # a last bound on any message sent back
 
 
@@ -56,6 +57,11 @@ def register_errors(app) -> None:
         root = getattr(getattr(engine, "store", None), "root", None)
         log.error("503 on %s: %s (index %s)", request.path, exc, root)   # the path only in the log
         return _render(503, UNAVAILABLE)
+
+    @app.errorhandler(Busy)
+    def busy(exc):
+        # too many requests of queries cut by the cost bound wait already (search/heavy.py)
+        return _render(429, BUSY, [("Retry-After", str(exc.retry_after))])
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -116,6 +116,8 @@ ENDPOINTS = {
                    (), _json("The statistics.", {"type": "object", "required": ["documents", "generation"]})),
 }
 STATUS_ERRORS = {"400": "A parameter is wrong; the message says which and why.",
+                 "429": "Too many queries cut by the cost bound (very broad prefixes such as `ка*`) wait already; "
+                        "try again after `Retry-After` seconds, or type more letters.",
                  "503": "No index is served; an admin must run `kgsearch reindex` (or `kgsearch rollback`)."}
 
 
