@@ -67,7 +67,8 @@ def facet_filters(page: dict) -> list[dict]:
     """Filters from the facet values a query's own first page shows."""
     facets = page.get("facets") or {}
     out = []
-    for name, key in (("district", "district"), ("oblast", "oblast")):
+    values = []
+    for name, key in (("district", "district"), ("oblast", "oblast"), ("topic", "topic")):
         values = list((facets.get(name) or {}).keys())
         if values:
             out.append({key: values[:1]})
@@ -77,14 +78,22 @@ def facet_filters(page: dict) -> list[dict]:
     if years:
         out.append({"from": years[0], "to": years[0]})
         out.append({"from": years[-1], "to": f"{years[0]}-06"})
-        if values:
-            out.append({"from": years[-1], "district": list((facets.get("district") or {}).keys())[:1]})
+        districts = list((facets.get("district") or {}).keys())[:1]
+        if districts:
+            out.append({"from": years[-1], "district": districts})
     return out
+
+
+def filters_of(make_filters, req: dict):
+    """The request's filters (place and topic facets as ``make_filters`` keywords)."""
+    chosen = {plural: req[key] for key, plural in (("district", "districts"), ("oblast", "oblasts"),
+                                                   ("topic", "topics")) if req.get(key)}
+    return make_filters(req.get("from"), req.get("to"), **chosen)
 
 
 def run_query(engine, make_filters, req: dict) -> dict:
     q = req.get("q", "")
-    own = make_filters(req.get("from"), req.get("to"), req.get("district"), req.get("oblast"))
+    own = filters_of(make_filters, req)
     out: dict = {"search": {}}
     for sort in SORTS:
         for page in (1, 2):
@@ -96,7 +105,7 @@ def run_query(engine, make_filters, req: dict) -> dict:
     variants = []
     for extra in facet_filters(first):
         merged = {**{k: req.get(k) for k in ("from", "to") if req.get(k)}, **extra}
-        f = make_filters(merged.get("from"), merged.get("to"), merged.get("district"), merged.get("oblast"))
+        f = filters_of(make_filters, merged)
         variants.append({"filters": merged,
                          "relevance": normalize(engine.search(q, per_page=10, filters=f, sort="relevance")),
                          "newest/2": normalize(engine.search(q, page=2, per_page=10, filters=f, sort="newest"))})

@@ -159,7 +159,7 @@ class Ours:
 
     def page(self, req) -> int:
         filters = self.make_filters(req.get("from"), req.get("to"),
-                                    [req["district"]] if req.get("district") else None)
+                                    districts=[req["district"]] if req.get("district") else None)
         r = self.engine.search(req.get("q", ""), page=req.get("page", 1), per_page=PER_PAGE,
                                filters=filters, sort=req.get("sort"))
         return r["total"]

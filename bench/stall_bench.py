@@ -52,7 +52,7 @@ def _free_port() -> int:
 
 def _kgsearch() -> list[str]:
     script = Path(sys.executable).parent / "kgsearch"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "search.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kgsearch.cli"]
 
 
 def _get(url: str, timeout: float = 30) -> float:

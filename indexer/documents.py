@@ -6,11 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from kgsearch.settings import DEFAULTS
+
 # Limits every ingested document is held to (see ``indexer.ingest``): a title longer than
 # MAX_TITLE characters is shortened at a word boundary; a body longer than MAX_BODY
 # characters is indexed cut at a sentence end (or a space) before the limit, with a warning.
 MAX_TITLE = 300
-MAX_BODY = 1_000_000
+MAX_BODY = DEFAULTS.max_body          # KGSEARCH_MAX_BODY overrides it (kgsearch/settings.py)
 
 
 @dataclass

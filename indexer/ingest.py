@@ -38,14 +38,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import dates, places
-from indexer.documents import MAX_BODY, MAX_TITLE, Document, Problem
+from indexer.documents import MAX_TITLE, Document, Problem
+from indexer.fields import clean_values
 from indexer.pages import parse_page
+from kgsearch.settings import Settings
+from kgsearch.settings import current as current_settings
 
 PAGE_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = PAGE_SUFFIXES | JSONL_SUFFIXES
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁҢӨҮ0-9])")
-MAX_BODY_ENV = "KGSEARCH_MAX_BODY"     # overrides MAX_BODY (a number of characters)
+MAX_BODY_ENV = Settings.env("max_body")     # overrides MAX_BODY (a number of characters)
 MAX_ID = 200                            # characters; a longer id is a bad item
 # A JSON Lines file that starts like a binary file (``_looks_binary``) and has no good line
 # (among its first BINARY_FILE_LINES non-blank lines) is one bad file.
@@ -175,15 +178,11 @@ def _is_web_url(url: str) -> bool:
     return bool(m) and m.group(1).lower() in ("http", "https")
 
 
-def max_body_from_env() -> tuple[int, str | None]:
-    """``KGSEARCH_MAX_BODY`` as (characters, None), or (MAX_BODY, why the value was not used)."""
-    value = os.environ.get(MAX_BODY_ENV, "").strip().replace("_", "")
-    if not value:
-        return MAX_BODY, None
-    if value.isdigit() and int(value) > 0:
-        return int(value), None
-    return MAX_BODY, (f"{MAX_BODY_ENV}={os.environ[MAX_BODY_ENV]!r} is not a positive number of "
-                      f"characters; using {MAX_BODY}")
+def max_body_setting(settings: Settings | None = None) -> tuple[int, str | None]:
+    """The ``max_body`` setting (``KGSEARCH_MAX_BODY``) as (characters, None), or (MAX_BODY, why
+    the environment's value was not used)."""
+    settings = settings or current_settings()
+    return settings.max_body, settings.problems.get("max_body")
 
 
 @dataclass
@@ -205,18 +204,19 @@ class IngestReport:
 class Ingestor:
     """Reads sources into documents; remembers ids to refuse duplicates.
 
-    ``max_body``: the longest body kept whole, in characters (default: ``KGSEARCH_MAX_BODY``
-    or ``MAX_BODY``); a longer one is indexed truncated, with a warning.  ``max_line``: the
-    longest JSON line read, in bytes (default ``max_line_bytes(max_body)``); a longer line is
+    ``max_body``: the longest body kept whole, in characters (default: the ``max_body`` setting
+    of ``settings`` or of this process, i.e. ``KGSEARCH_MAX_BODY`` or ``MAX_BODY``); a longer one
+    is indexed truncated, with a warning.  ``max_line``: the longest JSON line read, in bytes (default ``max_line_bytes(max_body)``); a longer line is
     a bad line, skipped without being held in memory."""
 
-    def __init__(self, on_problem=None, *, max_body: int | None = None, max_line: int | None = None):
+    def __init__(self, on_problem=None, *, max_body: int | None = None, max_line: int | None = None,
+                 settings: Settings | None = None):
         self.report = IngestReport()
         self._seen: dict[str, str] = {}
         self._on_problem = on_problem
         self._held: list[Problem] | None = None
         if max_body is None:
-            max_body, why_not = max_body_from_env()
+            max_body, why_not = max_body_setting(settings)
             if why_not:
                 self._problem(MAX_BODY_ENV, None, "warning", why_not)
         if not isinstance(max_body, int) or max_body < 1:
@@ -525,7 +525,7 @@ class Ingestor:
             views=views if isinstance(views, int) and not isinstance(views, bool) else None,
             url=url,
             source=obj.get("source") if isinstance(obj.get("source"), str) else None,
-            topics=[str(t) for t in topics if isinstance(t, (str, int))],
+            topics=clean_values(topics),      # trimmed, distinct (indexer/fields.py)
             origin=f"{display_path(path)}:{lineno}",
         ))
 

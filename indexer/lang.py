@@ -12,16 +12,18 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from kgsearch.settings import current as current_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_PACKAGE = "kgsearch_data"   # data/ of the repository, as pyproject.toml installs it
 
 
 def _data_dir() -> Path:
-    """Where the tables are, resolved once: ``KGSEARCH_DATA`` if set; else the ``data/`` folder of
+    """Where the tables are, resolved once: the ``data_dir`` setting (``KGSEARCH_DATA``) if set; else the ``data/`` folder of
     a source checkout (``make``, ``pip install -e .``, ``PYTHONPATH``); else the installed package
     data (``pip install .`` ships ``data/`` as the package ``kgsearch_data``)."""
-    if os.environ.get("KGSEARCH_DATA"):
-        return Path(os.environ["KGSEARCH_DATA"])
+    if current_settings().data_dir:
+        return current_settings().data_dir
     checkout = PROJECT_ROOT / "data"
     if (PROJECT_ROOT / "pyproject.toml").is_file() and (checkout / "lang").is_dir():
         return checkout
@@ -138,13 +140,16 @@ def facet_values() -> dict[str, list[str]]:
 
 
 def index_dependencies() -> dict:
-    """The manifest fields that say which data an index was built with."""
-    return {"data_fingerprint": data_fingerprint(), "facet_values": facet_values()}
+    """The manifest fields that say which data and which fields an index was built with."""
+    from indexer.fields import index_fields
+    return {"data_fingerprint": data_fingerprint(), "facet_values": facet_values(),
+            "index_fields": index_fields()}
 
 
 def needs_reindex(manifest: dict) -> str | None:
     """Why an index with this manifest must be rebuilt for the running code, or ``None``:
-    another analyzer version, other data tables (by fingerprint) or other facet value lists."""
+    another analyzer version, other data tables (by fingerprint), other facet value lists or
+    fields of the registry the index does not have."""
     from indexer.analysis import ANALYZER_VERSION   # analysis imports this module
     built_with = manifest.get("analyzer_version")
     if built_with != ANALYZER_VERSION:
@@ -163,4 +168,16 @@ def needs_reindex(manifest: dict) -> str | None:
                    if changed else "fingerprint differs"))
     if manifest.get("facet_values") != facet_values():
         return "the gazetteer's facet value lists differ from the ones the index was built with"
+    return _missing_fields(manifest)
+
+
+def _missing_fields(manifest: dict) -> str | None:
+    """Why an index lacks fields of the registry (``indexer/fields.py``), or ``None``."""
+    from indexer.fields import index_fields
+    recorded = manifest.get("index_fields")
+    if not isinstance(recorded, list):
+        return "the index records no list of its fields (it was built before the topic facet)"
+    missing = [name for name in index_fields() if name not in recorded]
+    if missing:
+        return f"the index has no field {', '.join(missing)} (added to the code since it was built)"
     return None

@@ -1,33 +1,36 @@
-"""The Whoosh schema: one analyzer for title and body, columns for sorting and facets."""
+"""The Whoosh schema, made from the field registry (``indexer/fields.py``): one analyzer for
+the text fields, a column for dates, one keyword field per facet, stored-only fields."""
 from __future__ import annotations
 
 import datetime as dt
 
+from whoosh.analysis import RegexTokenizer, StripFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
+from indexer import fields as registry
 from indexer.analysis import ANALYZER
 from indexer.documents import Document
 
+# a keyword facet's values are one a line: a value may hold commas and spaces, never a line break
+VALUE_SEPARATOR = "\n"
+
+
+def _facet_field(facet: registry.Facet):
+    if facet.kind == registry.YEAR:
+        # yyyymmdd as an integer, 0 when the document has no date; a column for sorting and facets
+        return NUMERIC(int, bits=32, signed=False, stored=True, sortable=True)
+    if facet.kind == registry.PLACE:
+        # facet counts come from these fields' own terms (search/facets.py)
+        return KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
+    return KEYWORD(scorable=False, analyzer=RegexTokenizer(r"[^\n]+") | StripFilter())
+
 
 def make_schema() -> Schema:
-    return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
-        body=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
-        # yyyymmdd as an integer, 0 when the document has no date; a column for sorting and facets
-        date=NUMERIC(int, bits=32, signed=False, stored=True, sortable=True),
-        date_source=STORED(),
-        title_source=STORED(),
-        date_evidence=STORED(),
-        views=STORED(),
-        url=STORED(),
-        source=STORED(),
-        topics=KEYWORD(stored=True, commas=True, lowercase=True),
-        # facet counts come from these fields' own terms (search/generation.py ``places``, search/facets.py)
-        district=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        oblast=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        hash=STORED(),
-    )
+    spec = {"id": ID(stored=True, unique=True)}
+    spec.update({f.name: TEXT(analyzer=ANALYZER, stored=True, phrase=True) for f in registry.TEXT_FIELDS})
+    spec.update({f.field: _facet_field(f) for f in registry.FACETS})
+    spec.update({name: STORED() for name in registry.STORED_FIELDS if name not in spec})
+    return Schema(**spec)
 
 
 def date_to_int(value: dt.date | None) -> int:
@@ -38,6 +41,15 @@ def int_to_date(value: int | None) -> dt.date | None:
     if not value:
         return None
     return dt.date(value // 10000, value // 100 % 100, value % 100)
+
+
+def facet_fields(doc: Document) -> dict:
+    """The document's facet fields (the year's is its date)."""
+    out = {}
+    for facet in registry.value_facets():
+        sep = "," if facet.kind == registry.PLACE else VALUE_SEPARATOR
+        out[facet.field] = sep.join(facet.document_values(doc))
+    return out
 
 
 def to_fields(doc: Document) -> dict:
@@ -57,8 +69,7 @@ def to_fields(doc: Document) -> dict:
         views=doc.views,
         url=doc.url,
         source=doc.source,
-        topics=",".join(doc.topics),
-        district=",".join(doc.districts),
-        oblast=",".join(doc.oblasts),
+        topics=",".join(doc.topics),       # shown on the article page (the topic facet: ``topic``)
+        **facet_fields(doc),
         hash=doc.content_hash(),
     )

@@ -42,9 +42,11 @@ except ImportError:  # pragma: no cover
 
 from whoosh.formats import _INT_SIZE, Positions
 
+from indexer.fields import TEXT_FIELD_NAMES
+
 VERSION = 1
 PREFIX = "kgp-"
-FIELDS = ("title", "body")
+FIELDS = TEXT_FIELD_NAMES           # the text fields of the registry (indexer/fields.py)
 MIN_DF = 8
 KINDS = ("starts", "ids", "tf", "pstarts", "pos")
 

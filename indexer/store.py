@@ -36,17 +36,20 @@ import time
 from pathlib import Path
 
 from indexer import testhooks
+from kgsearch.settings import DEFAULTS
+from kgsearch.settings import current as current_settings
 
 DEFAULT_INDEX = Path("var") / "index"   # under the current working directory
 MANIFEST = "manifest.json"
 
 
 def default_index_root() -> Path:
-    """``KGSEARCH_INDEX``, else ``./var/index`` under the current working directory."""
-    return Path(os.environ.get("KGSEARCH_INDEX") or Path.cwd() / DEFAULT_INDEX)
+    """The ``index`` setting (``KGSEARCH_INDEX``), else ``./var/index`` under the current working
+    directory."""
+    return current_settings().index or Path.cwd() / DEFAULT_INDEX
 
 
-DEFAULT_PRUNE_GRACE = 60.0
+DEFAULT_PRUNE_GRACE = DEFAULTS.prune_grace
 # Files of a Whoosh generation that are never shared with a copy-on-write child.
 _NOT_LINKED = {MANIFEST}
 _HELD_LOCK_FDS: set[int] = set()   # for children forked by a multi-process writer
@@ -159,7 +162,7 @@ class IndexStore:
         self.root = Path(root) if root else default_index_root()
         self.generations = self.root / "generations"
         if prune_grace is None:
-            prune_grace = float(os.environ.get("KGSEARCH_PRUNE_GRACE", DEFAULT_PRUNE_GRACE))
+            prune_grace = current_settings().prune_grace      # KGSEARCH_PRUNE_GRACE
         self.prune_grace = prune_grace
         # called once, with the holder's note, when a writer has to wait for the lock
         self.on_wait = None

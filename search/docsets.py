@@ -7,6 +7,8 @@ import datetime as dt
 
 import numpy as np
 
+from indexer import fields as registry
+from search.facets import kind_of
 from search.filters import Filters
 from search.plan import And, AndNot, Not, Or, Phrase, Prefix, Term
 
@@ -95,10 +97,8 @@ def filter_docs(gen, filters: Filters) -> np.ndarray | None:
         lo = date_int(filters.date_from) if filters.date_from else 1
         hi = date_int(filters.date_to) if filters.date_to else 99991231
         mask &= date_range_docs(gen, max(lo, 1), hi)
-    if filters.districts:
-        mask &= any_term(gen, "district", filters.districts)
-    if filters.oblasts:
-        mask &= any_term(gen, "oblast", filters.oblasts)
+    for name, values in filters.chosen:           # each value facet of the registry
+        mask &= kind_of(registry.facet(name)).matching(gen, values)
     return gen.filters.put(filters, mask)
 
 

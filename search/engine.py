@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 
+from indexer import fields as registry
 from indexer.analysis import ANALYZER_VERSION
 from indexer.lang import needs_reindex
 from indexer.schema import int_to_date
@@ -30,7 +31,7 @@ from search.backend.whoosh_backend import WhooshBackend
 from search.budget import PREFIX_TERMS, QUERY_POSTINGS, QUERY_TERMS  # noqa: F401  (re-exported)
 from search.compile import compile_plan
 from search.evaluate import evaluate, is_cut
-from search.facets import OBLAST
+from search.facets import kind_of
 from search.filters import Filters
 from search.generation import Generation, IndexUnavailable, NoIndex, Served  # noqa: F401  (re-exported)
 from search.heavy import HEAVY_RATE, HEAVY_SHARE, HEAVY_WAITING, Busy, HeavyLane  # noqa: F401  (re-exported)
@@ -135,7 +136,7 @@ class SearchEngine:
             # documents deleted by `kgsearch delete`/`add` (copy-on-write) are not counted
             live_dates = gen.dates[gen.live]
             dated = live_dates[live_dates > 0]
-            oblasts = OBLAST.counts(gen, gen.live)
+            oblasts = kind_of(registry.facet("oblast")).counts(gen, gen.live)
             docs = gen.reader.doc_count()
         manifest = self.store.manifest(gen.generation)
         return {

@@ -75,7 +75,7 @@ def _evaluate(gen, parsed: ParsedQuery, filters: Filters, expand: bool) -> Evalu
         notes.append({"kind": "no_document_has_all_words",
                       "message": f"no document has all the words; {partial_total} have some of them"})
     return Evaluated(plan, full, partial, docs, partial_total, notes,
-                     facets(gen, unfiltered, filters), timeline(gen, docs))
+                     facets(gen, unfiltered, filters, filter_docs), timeline(gen, docs))
 
 
 def _units(gen, plan: Plan):

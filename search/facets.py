@@ -1,66 +1,115 @@
-"""Facet counts over a query's documents: a facet is a small class that counts the values of
-its field among any documents (a boolean mask), and the counting is disjunctive — each facet
-counts the query's documents under the filters of every *other* facet, so a value's count is
-what selecting that value alone in its facet gives (values of one facet are ORed; a year
-replaces the period)."""
+"""Facets as objects, one class per kind of the field registry (``indexer/fields.py``): each
+turns chosen values into a doc set (its filter) and counts its values over any doc set (a
+boolean mask over the docnums of a generation, search/generation.py).
+
+The counting is disjunctive: each facet counts the query's documents under the filters of
+every *other* facet, so a value's count is what selecting that value alone in its facet gives
+(values of one facet are ORed; a year replaces the period)."""
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
-from search.docsets import filter_docs
+from indexer import fields as registry
 from search.filters import Filters
 
 
-class PlaceFacet:
-    """The index's own terms of a place field (``district`` / ``oblast``), most documents first."""
+class TermFacet:
+    """A facet whose values are the index's own terms of one field (a place facet): no list
+    outside the index, no limit on their number; the counts over any documents are one
+    ``bincount`` of (value per posting) over the postings of those documents."""
 
-    def __init__(self, fieldname: str):
-        self.field = fieldname
+    def __init__(self, facet: registry.Facet):
+        self.facet = facet
+
+    def terms(self, gen):
+        """(values sorted, value index per posting, docnum per posting), per generation
+        (``Generation.facet_terms``); an index built without the field has none."""
+        return gen.facet_terms[self.facet.field]
+
+    def chosen(self, names: list[str], values) -> list[int]:
+        """The indexes (into ``names``) of the terms the chosen values stand for."""
+        where = {name: i for i, name in enumerate(names)}
+        return [where[v] for v in values if v in where]
+
+    def matching(self, gen, values) -> np.ndarray:
+        """The documents (deleted ones too: callers intersect with live) having any of ``values``;
+        none when the index has no such term (or no such field)."""
+        names = self.terms(gen)[0]
+        mask = gen.mask()
+        for i in self.chosen(names, values):
+            mask[gen.reader.term(self.facet.field, names[i]).ids] = True     # the term's cached postings
+        return mask
 
     def counts(self, gen, mask: np.ndarray) -> dict[str, int]:
-        names, which, docs = gen.places[self.field]
+        """{value: documents of ``mask`` (a boolean mask) having it}, most first, then by value."""
+        names, which, docs = self.terms(gen)
         counts = np.bincount(which[mask[docs]], minlength=len(names))
         found = {names[b]: int(counts[b]) for b in np.flatnonzero(counts)}
         return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+class KeywordFacet(TermFacet):
+    """Values as the input spells them (JSON Lines ``topics``); a chosen value is its own term,
+    or, when the index has no such term, every term equal to it but for letter case."""
+
+    def chosen(self, names: list[str], values) -> list[int]:
+        where = {name: i for i, name in enumerate(names)}
+        out = []
+        for value in values:
+            if value in where:
+                out.append(where[value])
+            else:
+                folded = value.casefold()
+                out += [i for i, name in enumerate(names) if name.casefold() == folded]
+        return out
+
+
 class YearFacet:
-    """Documents per year, newest year first; ``undated`` how many have no date."""
+    """Documents per year of their date (undated ones not counted); its filter is the period."""
+
+    def __init__(self, facet: registry.Facet):
+        self.facet = facet
 
     @staticmethod
-    def bins(gen, mask: np.ndarray) -> np.ndarray:
+    def _years(gen, mask: np.ndarray) -> np.ndarray:
         by_year = gen.years[mask]
         return np.bincount(by_year) if len(by_year) else np.zeros(0, np.int64)
 
-    @staticmethod
-    def counts(years: np.ndarray) -> dict[str, int]:
-        found = {int(y): int(years[y]) for y in np.flatnonzero(years) if y}
-        return {str(y): n for y, n in sorted(found.items(), reverse=True)}
+    def counts(self, gen, mask: np.ndarray) -> dict[str, int]:
+        """{year: documents}, the latest year first."""
+        years = self._years(gen, mask)
+        return {str(y): int(years[y]) for y in np.flatnonzero(years)[::-1] if y}
+
+    def undated(self, gen, mask: np.ndarray) -> int:
+        """The undated documents of ``mask`` (what a period filter leaves out)."""
+        years = self._years(gen, mask)
+        return int(years[0]) if len(years) else 0
 
 
-DISTRICT, OBLAST, YEAR = PlaceFacet("district"), PlaceFacet("oblast"), YearFacet()
+KINDS = {registry.PLACE: TermFacet, registry.KEYWORDS: KeywordFacet, registry.YEAR: YearFacet}
 
 
-def facets(gen, matched: np.ndarray, filters: Filters) -> dict:
-    """District, oblast and year counts of ``matched`` (the query's live documents, before any
-    filter), disjunctive; ``_undated_excluded``: the undated documents a period filter leaves
-    out (they would match without it)."""
-    period = filter_docs(gen, Filters(filters.date_from, filters.date_to))
-    districts = filter_docs(gen, Filters(districts=filters.districts))
-    oblasts = filter_docs(gen, Filters(oblasts=filters.oblasts))
+@lru_cache(maxsize=None)
+def kind_of(facet: registry.Facet):
+    """The facet object of a registry entry."""
+    return KINDS[facet.kind](facet)
 
-    def under(*masks):
+
+def facets(gen, matched: np.ndarray, filters: Filters, filter_docs) -> dict:
+    """The counts of every registry facet over ``matched`` (the query's live documents, before
+    any filter), disjunctive; ``_undated_excluded``: the undated documents a period filter
+    leaves out (they would match without it).  ``filter_docs(gen, filters)``: a filter's mask."""
+    own = {f.name: filter_docs(gen, filters.only(f.name)) for f in registry.FACETS}
+    out = {"_undated_excluded": 0}
+    for facet in registry.FACETS:
         m = matched
-        for x in masks:
-            if x is not None:
-                m = m & x
-        return m
-
-    years = YEAR.bins(gen, under(districts, oblasts))
-    dated_filter = filters.date_from is not None or filters.date_to is not None
-    return {
-        "_undated_excluded": int(years[0]) if dated_filter and len(years) else 0,
-        "district": DISTRICT.counts(gen, under(period, oblasts)),
-        "oblast": OBLAST.counts(gen, under(period, districts)),
-        "year": YEAR.counts(years),
-    }
+        for name, mask in own.items():
+            if name != facet.name and mask is not None:
+                m = m & mask
+        kind = kind_of(facet)
+        out[facet.name] = kind.counts(gen, m)
+        if facet.kind == registry.YEAR and (filters.date_from is not None or filters.date_to is not None):
+            out["_undated_excluded"] = kind.undated(gen, m)
+    return out

@@ -15,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from indexer import fields as registry
 from indexer.analysis import fold, has_kyrgyz_letters
 from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.cache import LRU
@@ -26,7 +27,6 @@ QUERY_CACHE = 16                  # evaluated queries (doc sets, score array, fa
 FILTER_CACHE_SIZE = 64            # filter doc sets per generation
 PREFIX_CACHE = 256                # prefix expansions per generation
 DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
-PLACE_FIELDS = ("district", "oblast")
 
 
 class NoIndex(Exception):
@@ -114,12 +114,13 @@ class Generation:
         return _ranks(np.lexsort((np.arange(self.n), self.dates, self.dates == 0)))
 
     @cached_property
-    def places(self) -> dict:
-        """field → (names, name index per posting, docnum per posting) of each place field: the
-        index's own terms of ``district`` / ``oblast`` (no list outside the index, no limit on
-        their number); counts over any documents are one ``bincount`` (search/facets.py)."""
+    def facet_terms(self) -> dict:
+        """field → (values sorted, value index per posting, docnum per posting) of each value
+        facet of the registry (indexer/fields.py): the index's own terms of the field (no list
+        outside the index, no limit on their number; none when the index lacks the field);
+        counts over any documents are one ``bincount`` (search/facets.py)."""
         out = {}
-        for fieldname in PLACE_FIELDS:
+        for fieldname in (f.field for f in registry.value_facets()):
             names = self.reader.field_terms(fieldname)
             ids = [self.reader.term(fieldname, name).ids for name in names]
             which = np.repeat(np.arange(len(names), dtype=np.int32), [len(i) for i in ids])

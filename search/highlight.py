@@ -1,9 +1,17 @@
-"""Highlighting: find the query's terms in a text and mark them, everything else HTML-escaped.
+"""Highlighting: find the query's terms in a text, choose a passage, render the marks.
 
 A text is run through the same analyzer as the index, so ``коррупцияга`` in a
 document is marked for the query ``коррупция``; the best passage for a snippet
 is the sentence window with the most distinct matched terms (an exact term of the
-query counting before a keyboard-fold variant of it, see ``snippet``).
+query counting before a keyboard-fold variant of it, see ``snippet_fragment``).
+
+The roles are Whoosh's (``whoosh.highlight``): finding the matched tokens (``find_spans``),
+choosing and scoring a passage (``snippet_fragment``: whole-sentence windows), and a formatter
+rendering a ``Fragment`` — a text and the (start, end) offsets of its matches — without
+looking at how it was found: ``HtmlFormatter`` (everything escaped, each match in ``<mark>``;
+what the pages and ``/api/search``'s ``snippet`` show) and ``TerminalFormatter`` (each match
+styled by a function, e.g. bold on a terminal; plain text otherwise).  ``highlight_all`` and
+``snippet`` are the HTML renderings of ``highlight_fragment`` and ``snippet_fragment``.
 """
 from __future__ import annotations
 
@@ -259,48 +267,108 @@ def index_tokens(text: str, matcher: TermMatcher | None = None) -> list[tuple[in
     return out
 
 
-def mark(text: str, spans) -> str:
-    out = []
-    pos = 0
-    for start, end, _ in spans:
-        out.append(escape(text[pos:start]))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
-        pos = end
-    out.append(escape(text[pos:]))
-    return "".join(out)
+@dataclass(frozen=True)
+class Fragment:
+    """A text to show and its matches: ``marks`` are (start, end) offsets into ``text`` (Python
+    string indices, i.e. code points), ascending and non-overlapping."""
+    text: str
+    marks: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def of(cls, text: str, marks) -> "Fragment":
+        """From a text and (start, end[, …]) pairs (spans, or the JSON ``[[start, end], …]``)."""
+        return cls(text, tuple((m[0], m[1]) for m in marks))
+
+    def pieces(self):
+        """(text, is a match) in order, covering ``text``."""
+        pos = 0
+        for start, end in self.marks:
+            if start > pos:
+                yield self.text[pos:start], False
+            yield self.text[start:end], True
+            pos = end
+        if pos < len(self.text) or not self.text:
+            yield self.text[pos:], False
+
+
+class HtmlFormatter:
+    """A fragment as HTML: everything escaped, each match in ``<mark>…</mark>``."""
+
+    def format(self, fragment: Fragment) -> str:
+        return "".join(f"<mark>{escape(piece)}</mark>" if hit else escape(piece)
+                       for piece, hit in fragment.pieces())
+
+
+class TerminalFormatter:
+    """A fragment as terminal text: each match through ``style`` (e.g. bold and coloured with
+    ANSI codes on a terminal); without ``style`` the plain text."""
+
+    def __init__(self, style=None):
+        self.style = style
+
+    def format(self, fragment: Fragment) -> str:
+        if self.style is None:
+            return fragment.text
+        return "".join(self.style(piece) if hit else piece for piece, hit in fragment.pieces())
+
+
+HTML = HtmlFormatter()
+
+
+def highlight_fragment(text: str, matcher: TermMatcher) -> Fragment:
+    """The whole text with every match."""
+    return Fragment(text, tuple((start, end) for start, end, _ in find_spans(text, matcher)))
 
 
 def highlight_all(text: str, matcher: TermMatcher) -> str:
     """The whole text, escaped, with every match marked."""
-    return mark(text, find_spans(text, matcher))
+    return HTML.format(highlight_fragment(text, matcher))
 
 
-def _best_window(text: str, spans, starts, ends, variants, size: int):
-    """(score, start, end) of the best window of whole sentences holding spans (see
-    ``snippet``), None when no window holds one."""
+def snippet(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> str:
+    """An escaped passage of about ``size`` characters around the best matches, matches
+    marked (``snippet_fragment`` as HTML)."""
+    return HTML.format(snippet_fragment(text, matcher, size))
+
+
+def snippet_fragment(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> Fragment:
+    """A passage of about ``size`` characters around the best matches (``… `` before it when it
+    does not start the text, `` …`` after it when it does not end it), with its matches.
+
+    The candidates are windows of whole sentences (``_best_window``); the chosen one is cut
+    at word boundaries and stripped of white space at both ends."""
+    spans = find_spans(text, matcher) if matcher else []
+    if not spans:
+        return Fragment(_shorten(text, 0, size))
+    starts = [sp[0] for sp in spans]
+    ends = [sp[1] for sp in spans]        # ascending too: the spans don't overlap
+    start, end = _word_bounds(text, *_best_window(text, spans, starts, ends, matcher.variants, size))
+    lo = bisect_left(starts, start)
+    hi = bisect_right(ends, end)
+    passage = text[start:end]
+    body = passage.strip()
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text.rstrip()) else ""
+    shift = len(prefix) - start - (len(passage) - len(passage.lstrip()))
+    marks = tuple((a + shift, b + shift) for a, b, _ in spans[lo:hi]) if hi > lo else ()
+    return Fragment(prefix + body + suffix, marks)
+
+
+def _best_window(text: str, spans, starts, ends, variants, size: int) -> tuple[int, int]:
+    """(start, end) of the best window of whole sentences around the spans.
+
+    The candidates are windows of whole sentences: a sentence and the following ones
+    while the window stays within ``size``.  A window scores, compared in this order:
+    distinct exact terms in it (a term not in ``variants``, prefix matches included),
+    distinct variant terms, matches of exact terms, all matches, and last the earlier
+    window.  So one exact term outweighs any number of keyboard-fold variants; with no
+    variants this is (distinct terms, matches, earlier), as before.  A window longer than
+    ``size`` (one long sentence) is cut to ``size`` from a third of it before its first span.
+    """
     terms = [sp[2] for sp in spans]
     last_start = starts[-1]
-    # Only the sentences a window holding a span can start with or reach: a window starting
-    # before a sentence boundary at or before (first span - size) ends at the latest there or
-    # at its start + size, both before the first span ends; a window starting after the last
-    # span's start is empty; and no window of those reaches a sentence starting after
-    # last start + size.
-    scan_from = starts[0] - size
-    scan_from = _sentence_boundary(text, scan_from) if scan_from > 0 else 0
-    stop = last_start + size
-    sentences = []
-    for m in _SENTENCE_RE.finditer(text, scan_from):
-        if m.start() > stop:
-            break
-        if m.group().strip():
-            sentences.append((m.start(), m.end()))
-    sentence_ends = [e for _, e in sentences]
     best = None
-    for i, (s_start, _) in enumerate(sentences):
-        if s_start > last_start:
-            break                         # no span starts in this window or any later one
-        # window: this sentence and following ones while they fit
-        w_end = sentence_ends[bisect_right(sentence_ends, s_start + size, i + 1) - 1]
+    for s_start, w_end in _windows(text, starts[0], last_start, size):
         lo = bisect_left(starts, s_start)
         hi = bisect_right(ends, w_end)
         if hi <= lo:
@@ -315,42 +383,39 @@ def _best_window(text: str, spans, starts, ends, variants, size: int):
             score = (len(distinct), 0, hi - lo, hi - lo, -s_start)
         if best is None or score > best[0]:
             best = (score, s_start, w_end)
-    return best
-
-
-def snippet(text: str, matcher: TermMatcher, size: int = SNIPPET_CHARS) -> str:
-    """An escaped passage of about ``size`` characters around the best matches.
-
-    The candidates are windows of whole sentences: a sentence and the following ones
-    while the window stays within ``size``.  A window scores, compared in this order:
-    distinct exact terms in it (a term not in ``matcher.variants``, prefix matches
-    included), distinct variant terms, matches of exact terms, all matches, and last
-    the earlier window.  So one exact term outweighs any number of keyboard-fold
-    variants; with no variants this is (distinct terms, matches, earlier), as before.
-    """
-    spans = find_spans(text, matcher) if matcher else []
-    if not spans:
-        return escape(_shorten(text, 0, size))
-    starts = [sp[0] for sp in spans]
-    ends = [sp[1] for sp in spans]        # ascending too: the spans don't overlap
-    best = _best_window(text, spans, starts, ends, matcher.variants, size)
     if best is None:
         start = max(0, spans[0][0] - size // 3)
+        return start, start + size
+    _, start, end = best
+    if end - start > size:
+        first = spans[bisect_left(starts, start)]
+        start = max(start, first[0] - size // 3)
         end = start + size
-    else:
-        _, start, end = best
-        if end - start > size:
-            first = spans[bisect_left(starts, start)]
-            start = max(start, first[0] - size // 3)
-            end = start + size
-    start, end = _word_bounds(text, start, end)
-    lo = bisect_left(starts, start)
-    hi = bisect_right(ends, end)
-    inside = spans[lo:hi] if hi > lo else []
-    body = mark(text[start:end], [(a - start, b - start, t) for a, b, t in inside]).strip()
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text.rstrip()) else ""
-    return prefix + body + suffix
+    return start, end
+
+
+def _windows(text: str, first_start: int, last_start: int, size: int):
+    """(start, end) of each sentence window that can hold a span starting in
+    [first_start, last_start]: a sentence and the following ones while they fit in ``size``."""
+    # Only the sentences a window holding a span can start with or reach: a window starting
+    # before a sentence boundary at or before (first span - size) ends at the latest there or
+    # at its start + size, both before the first span ends; a window starting after the last
+    # span's start is empty; and no window of those reaches a sentence starting after
+    # last start + size.
+    scan_from = first_start - size
+    scan_from = _sentence_boundary(text, scan_from) if scan_from > 0 else 0
+    stop = last_start + size
+    sentences = []
+    for m in _SENTENCE_RE.finditer(text, scan_from):
+        if m.start() > stop:
+            break
+        if m.group().strip():
+            sentences.append((m.start(), m.end()))
+    sentence_ends = [e for _, e in sentences]
+    for i, (s_start, _) in enumerate(sentences):
+        if s_start > last_start:
+            return                        # no span starts in this window or any later one
+        yield s_start, sentence_ends[bisect_right(sentence_ends, s_start + size, i + 1) - 1]
 
 
 def _sentence_boundary(text: str, pos: int) -> int:
@@ -384,19 +449,3 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 def _shorten(text: str, start: int, size: int) -> str:
     s, e = _word_bounds(text, start, start + size)
     return text[s:e].strip() + (" …" if e < len(text.rstrip()) else "")
-
-
-_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
-
-
-def strip_marks(html: str, style=lambda s: s) -> str:
-    """A highlighted HTML snippet as terminal text; ``style`` renders each match."""
-    from html import unescape
-    parts = []
-    pos = 0
-    for m in _MARK_RE.finditer(html):
-        parts.append(unescape(html[pos:m.start()]))
-        parts.append(style(unescape(m.group(1))))
-        pos = m.end()
-    parts.append(unescape(html[pos:]))
-    return "".join(parts)

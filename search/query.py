@@ -30,7 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-FIELDS = ("title", "body")
+from indexer.fields import TEXT_FIELD_NAMES
+
+FIELDS = TEXT_FIELD_NAMES          # the fields ``title:word`` may name (indexer/fields.py)
 _TOKEN_RE = re.compile(
     r'(?P<lp>\()|(?P<rp>\))'
     r'|(?P<gsign>[-+])(?=\()'

@@ -3,7 +3,7 @@ result page itself."""
 from __future__ import annotations
 
 from indexer.schema import int_to_date
-from search.highlight import TermMatcher, find_spans, highlight_all, snippet
+from search.highlight import HTML, TermMatcher, find_spans, highlight_all, snippet_fragment
 
 
 def split(value) -> list[str]:
@@ -30,7 +30,8 @@ _FIELD = {
     "oblasts": lambda s: split(s.get("oblast")),
     "body": lambda s: s.get("body") or "",
 }
-HIT_KEYS = ("id", "title", "title_html", "date", "url", "source", "score", "snippet", "districts", "oblasts")
+HIT_KEYS = ("id", "title", "title_html", "date", "url", "source", "score", "snippet", "snippet_text",
+            "snippet_marks", "districts", "oblasts", "topics")
 EXPORT_KEYS = ("id", "title", "date", "date_source", "url", "source", "districts", "oblasts", "topics", "score")
 ARTICLE_KEYS = ("id", "title", "title_html", "body_html", "matches", "date", "date_source", "date_evidence",
                 "views", "url", "source", "topics", "districts", "oblasts")
@@ -45,11 +46,14 @@ def _score(score) -> float | None:
 
 
 def hit(stored: dict, score, matcher: TermMatcher) -> dict:
-    """One hit of a result page: highlighted title and snippet."""
+    """One hit of a result page: highlighted title, the snippet as HTML and as text with its marks."""
+    passage = snippet_fragment(stored.get("body") or "", matcher)
     return _shape(stored, HIT_KEYS, {
         "title_html": highlight_all(stored.get("title") or "", matcher),
         "score": _score(score),
-        "snippet": snippet(stored.get("body") or "", matcher)})
+        "snippet": HTML.format(passage),
+        "snippet_text": passage.text,
+        "snippet_marks": [list(m) for m in passage.marks]})
 
 
 def export_row(stored: dict, score, body: bool) -> dict:

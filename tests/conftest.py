@@ -1,44 +1,13 @@
-"""Shared fixtures: indexes built for real from files, the Flask app, a served process."""
+"""Shared fixtures: indexes built for real from files, the Flask app, a served process.
+The helpers they are built from (and that tests import) live in ``tests/helpers.py``."""
 from __future__ import annotations
-
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from indexer.build import rebuild
 from indexer.store import IndexStore
 from search.engine import SearchEngine
+from tests.helpers import CORPUS, SAMPLE, Server, build_index, require_corpus
 from web import create_app
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
-SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus" / "24kg" / "articles.jsonl"
-_SCRIPT = Path(sys.executable).parent / "kgsearch"
-# The installed console script, as a user runs it (``python -m search.cli`` if not installed).
-KGSEARCH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "search.cli"]
-
-
-def require_corpus(path: Path | str = CORPUS) -> Path:
-    """``path`` (default: the 24.kg corpus; any file or folder of ../shared) or skip the test.
-
-    Every test that reads ../shared goes through here (directly, through the corpus fixtures,
-    or with ``@pytest.mark.corpus(path)``), so that CI's ``KGSEARCH_REQUIRE_CORPUS=1`` turns a
-    missing corpus into a failure instead of a skip.  A fresh clone without ../shared skips."""
-    path = Path(path)
-    if not path.exists():
-        if os.environ.get("KGSEARCH_REQUIRE_CORPUS", "").strip() not in ("", "0"):
-            pytest.fail(f"{path} is missing (KGSEARCH_REQUIRE_CORPUS is set)", pytrace=False)
-        pytest.skip(f"{path} not present")
-    return path
 
 
 def pytest_configure(config):
@@ -49,18 +18,6 @@ def pytest_configure(config):
 def pytest_runtest_setup(item):
     for mark in item.iter_markers("corpus"):
         require_corpus(*mark.args)
-
-
-def build_index(tmp_path: Path, sources, **kw) -> IndexStore:
-    store = IndexStore(tmp_path)
-    result = rebuild(store, [str(s) for s in sources], **kw)
-    assert result.published, result.summary()
-    return store
-
-
-def write_jsonl(path: Path, docs) -> Path:
-    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -93,82 +50,6 @@ def app(sample_engine):
 @pytest.fixture()
 def client(app):
     return app.test_client()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_cli(*args, env=None, timeout=300, **kw) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    return subprocess.run([*KGSEARCH, *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=full_env, timeout=timeout, **kw)
-
-
-class Server:
-    """``kgsearch serve`` as a real process on a free loopback port, with extra ``options``;
-    ready once it answers anything (a 503 included).  Its output goes to a pipe, or to
-    ``log_path`` (read back by ``stop``) when many requests would fill a pipe nobody reads."""
-
-    def __init__(self, index_dir: Path, *options, log_path: Path | None = None, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log = open(log_path, "w", encoding="utf-8") if log_path else None
-        self.proc = subprocess.Popen(
-            [*KGSEARCH, "serve", "--index", str(index_dir), "--port", str(self.port), *map(str, options)],
-            cwd=ROOT, stdout=self._log or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.output()}")
-            try:
-                self.answer("/healthz", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("server did not come up in 30 s")
-
-    def answer(self, path: str, timeout: float = 10) -> tuple[int, str, str]:
-        """(status, content type, body) — HTTP errors are answers too."""
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
-                return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode("utf-8")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode("utf-8")
-
-    def get(self, path: str, timeout: float = 10):
-        """(status, body); an HTTP error status raises (``urllib.error.HTTPError``)."""
-        with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
-            return resp.status, resp.read().decode("utf-8")
-
-    def get_json(self, path: str):
-        status, text = self.get(path)
-        return status, json.loads(text)
-
-    def output(self) -> str:
-        if self._log is not None:
-            self._log.flush()
-            return self.log_path.read_text(encoding="utf-8")
-        return self.proc.stdout.read() if self.proc.poll() is not None else ""
-
-    def stop(self) -> str:
-        """Stop the server; what it printed."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        out = self.output()
-        if self._log is not None:
-            self._log.close()
-        return out
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import CORPUS, build_index, require_corpus, write_jsonl
+from tests.helpers import CORPUS, build_index, require_corpus, write_jsonl
 
 N = 600
 FIRST = dt.date(2019, 1, 1)

@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from indexer.build import rebuild
 from indexer.store import IndexStore
 from search.engine import SearchEngine
-from tests.conftest import CORPUS, KGSEARCH, ROOT, SAMPLE, require_corpus, run_cli, write_jsonl
+from tests.helpers import CORPUS, KGSEARCH, ROOT, SAMPLE, require_corpus, run_cli, write_jsonl
 
 MARK = "квазиколлайдер"
 
@@ -257,7 +257,7 @@ def test_index_built_with_another_analyzer_says_reindex_needed(tmp_path):
     # the manifest stays truthful: still the old analyzer
     assert _json(run_cli("stats", "--index", index, "--json"))["analyzer_version"] == "ky-0"
 
-    from tests.conftest import free_port
+    from tests.helpers import free_port
     proc = subprocess.Popen([*KGSEARCH, "serve", "--index", str(index), "--port", str(free_port())],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -9,7 +9,7 @@ from indexer.schema import make_schema
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def imported_modules(path: Path) -> set[str]:
+def imported_modules(path: Path, with_names: bool = False) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
@@ -17,6 +17,8 @@ def imported_modules(path: Path) -> set[str]:
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            if with_names and not node.level:
+                names.update(f"{node.module}.{a.name}" for a in node.names)
     return names
 
 
@@ -68,7 +70,7 @@ def test_generations_are_written_only_through_the_write_transaction():
     creates, links, completes, publishes or removes a generation."""
     lifecycle = {"new_generation", "link_generation", "write_manifest", "publish", "discard", "prune"}
     owners = {ROOT / "indexer" / "store.py", ROOT / "indexer" / "transaction.py"}
-    for package in ("indexer", "search", "web"):
+    for package in ("indexer", "search", "web", "kgsearch"):
         for path in (ROOT / package).rglob("*.py"):
             if path in owners:
                 continue
@@ -89,7 +91,7 @@ def test_test_hooks_live_in_one_module_behind_one_seam():
     """Only indexer/testhooks.py reads the KGSEARCH_TEST_* variables; production code uses
     nothing of it but ``testhooks.point``."""
     hooks = ROOT / "indexer" / "testhooks.py"
-    for package in ("indexer", "search", "web"):
+    for package in ("indexer", "search", "web", "kgsearch"):
         for path in (ROOT / package).rglob("*.py"):
             if path == hooks:
                 continue
@@ -105,11 +107,95 @@ def test_test_hooks_live_in_one_module_behind_one_seam():
 
 
 def test_processes_die_with_their_parent_through_one_helper():
-    for package in ("indexer", "search", "web"):
+    for package in ("indexer", "search", "web", "kgsearch"):
         for path in (ROOT / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             if "prctl(" in text:
                 assert path == ROOT / "indexer" / "store.py", path
+
+
+# -- the layers: indexer/ → search/ → web/ → kgsearch/ (the command line on top) ----------------
+# kgsearch/settings.py is the one leaf every layer may import (standard library only).
+LEAF = "kgsearch.settings"
+
+
+def _package_files(*packages):
+    for package in packages:
+        yield from (ROOT / package).rglob("*.py")
+
+
+def _imports_of(path: Path) -> set[str]:
+    """Every module ``path`` imports, also inside functions (``from a import b`` counts a and a.b)."""
+    return imported_modules(path, with_names=True)
+
+
+def _upward(path: Path, forbidden: tuple[str, ...]) -> set[str]:
+    return {m for m in _imports_of(path)
+            if any(m == f or m.startswith(f + ".") for f in forbidden)
+            and not (m == LEAF or m.startswith(LEAF + ".") or m == "kgsearch")}   # the package imports nothing
+
+
+def test_search_and_indexer_never_import_web_or_the_command_line():
+    offenders = {str(p.relative_to(ROOT)): sorted(_upward(p, ("web", "kgsearch")))
+                 for p in _package_files("indexer", "search")}
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_web_never_imports_the_command_line_or_the_server():
+    offenders = {str(p.relative_to(ROOT)): sorted(_upward(p, ("kgsearch.cli", "kgsearch.server",
+                                                               "kgsearch.output")))
+                 for p in _package_files("web")}
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_the_settings_module_is_a_leaf():
+    import sys
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    imported = {m.split(".")[0] for m in imported_modules(ROOT / "kgsearch" / "settings.py")}
+    assert imported <= stdlib, imported - stdlib
+    assert (ROOT / "kgsearch" / "__init__.py").read_text(encoding="utf-8").count("import") <= 1   # the docstring
+
+
+def test_whoosh_is_imported_only_below_the_web():
+    """whoosh lives in indexer/ and search/ (behind search/backend/ once the engine is split),
+    never in web/ or the command line."""
+    offenders = {str(p.relative_to(ROOT)): sorted(m for m in imported_modules(p) if m.split(".")[0] == "whoosh")
+                 for p in _package_files("web", "kgsearch")}
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def _environment_reads(path: Path) -> list[str]:
+    """Reads of the process environment: ``os.environ`` (but not ``os.environ[k] = v``, a
+    write), ``os.getenv``, ``from os import environ / getenv``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    stored = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)}
+    reads = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and ast.unparse(node) in ("os.environ", "os.getenv", "os.environb") \
+                and id(node) not in stored:
+            reads.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" \
+                and {a.name for a in node.names} & {"environ", "getenv", "environb"}:
+            reads.append(f"{path.relative_to(ROOT)}:{node.lineno}: from os import …")
+    return reads
+
+
+# Justified exceptions: the test switches (KGSEARCH_TEST_*) live in one module of their own,
+# read only by the test seam ``testhooks.point`` (test_test_hooks_live_in_one_module_behind_one_seam).
+ENVIRONMENT_READERS = {ROOT / "kgsearch" / "settings.py", ROOT / "indexer" / "testhooks.py"}
+
+
+def test_the_environment_is_read_only_by_the_settings():
+    reads = [r for p in _package_files("indexer", "search", "web", "kgsearch") if p not in ENVIRONMENT_READERS
+             for r in _environment_reads(p)]
+    assert not reads, "read settings from kgsearch.settings.current():\n" + "\n".join(reads)
+
+
+def test_no_long_functions_in_the_command_line_and_highlighting():
+    paths = [*(ROOT / "kgsearch").glob("*.py"), ROOT / "search" / "highlight.py", ROOT / "search" / "response.py"]
+    long = {f"{p.relative_to(ROOT)}:{fn.name}": fn.end_lineno - fn.lineno + 1
+            for p in paths for fn in _functions(p) if fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES}
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
 
 
 # -- the search side: one boundary where Whoosh is met (search/backend/) ---------------------------
@@ -130,7 +216,7 @@ def test_only_the_backend_imports_whoosh_on_the_search_side():
 def test_the_engine_is_a_facade_over_short_functions():
     engine = ROOT / "search" / "engine.py"
     assert len(engine.read_text(encoding="utf-8").splitlines()) <= 220
-    modules = [p for p in (ROOT / "search").rglob("*.py") if p.name != "cli.py"]   # cli: moving out (issue 11)
+    modules = list((ROOT / "search").rglob("*.py"))
     long = {f"{p.relative_to(ROOT)}:{fn.name}": fn.end_lineno - fn.lineno + 1
             for p in modules for fn in _functions(p) if fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES}
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines (signature and docstring included): {long}"

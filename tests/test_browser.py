@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Server, build_index, write_jsonl
+from tests.helpers import Server, build_index, write_jsonl
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -99,6 +99,40 @@ def test_timeline_bar_narrows_to_its_period(browser, server):
     hits = browser.find_elements(By.CSS_SELECTOR, "li.hit")
     assert len(hits) == 1 and "2025" in hits[0].find_element(By.TAG_NAME, "time").text
     assert "2025" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
+
+
+# -- the topic facet (a registry entry: indexer/fields.py) --------------------------------------
+TOPICS = ["politics", "law and crime", "health", "sports", "culture", "education", "weather", "border",
+          "religion", "ecology", "society", "development"]     # 12: 10 shown, 2 behind "show more"
+
+
+@pytest.fixture(scope="module")
+def topic_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("topic-browser")
+    docs = [{"id": f"t{n}", "title": f"Сот жаңылыгы {n}", "body": f"Сот иш карады {n}.",
+             "topics": TOPICS[: 1 + n % len(TOPICS)]} for n in range(24)]
+    srv = Server(build_index(tmp / "ix", [write_jsonl(tmp / "topics.jsonl", docs)]).root)
+    yield srv
+    srv.stop()
+
+
+def test_topic_facet_click_narrows_more_opens_and_chip_drops(browser, topic_server):
+    from selenium.webdriver.common.by import By
+    browser.get(topic_server.url + "/?q=сот")
+    facet = browser.find_element(By.CSS_SELECTOR, ".facet-topic")
+    assert facet.find_element(By.TAG_NAME, "h2").text.strip().lower() in ("тема", "topic")
+    visible = [a for a in facet.find_elements(By.CSS_SELECTOR, "a[data-facet=topic]") if a.is_displayed()]
+    assert len(visible) == 10                                              # the rest behind "show more"
+    facet.find_element(By.CSS_SELECTOR, "details.more summary").click()
+    assert len([a for a in facet.find_elements(By.CSS_SELECTOR, "a[data-facet=topic]") if a.is_displayed()]) == 12
+    link = [a for a in visible if a.text == "health"][0]
+    count = int(link.find_element(By.XPATH, "following-sibling::span").text)
+    link.click()
+    found = int(browser.find_element(By.CSS_SELECTOR, "#count-h strong").text)
+    assert count == found == 20 and "health" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
+    browser.save_screenshot(str(ARTIFACTS / "topic-facet.png"))
+    browser.find_element(By.CSS_SELECTOR, ".active-filters a.chip[data-facet=topic]").click()
+    assert int(browser.find_element(By.CSS_SELECTOR, "#count-h strong").text) == 24
 
 
 # -- hostile documents ---------------------------------------------------------------------------

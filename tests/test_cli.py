@@ -1,7 +1,7 @@
 """``kgsearch`` as a user runs it: real processes, real files, exit codes."""
 import json
 
-from tests.conftest import SAMPLE, run_cli, write_jsonl
+from tests.helpers import SAMPLE, run_cli, write_jsonl
 
 
 def test_reindex_then_search_json_finds_both_seed_pages(tmp_path):

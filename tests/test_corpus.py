@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.conftest import CORPUS, require_corpus
+from tests.helpers import CORPUS, require_corpus
 
 pytestmark = pytest.mark.slow
 

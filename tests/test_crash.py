@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from tests.conftest import CORPUS, KGSEARCH, ROOT, require_corpus, run_cli, write_jsonl
+from tests.helpers import CORPUS, KGSEARCH, ROOT, require_corpus, run_cli, write_jsonl
 
 ENV = {"KGSEARCH_PRUNE_GRACE": "0", "KGSEARCH_TEST_PAUSE_SECONDS": "30"}
 

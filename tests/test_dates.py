@@ -316,7 +316,7 @@ def _labelled():
 
 @pytest.fixture(scope="module")
 def corpus_bodies():
-    from conftest import CORPUS, require_corpus
+    from tests.helpers import CORPUS, require_corpus
     require_corpus()
     import json
     wanted = _labelled()
@@ -439,7 +439,7 @@ def test_parse_filter_date_errors(value, fragment):
 def test_date_evidence_is_stored_and_shown(tmp_path):
     """The index keeps where each date came from; document() and the article page show it."""
     from search.engine import SearchEngine
-    from tests.conftest import SAMPLE, build_index, write_jsonl
+    from tests.helpers import SAMPLE, build_index, write_jsonl
     from web import create_app
 
     src = write_jsonl(tmp_path / "docs.jsonl", [
@@ -471,7 +471,7 @@ def test_add_to_an_index_built_before_date_evidence(tmp_path, monkeypatch):
     from indexer import build, schema, transaction
     from indexer.update import update
     from search.engine import SearchEngine
-    from tests.conftest import SAMPLE, build_index, write_jsonl
+    from tests.helpers import SAMPLE, build_index, write_jsonl
 
     def old_schema():
         s = schema.make_schema()

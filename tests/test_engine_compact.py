@@ -22,7 +22,7 @@ from indexer.update import optimize, update
 from search.engine import SearchEngine
 from search.filters import make_filters
 from tests import helpers
-from tests.conftest import CORPUS, write_jsonl
+from tests.helpers import CORPUS, write_jsonl
 
 QUERIES = [
     ("Бишкек", {}), ("Жогорку Кеңеш", {}), ('"Жогорку Кеңеш"', {}), ('"Кыргыз Республикасынын"', {}),
@@ -37,8 +37,8 @@ QUERIES = [
 def _pages(engine):
     out = []
     for q, opts in QUERIES:
-        filters = make_filters(opts.get("date_from"), opts.get("date_to"), None,
-                               [opts["oblast"]] if opts.get("oblast") else None)
+        filters = make_filters(opts.get("date_from"), opts.get("date_to"),
+                               oblasts=[opts["oblast"]] if opts.get("oblast") else None)
         page = engine.search(q, page=opts.get("page", 1), filters=filters, sort=opts.get("sort"))
         page.pop("took_ms")
         page.pop("generation")

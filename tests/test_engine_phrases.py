@@ -10,7 +10,7 @@ import pytest
 
 from indexer.analysis import fold, has_kyrgyz_letters
 from tests import helpers
-from tests.conftest import CORPUS, build_index, require_corpus
+from tests.helpers import CORPUS, build_index, require_corpus
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 

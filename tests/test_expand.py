@@ -9,7 +9,7 @@ from search.equivalents import EQUIV_WEIGHT, equivalents, table
 from search.expand import Expander
 from search.suggest import Suggester
 from search.translit import RULES, is_latin, latin_candidates, latin_spellings
-from tests.conftest import build_index
+from tests.helpers import build_index
 from tests.test_browser import browser  # noqa: F401  (the headless Chromium fixture)
 from web import create_app
 
@@ -302,7 +302,7 @@ def test_corpus_russian_agency_names_meet_kyrgyz(corpus_engine):
 
 @pytest.fixture(scope="module")
 def fixture_server(engine):
-    from tests.conftest import Server
+    from tests.helpers import Server
     srv = Server(engine.store.root)
     yield srv
     srv.stop()

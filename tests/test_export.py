@@ -9,7 +9,7 @@ import json
 import pytest
 
 from search.engine import SearchEngine
-from tests.conftest import build_index, run_cli, write_jsonl
+from tests.helpers import build_index, run_cli, write_jsonl
 from tests.dated_corpus import dated_store  # noqa: F401  (fixture)
 from web import create_app
 from web.export import COLUMNS

@@ -8,7 +8,7 @@ import pytest
 from indexer import places
 from search.engine import SearchEngine
 from search.filters import InvalidFilter, make_filters
-from tests.conftest import build_index, run_cli, write_jsonl
+from tests.helpers import build_index, run_cli, write_jsonl
 from web import create_app
 
 # (district phrase in Kyrgyz text, canonical district, its oblast)
@@ -66,7 +66,7 @@ def test_districts_and_oblasts_are_detected(corpus):
 @pytest.mark.parametrize("q", ["", "коррупция"])
 def test_a_filter_never_admits_a_document_outside_it(corpus, q):
     engine, truth, _ = corpus
-    f = make_filters("2015", "2020-06", ["Тоң району", "Айтматов району"])
+    f = make_filters("2015", "2020-06", districts=["Тоң району", "Айтматов району"])
     result = all_hits(engine, q, filters=f)
     got = {h["id"] for h in result["hits"]}
     expected = {i for i, (date, district, _) in truth.items()
@@ -190,7 +190,7 @@ def test_facets_come_from_the_index_not_the_gazetteer_order(corpus):
     from indexer.schema import make_schema  # noqa: PLC0415
     assert not any(name.endswith("_bits") for name in make_schema().names())
     st = engine.state()
-    names, _, _ = st.places["district"]
+    names, _, _ = st.facet_terms["district"]
     assert names == sorted(st.reader.searcher.reader().field_terms("district"))
     assert set(engine.search("")["facets"]["district"]) == set(names)
 

@@ -7,7 +7,7 @@ import json
 import shutil
 
 from indexer import lang, places
-from tests.conftest import ROOT, SAMPLE, run_cli, write_jsonl
+from tests.helpers import ROOT, SAMPLE, run_cli, write_jsonl
 
 DOC = {"id": "fp-1", "title": "Ошто пара", "body": "Ош шаарында пара алган кызматкер кармалды."}
 

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from indexer.analysis import TOKEN_RE, analyze
 from search import highlight
-from search.highlight import (SNIPPET_CHARS, TermMatcher, analyzer_tokens, find_spans, highlight_all,
-                              index_tokens, mark, snippet)
-from tests.conftest import CORPUS, require_corpus
+from search.highlight import (SNIPPET_CHARS, Fragment, HtmlFormatter, TerminalFormatter, TermMatcher,
+                              analyzer_tokens, find_spans, highlight_all, highlight_fragment, index_tokens,
+                              snippet, snippet_fragment)
+from tests.helpers import CORPUS, require_corpus
 
 # -- the reference: the straightforward implementation this module had before it got fast ----
 # (token by token over TOKEN_RE.finditer, the analyzer's terms of each raw word memoized;
@@ -21,6 +22,18 @@ from tests.conftest import CORPUS, require_corpus
 # bench/highlight_bench.py times it against the fast one.
 
 _REF_MEMO: dict = {}
+
+
+def mark(text, spans):
+    """The HTML the pages have always shown: escaped text, each span in <mark>."""
+    out = []
+    pos = 0
+    for start, end, _ in spans:
+        out.append(escape(text[pos:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
 _REF_SENTENCE_RE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
 
 
@@ -294,3 +307,42 @@ def test_snippet_exact_term_outweighs_more_variant_terms_and_more_variant_matche
     text2 = "Кол көтөрүлдү." + filler + " Кол, көл жана Бишкек." + filler
     out2 = snippet(text2, m)
     assert "<mark>Бишкек</mark>" in out2
+
+
+# -- spans and formatters: one fragment, rendered as HTML or as terminal text -------------------
+
+def _text_of_html(html_text: str, style) -> str:
+    """What the command line once did: the HTML snippet parsed back into text (the reference)."""
+    from html import unescape
+    return re.sub(r"<mark>(.*?)</mark>", lambda m: style(unescape(m.group(1))),
+                  re.sub(r"[^<]+", lambda m: unescape(m.group()), html_text), flags=re.S)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(alphabet=_ALPHABET, max_size=300), data=st.data())
+def test_a_fragment_renders_as_the_html_and_as_its_text(text, data):
+    terms = sorted({t for _, _, t in ref_index_tokens(text)})
+    chosen = data.draw(st.lists(st.sampled_from(terms), max_size=3)) if terms else []
+    m = TermMatcher(frozenset(chosen), tuple(data.draw(st.lists(st.sampled_from(["а", "жы"]), max_size=1))))
+    size = data.draw(st.sampled_from([10, 40, SNIPPET_CHARS]))
+    frag = snippet_fragment(text, m, size)
+    assert HtmlFormatter().format(frag) == ref_snippet(text, m, size)
+    marks = list(frag.marks)
+    assert marks == sorted(marks) and all(a < b for a, b in marks)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(marks, marks[1:]))
+    bracket = TerminalFormatter(lambda s: f"[{s}]")
+    assert bracket.format(frag) == _text_of_html(ref_snippet(text, m, size), lambda s: f"[{s}]")
+    assert TerminalFormatter().format(frag) == _text_of_html(ref_snippet(text, m, size), lambda s: s)
+    whole = highlight_fragment(text, m)
+    assert whole.text == text and HtmlFormatter().format(whole) == ref_highlight_all(text, m)
+
+
+def test_snippet_fragment_marks_the_matched_words():
+    body = "Кириш сөз. " * 40 + "Прокуратура <b>коррупцияга</b> каршы иш козгоду. " + "Аяк. " * 40
+    frag = snippet_fragment(body, TermMatcher(frozenset({"коррупция"})))
+    assert frag.text.startswith("… ") and frag.text.endswith(" …")
+    assert [frag.text[a:b] for a, b in frag.marks] == ["коррупцияга"]
+    assert TerminalFormatter(lambda s: f"*{s}*").format(frag).count("*коррупцияга*") == 1
+    assert "<b>" in frag.text                                    # the text is the text, unescaped
+    assert Fragment.of("ab", [[0, 1]]) == Fragment("ab", ((0, 1),))
+    assert HtmlFormatter().format(Fragment("a<b", ((2, 3),))) == "a&lt;<mark>b</mark>"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KGSEARCH, ROOT, SAMPLE, Server, run_cli, write_jsonl
+from tests.helpers import KGSEARCH, ROOT, SAMPLE, Server, run_cli, write_jsonl
 
 MARK = "квазиколлайдер"
 
@@ -390,7 +390,8 @@ def test_reindex_without_source_over_an_unreadable_manifest_names_the_fix(tmp_pa
 def test_exit_codes_are_one_enum():
     from indexer.store import ExitCode
     assert ExitCode.SHRINK == 6 and ExitCode.LOCKED == 4
-    for path in [*(ROOT / "indexer").glob("*.py"), *(ROOT / "search").glob("*.py")]:   # no second copy
+    for path in [*(ROOT / "indexer").glob("*.py"), *(ROOT / "search").glob("*.py"),
+                 *(ROOT / "kgsearch").glob("*.py")]:                              # no second copy
         assert not re.search(r"^EXIT_\w+ *=", path.read_text(encoding="utf-8"), re.M), path
     assert len({int(c) for c in ExitCode}) == len(ExitCode)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

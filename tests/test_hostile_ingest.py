@@ -17,7 +17,7 @@ from indexer import ingest
 from indexer.documents import MAX_BODY, MAX_TITLE
 from indexer.ingest import Ingestor, truncate_body
 from indexer.pages import parse_page
-from tests.conftest import CORPUS, ROOT, require_corpus, run_cli, write_jsonl
+from tests.helpers import CORPUS, ROOT, require_corpus, run_cli, write_jsonl
 
 BODY = "Прокуратура коррупция боюнча кылмыш ишин козгоду."
 
@@ -239,7 +239,7 @@ def test_an_over_long_line_is_skipped_and_the_next_kept(tmp_path):
 
 _MEASURED_CLI = """
 import resource, sys
-from search.cli import main
+from kgsearch.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
@@ -324,9 +324,9 @@ def test_max_body_through_the_environment_and_reindex(tmp_path):
     assert search_ids(tmp_path / "ix", tail_word) == set()
 
 
-def test_bad_max_body_environment_value_is_a_warning(tmp_path, monkeypatch):
-    monkeypatch.setenv("KGSEARCH_MAX_BODY", "lots")
-    ing = Ingestor()
+def test_bad_max_body_environment_value_is_a_warning(tmp_path):
+    from kgsearch.settings import Settings
+    ing = Ingestor(settings=Settings.from_env({"KGSEARCH_MAX_BODY": "lots"}))
     assert ing.max_body == MAX_BODY
     assert messages(ing.report) == [f"KGSEARCH_MAX_BODY: warning: KGSEARCH_MAX_BODY='lots' is not a positive "
                                     f"number of characters; using {MAX_BODY}"]

@@ -2,7 +2,7 @@
 import json
 
 from indexer.ingest import Ingestor
-from tests.conftest import SAMPLE, write_jsonl
+from tests.helpers import SAMPLE, write_jsonl
 
 GOOD = {"id": "a1", "body": "Прокуратура коррупция боюнча кылмыш ишин козгоду. Экинчи сүйлөм."}
 

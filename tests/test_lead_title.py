@@ -2,7 +2,7 @@
 indexed a second time as a (boosted) title: it counts once, as part of the body."""
 from __future__ import annotations
 
-from conftest import build_index, write_jsonl
+from tests.helpers import build_index, write_jsonl
 from search.engine import SearchEngine
 
 

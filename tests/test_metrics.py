@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from search.engine import SearchEngine
-from tests.conftest import Server
+from tests.helpers import Server
 from web import create_app
 
 

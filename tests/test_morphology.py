@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from indexer import morphology
 from indexer.analysis import fold, has_kyrgyz_letters, normalize, stem
-from tests.conftest import require_corpus
+from tests.helpers import require_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "24kg" / "articles.jsonl"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, write_jsonl
+from tests.helpers import ROOT, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_wheel_carries_every_data_table(installed):
 
 def test_installed_code_reads_the_installed_data(installed):
     r = _run([installed["python"], "-c",
-              "import json, indexer.lang as l, search.cli as c;"
+              "import json, indexer.lang as l, kgsearch.cli as c;"
               "print(json.dumps([l.__file__, str(l.DATA_DIR), str(c.DEFAULT_SOURCE),"
               " l.data_fingerprint()['combined']]))"], cwd=installed["work"], env=installed["env"])
     module, data_dir, default_source, fingerprint = json.loads(r.stdout)

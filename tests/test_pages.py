@@ -5,7 +5,7 @@ import pytest
 
 from indexer.ingest import Ingestor, first_sentence
 from indexer.pages import parse_page
-from tests.conftest import SAMPLE
+from tests.helpers import SAMPLE
 
 TON = SAMPLE / "000_a04a57a4dc81b787.txt"
 ECONOMY = SAMPLE / "001_e1040fed04d77296.txt"

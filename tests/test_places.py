@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, require_corpus
+from tests.helpers import CORPUS, require_corpus
 from indexer import places
 from indexer.places import (
     DISTRICTS, OBLASTS, Places, Unit, canonical_district, canonical_oblast, check_units,

@@ -3,7 +3,7 @@ import pytest
 
 from search.engine import SearchEngine
 from search.filters import Filters
-from tests.conftest import build_index, write_jsonl
+from tests.helpers import build_index, write_jsonl
 
 DOCS = [
     {"id": "both", "title": "Жаңылык", "body": "Тоң районунда коррупцияга каршы жыйын өттү.", "date": "2025-12-10"},

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, Server, require_corpus, run_cli, write_jsonl
+from tests.helpers import CORPUS, Server, require_corpus, run_cli, write_jsonl
 
 MARK = "квазиколлайдер"   # a word no real article has: hits appear only after `add`
 

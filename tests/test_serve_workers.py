@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import KGSEARCH, ROOT, free_port
+from tests.helpers import KGSEARCH, ROOT, free_port
 
 
 def _alive(pid: int) -> bool:

@@ -18,7 +18,7 @@ from indexer.build import rebuild
 from indexer.ingest import Ingestor
 from indexer.store import IndexStore
 from search.engine import SearchEngine
-from tests.conftest import SAMPLE, write_jsonl
+from tests.helpers import SAMPLE, write_jsonl
 
 FIELD = "body"
 

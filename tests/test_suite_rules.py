@@ -1,5 +1,5 @@
 """Rules of the test suite itself: a test that needs ../shared never skips itself (CI's
-``KGSEARCH_REQUIRE_CORPUS=1`` could not make it fail); it goes through ``conftest.require_corpus``."""
+``KGSEARCH_REQUIRE_CORPUS=1`` could not make it fail); it goes through ``tests.helpers.require_corpus``."""
 from __future__ import annotations
 
 import ast
@@ -33,21 +33,21 @@ def _enclosing_if(tree: ast.AST, call: ast.Call):
 def test_no_test_skips_itself_for_a_missing_corpus():
     bad = []
     for path in sorted(TESTS.glob("*.py")):
-        if path.name == "conftest.py":
+        if path.name in ("conftest.py", "helpers.py"):      # where require_corpus itself lives
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for call in _skips(tree):
             text = ast.unparse(call) + " " + " ".join(ast.unparse(t) for t in _enclosing_if(tree, call))
             if any(h in text for h in SHARED_HINTS):
                 bad.append(f"{path.name}:{call.lineno}: {ast.unparse(call)[:100]}")
-    assert not bad, "use conftest.require_corpus(path) or @pytest.mark.corpus(path):\n" + "\n".join(bad)
+    assert not bad, "use tests.helpers.require_corpus(path) or @pytest.mark.corpus(path):\n" + "\n".join(bad)
 
 
 def test_require_corpus_skips_or_fails_on_a_missing_path(tmp_path):
     """A missing ../shared path skips; with KGSEARCH_REQUIRE_CORPUS=1 it fails (run for real)."""
     (tmp_path / "test_needs_corpus.py").write_text(
         "import pytest\n"
-        "from tests.conftest import require_corpus\n"
+        "from tests.helpers import require_corpus\n"
         f"MISSING = {str(tmp_path / 'no-such-shared' / 'articles.jsonl')!r}\n"
         "def test_call():\n    require_corpus(MISSING)\n"
         "@pytest.mark.corpus(MISSING)\ndef test_marker():\n    pass\n", encoding="utf-8")
@@ -72,5 +72,18 @@ def test_require_corpus_skips_or_fails_on_a_missing_path(tmp_path):
 
 @pytest.mark.corpus()
 def test_the_marker_without_argument_means_the_24kg_corpus():
-    from tests.conftest import CORPUS
+    from tests.helpers import CORPUS
     assert CORPUS.is_file()
+
+
+def test_tests_import_helpers_from_helpers_not_from_conftest():
+    """conftest.py holds fixtures and hooks, which pytest injects; what a test imports by name
+    comes from tests/helpers.py (importing conftest as a module loads it twice)."""
+    bad = []
+    for path in sorted(TESTS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module else
+                     [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if any(n in ("conftest", "tests.conftest") for n in names):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert not bad, bad

@@ -10,7 +10,7 @@ import pytest
 
 from search.engine import SearchEngine
 from search.filters import make_filters
-from tests.conftest import build_index, write_jsonl
+from tests.helpers import build_index, write_jsonl
 from web import create_app
 
 

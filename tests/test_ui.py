@@ -10,7 +10,7 @@ import pytest
 
 from indexer import places
 from search.engine import SearchEngine
-from tests.conftest import build_index, write_jsonl
+from tests.helpers import build_index, write_jsonl
 from web import create_app
 
 N_DOCS = 45

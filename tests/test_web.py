@@ -4,7 +4,7 @@ import json
 import pytest
 
 from search.engine import SearchEngine
-from tests.conftest import Server, build_index, write_jsonl
+from tests.helpers import Server, build_index, write_jsonl
 from web import create_app
 
 

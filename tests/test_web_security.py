@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from search.engine import SearchEngine
-from tests.conftest import KGSEARCH, SAMPLE, Server, build_index, free_port, write_jsonl
+from tests.helpers import KGSEARCH, SAMPLE, Server, build_index, free_port, write_jsonl
 from web import create_app
 from web.safety import safe_url
 

@@ -3,21 +3,28 @@ from __future__ import annotations
 
 from flask import Flask
 
+from kgsearch.settings import Settings
+from kgsearch.settings import current as current_settings
 from web.errors import register_errors
 from web.safety import SecurityHeaders, safe_url, shorten
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Application factory.  ``ENGINE`` (a ``SearchEngine``) or ``INDEX_DIR`` picks the index.
+def create_app(config: dict | None = None, settings: Settings | None = None) -> Flask:
+    """Application factory.  ``ENGINE`` (a ``SearchEngine``) or ``INDEX_DIR`` picks the index
+    (default: the ``index`` setting); ``settings`` (default: this process's, ``kgsearch.settings``)
+    gives the defaults below and is ``web.context.settings()`` to the views.
 
     ``STATS_SHOW_PATHS`` (default False): ``/api/stats`` also shows the index folder and the source
     paths — for a server only its admin reaches; visitors never see server paths otherwise.
-    ``ACCESS_LOG`` (False): a log line per request (``kgsearch.access``); ``LOG_QUERIES`` (False):
-    with the query string; ``LOG_FORMAT`` (None = leave logging alone, or ``text`` / ``json``).
+    ``ACCESS_LOG`` (the ``access_log`` setting): a log line per request (``kgsearch.access``);
+    ``LOG_QUERIES`` (``log_queries``): with the query string; ``LOG_FORMAT`` (None = leave logging
+    alone, or ``text`` / ``json``).
     """
+    settings = settings or current_settings()
     app = Flask(__name__)
-    app.config.update(JSON_AS_ASCII=False, INDEX_DIR=None, ENGINE=None, STATS_SHOW_PATHS=False,
-                      ACCESS_LOG=False, LOG_QUERIES=False, LOG_FORMAT=None)
+    app.config.update(JSON_AS_ASCII=False, INDEX_DIR=settings.index, ENGINE=None, STATS_SHOW_PATHS=False,
+                      ACCESS_LOG=settings.access_log, LOG_QUERIES=settings.log_queries, LOG_FORMAT=None,
+                      SETTINGS=settings)
     if config:
         app.config.update(config)
     if app.config["ENGINE"] is None:

@@ -6,35 +6,19 @@ import os
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 
+from search.response import search_response
+from web.context import engine
 from web.params import query_arg, search_args
 from web.safety import shown
 
 bp = Blueprint("api", __name__)
 
 
-def engine():
-    return current_app.config["ENGINE"]
-
-
 @bp.get("/api/search")
 def api_search():
     a = search_args(request.args)
     result = engine().search(a.q, page=a.page, per_page=a.per_page, filters=a.filters, sort=a.sort)
-    hits = [{k: h[k] for k in ("id", "title", "date", "url", "source", "score", "snippet",
-                               "districts", "oblasts", "partial")} for h in result["hits"]]
-    return jsonify({
-        "query": result["query"], "total": result["total"], "partial_total": result["partial_total"],
-        "all_words_found": result["all_words_found"], "page": result["page"],
-        "per_page": result["per_page"], "pages": result["pages"], "sort": result["sort"],
-        "took_ms": result["took_ms"], "hits": hits, "facets": result["facets"],
-        "timeline": result["timeline"], "notes": result.get("notes", []),
-        "undated_excluded": result["undated_excluded"],
-        "did_you_mean": result.get("did_you_mean"), "corrected_from": result.get("corrected_from"),
-        "expansions": result.get("expansions", []),
-        "filters": {"from": a.filters.date_from.isoformat() if a.filters.date_from else None,
-                    "to": a.filters.date_to.isoformat() if a.filters.date_to else None,
-                    "district": list(a.filters.districts), "oblast": list(a.filters.oblasts)},
-    })
+    return jsonify(search_response(result, a.filters))      # the shape `kgsearch search --json` prints
 
 
 @bp.get("/api/doc/<docid:doc_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indexer.fields import value_facets
 from search.engine import MAX_PER_PAGE, SORTS
 
 from web.safety import shown
@@ -44,6 +45,7 @@ class Param:
         return s
 
 
+FACETS = value_facets()     # district, oblast, topic: the filters by facet values
 _DATE = ("a date: 2025, 2025-03, 2025-03-14 or any date format of Kyrgyz sites (10.12.2025, "
          "14-март 2025…)")
 PARAMS: dict[str, Param] = {p.name: p for p in (
@@ -55,10 +57,8 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
           max_length=100, example="2024"),
     Param("to", "string", "Only articles dated on or before " + _DATE + " (a year or month: its last day).",
           max_length=100, example="2025-06"),
-    Param("district", "string", "Only articles mentioning this district (any known spelling); repeat for "
-          "several: any of them.", max_length=100, repeatable=True),
-    Param("oblast", "string", "Only articles mentioning this oblast (any known spelling); repeat for "
-          "several: any of them.", max_length=100, repeatable=True),
+    # one repeatable parameter per value facet of the field registry (indexer/fields.py)
+    *(Param(f.name, "string", f.help, max_length=f.max_length, repeatable=True) for f in FACETS),
     Param("sort", "string", "Order: relevance (default with words), newest (default without), oldest.",
           enum=SORTS),
     Param("format", "string", "The export format: csv (UTF-8 with a byte-order mark, for spreadsheets) "
@@ -71,7 +71,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
 )}
 # the parameter a query string spells differently from its table name
 WIRE_NAME = {"timeline_format": "format"}
-FILTERS = ("from", "to", "district", "oblast")
+FILTERS = ("from", "to", *(f.name for f in FACETS))
 SEARCH = ("q", *FILTERS, "sort", "page", "per_page")
 
 

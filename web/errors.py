@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, jsonify, render_template, request
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from search.engine import Busy, NoIndex
+from web.context import engine
 from web.params import MAX_QUERY, BadRequest
 from web.safety import shorten
 
@@ -53,8 +54,7 @@ def register_errors(app) -> None:
 
     @app.errorhandler(NoIndex)
     def no_index(exc):
-        engine = current_app.config.get("ENGINE")
-        root = getattr(getattr(engine, "store", None), "root", None)
+        root = getattr(getattr(engine(), "store", None), "root", None)
         log.error("503 on %s: %s (index %s)", request.path, exc, root)   # the path only in the log
         return _render(503, UNAVAILABLE)
 
@@ -78,11 +78,10 @@ def register_errors(app) -> None:
         # A served generation that is missing or corrupt fails when the engine opens it, with
         # whatever the storage layer raises: if opening it fails now too, that is the cause (503,
         # the fix named); if it opens, the error is a real bug (500, logged).
-        engine = current_app.config["ENGINE"]
         try:
-            engine.state()
+            engine().state()
         except Exception:                        # noqa: BLE001 — judged just below
-            log.error("the served index at %s could not be opened (on %s)", engine.store.root, request.path,
+            log.error("the served index at %s could not be opened (on %s)", engine().store.root, request.path,
                       exc_info=exc)
             return _render(503, UNAVAILABLE)
         log.error("unexpected error on %s", request.path, exc_info=exc)

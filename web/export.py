@@ -12,8 +12,9 @@ import io
 import json
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
+from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 
+from web.context import engine
 from web.api_params import FILTERS, choice_arg, list_choice_arg
 from web.params import search_args
 
@@ -26,10 +27,6 @@ BOM = "\ufeff"                    # so spreadsheet programs read the CSV as UTF-
 # apostrophe in CSV (OWASP "CSV injection"); JSON Lines keep every value as it is.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TIMELINE_COLUMNS = ("period", "count", "all", "share")
-
-
-def engine():
-    return current_app.config["ENGINE"]
 
 
 def csv_cell(value) -> str:

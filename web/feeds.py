@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from search.engine import NoIndex
 
+from web.context import engine
 from web.api_params import int_arg
 from web.export import _query
 from web.errors import MAX_MESSAGE, UNAVAILABLE
@@ -34,10 +35,6 @@ def _no_index(exc):
 
 FEED_TITLE = "KG·издөө"
 TAG_DATE = "2025"          # the date part of the entries' tag: URIs (RFC 4151); never changes
-
-
-def engine():
-    return current_app.config["ENGINE"]
 
 
 def _day(iso: str) -> dt.datetime:
@@ -95,8 +92,8 @@ def feed():
     fg = FeedGenerator()
     fg.id(self_url)
     what = a.q.strip() or "бардык макалалар"
-    places = [*a.filters.districts, *a.filters.oblasts]
-    fg.title(f"{FEED_TITLE}: {what}" + (f" ({', '.join(places)})" if places else ""))
+    chosen = [v for _, values in a.filters.chosen for v in values]     # every facet's values
+    fg.title(f"{FEED_TITLE}: {what}" + (f" ({', '.join(chosen)})" if chosen else ""))
     fg.subtitle(f"Табылды: {result['total']}; {len(hits)} эң жаңы датасы бар макала; "
                 f"датасы жок {undated} макала бул агымга кирген жок "
                 f"(found {result['total']}, the newest {len(hits)} dated; {undated} undated left out)")

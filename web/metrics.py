@@ -9,8 +9,6 @@ forks, every worker writes its counters there, and whichever answers the scrape 
 """
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -19,8 +17,9 @@ bp = Blueprint("metrics", __name__)
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def _multiprocess() -> bool:
-    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir"))
+def _multiprocess(app) -> bool:
+    """The ``metrics_dir`` setting (``PROMETHEUS_MULTIPROC_DIR``) is set: sum every process's files."""
+    return app.config["SETTINGS"].metrics_dir is not None
 
 
 class IndexCollector:
@@ -62,7 +61,7 @@ class Metrics:
     def __init__(self, app):
         self.app = app
         # in multiprocess mode the values live in files; the scrape registry is built per scrape
-        self.registry = None if _multiprocess() else CollectorRegistry()
+        self.registry = None if _multiprocess(app) else CollectorRegistry()
         kw = {"registry": self.registry}
         self.requests = Counter("kgsearch_http_requests", "HTTP requests answered",
                                 ["route", "method", "status"], **kw)

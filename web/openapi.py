@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Blueprint, jsonify, render_template, request
 
+from indexer.fields import FACETS, KEYWORDS, PLACE, YEAR
 from web.api_params import FILTERS, PARAMS, SEARCH, wire
 
 bp = Blueprint("openapi", __name__)
@@ -13,6 +14,9 @@ bp = Blueprint("openapi", __name__)
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+_FACET_KINDS = {YEAR: "articles per year of their date (filter: from / to)",
+                PLACE: "the places the articles mention, most first",
+                KEYWORDS: "the values the source gives (JSON Lines), most first"}
 SCHEMAS = {
     "Error": {
         "type": "object", "required": ["error", "status"],
@@ -20,14 +24,23 @@ SCHEMAS = {
                        "status": {"type": "integer", "description": "The HTTP status, repeated."}},
     },
     "Hit": {
-        "type": "object", "required": ["id", "title", "date", "url", "source", "score", "snippet"],
+        "type": "object", "required": ["id", "title", "date", "url", "source", "score", "snippet", "snippet_text",
+                     "snippet_marks", "districts", "oblasts", "topics", "partial"],
         "properties": {
             "id": {"type": "string"}, "title": {"type": "string"},
             "date": {"type": ["string", "null"], "description": "ISO YYYY-MM-DD, null when undated."},
             "url": _NULLABLE_STRING, "source": _NULLABLE_STRING,
             "score": {"type": ["number", "null"]},
             "snippet": {"type": "string", "description": "HTML: matches in <mark>, the rest escaped."},
-            "districts": _STRINGS, "oblasts": _STRINGS,
+            "snippet_text": {"type": "string", "description": "The same passage as plain text (\"… \" before "
+                             "it when it does not start the article, \" …\" after it when it does not end it)."},
+            "snippet_marks": {"type": "array", "description": "The matches in snippet_text: [start, end] "
+                              "offsets in Unicode code points (Python string indices), ascending, "
+                              "non-overlapping; snippet is snippet_text escaped with these in <mark>.",
+                              "items": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                                        "minItems": 2, "maxItems": 2}},
+            "districts": _STRINGS, "oblasts": _STRINGS, "topics": _STRINGS,
+            "partial": {"type": "boolean", "description": "Matches only some of the query's words."},
         },
     },
     "Timeline": {
@@ -53,11 +66,27 @@ SCHEMAS = {
             "query": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
             "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "sort": {"type": "string"},
             "took_ms": {"type": "number"},
+            "partial_total": {"type": "integer", "description": "Further results matching only some words."},
+            "all_words_found": {"type": "boolean"},
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-            "facets": {"type": "object", "properties": {"district": _COUNTS, "oblast": _COUNTS,
-                                                         "year": _COUNTS}},
+            "facets": {"type": "object", "description": "Per facet, {value: matching articles}; "
+                       "each counted under the other facets' filters (a value's count is what choosing "
+                       "it gives). " + "; ".join(f"{f.name}: {_FACET_KINDS[f.kind]}" for f in FACETS) + ".",
+                       "properties": {f.name: _COUNTS for f in FACETS}},
             "timeline": {"$ref": "#/components/schemas/Timeline"},
-            "filters": {"type": "object"},
+            "notes": {"type": "array", "items": {"type": "object"},
+                      "description": "What was changed or cut in the query, with a message."},
+            "undated_excluded": {"type": "integer", "description": "Undated matches a date filter left out."},
+            "did_you_mean": _NULLABLE_STRING,
+            "corrected_from": {"type": ["string", "null"], "description": "Set when nothing matched and "
+                               "these results are for did_you_mean instead."},
+            "expansions": {"type": "array", "items": {"type": "object"},
+                           "description": "Readings also searched (Latin script, ru↔ky terms)."},
+            "filters": {"type": "object", "description": "The filters as applied: from / to (ISO dates or "
+                        "null) and each facet's values (canonical names).",
+                        "required": ["from", "to", *(f.name for f in FACETS if f.filterable)],
+                        "properties": {"from": _NULLABLE_STRING, "to": _NULLABLE_STRING,
+                                       **{f.name: _STRINGS for f in FACETS if f.filterable}}},
         },
     },
     "ExportRow": {

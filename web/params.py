@@ -5,14 +5,13 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from search.filters import Filters, InvalidFilter, make_filters
-from web.api_params import PARAMS
+from search.filters import Filters, InvalidFilter, facet_values, make_filters
+from web.api_params import FACETS, FILTERS, PARAMS
 from web.safety import shown
 
 # the limits, defaults and choices live in one table (web/api_params.py), also read by /openapi.json
 MAX_QUERY = PARAMS["q"].max_length            # characters of `q`, on search and article pages alike
 MAX_DATE = PARAMS["from"].max_length          # characters of `from` / `to` (a pasted date line fits)
-MAX_PLACE = PARAMS["district"].max_length     # characters of one `district` / `oblast` value
 SORTS = PARAMS["sort"].enum
 
 
@@ -66,7 +65,8 @@ def _check_length(args, name: str, limit: int) -> None:
 def _filters(args) -> Filters:
     """``make_filters`` with a message from the catalogue naming the value it could not read."""
     try:
-        return make_filters(args.get("from"), args.get("to"), args.getlist("district"), args.getlist("oblast"))
+        return make_filters(args.get("from"), args.get("to"),
+                            **{f.plural: args.getlist(f.name) for f in FACETS})
     except InvalidFilter:
         pass
     for name in ("from", "to"):
@@ -76,16 +76,13 @@ def _filters(args) -> Filters:
         except InvalidFilter:
             raise BadRequest(_l("'%(name)s': бул датаны окуй албайбыз: %(value)s (мисалы: 2024, 2024-06, "
                                 "2024-06-15, 15.06.2024)", name=name, value=shown(value))) from None
-    for value in args.getlist("district"):
-        try:
-            make_filters(districts=[value])
-        except InvalidFilter:
-            raise BadRequest(_l("белгисиз район: %(value)s", value=shown(value))) from None
-    for value in args.getlist("oblast"):
-        try:
-            make_filters(oblasts=[value])
-        except InvalidFilter:
-            raise BadRequest(_l("белгисиз облус: %(value)s", value=shown(value))) from None
+    for facet in FACETS:
+        for value in args.getlist(facet.name):
+            try:
+                facet_values(facet, [value])
+            except InvalidFilter:
+                # the facet's own msgid (indexer/fields.py: "белгисиз район: %(value)s")
+                raise BadRequest(_l(facet.unknown, value=shown(value))) from None
     raise BadRequest(_l("'from' (%(start)s) 'to' (%(end)s) датасынан кийин",
                         start=shown(args.get("from", "")), end=shown(args.get("to", ""))))
 
@@ -97,12 +94,12 @@ def search_args(args, default_per_page: int = 10) -> SearchArgs:
     sort = args.get("sort", "").strip() or None
     if sort is not None and sort not in SORTS:
         raise BadRequest(_l("'sort' булардын бири болушу керек: %(choices)s", choices=", ".join(SORTS)))
-    for name, limit in (("from", MAX_DATE), ("to", MAX_DATE), ("district", MAX_PLACE), ("oblast", MAX_PLACE)):
-        _check_length(args, name, limit)
+    for name in FILTERS:
+        _check_length(args, name, PARAMS[name].max_length)
     filters = _filters(args)
     raw = {
         "q": q, "from": args.get("from", ""), "to": args.get("to", ""),
-        "district": list(filters.districts), "oblast": list(filters.oblasts),
+        **{f.name: list(filters.values(f.name)) for f in FACETS},
         "sort": sort or "", "per_page": per_page if "per_page" in args else "",
     }
     return SearchArgs(q, page, per_page, filters, sort, raw)

@@ -4,11 +4,14 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BaseConverter
 
+from indexer.fields import FACETS, value_facets
+from web.context import engine
+from web.i18n import place_name
 from web.params import BadRequest, query_arg, search_args
 from web.safety import shown
 
@@ -17,9 +20,9 @@ bp = Blueprint("views", __name__)
 SORT_LABELS = {"relevance": _l("Шайкештиги боюнча"), "newest": _l("Жаңылары биринчи"),
                "oldest": _l("Эскилери биринчи")}
 # The search parameters an article page carries so its back link returns to the same results page.
-STATE_KEYS = ("q", "from", "to", "district", "oblast", "sort", "per_page", "page")
+FACET_NAMES = tuple(f.name for f in value_facets())
+STATE_KEYS = ("q", "from", "to", *FACET_NAMES, "sort", "per_page", "page")
 EXAMPLES = ("коррупция", '"мамлекеттик органдардын"', "прокуратура OR сот", "Тон району")
-FACET_SHOWN = 8          # a facet lists this many values, the rest behind "show more"
 PAGE_WINDOW = 2          # numbered page links either side of the current one
 
 
@@ -34,26 +37,24 @@ class DocIdConverter(BaseConverter):
         return quote(value, safe="", errors="backslashreplace")
 
 
-def engine():
-    return current_app.config["ENGINE"]
-
-
-def link(raw: dict, **changes) -> str:
+def link(raw: dict, add: tuple[str, str] | None = None, drop: tuple[str, str] | None = None,
+         **changes) -> str:
     """The search URL for the current parameters with ``changes`` applied.
 
-    ``add_district=X`` / ``drop_district=X`` (likewise oblast) add or remove one value;
-    any other key replaces a parameter (``None`` removes it); the page resets to 1.
+    ``add=(facet, value)`` / ``drop=(facet, value)`` add or remove one value of a registry facet
+    (``indexer/fields.py``: district, oblast, topic…); any other key replaces a parameter
+    (``None`` removes it); the page resets to 1.
     """
     params = {k: (list(v) if isinstance(v, list) else v) for k, v in raw.items()}
-    for key, value in changes.items():
-        if key.startswith(("add_", "drop_")):
-            op, name = key.split("_", 1)
-            values = [v for v in params.get(name, []) if v != value]
-            if op == "add":
-                values.append(value)
-            params[name] = values
-        else:
-            params[key] = value
+    for op, change in (("add", add), ("drop", drop)):
+        if change is None:
+            continue
+        name, value = change
+        if name not in FACET_NAMES:
+            raise ValueError(f"{name!r} is not a facet with values (indexer/fields.py)")
+        values = [v for v in params.get(name, []) if v != value]
+        params[name] = values + [value] if op == "add" else values
+    params.update(changes)
     query = {}
     for key, value in params.items():
         if isinstance(value, list):
@@ -62,6 +63,12 @@ def link(raw: dict, **changes) -> str:
         elif value not in (None, ""):
             query[key] = str(value)
     return url_for("views.index", **query)
+
+
+@bp.app_template_filter()
+def facet_value(value: str, facet) -> str:
+    """A facet value as the page shows it (a place: in the UI's language)."""
+    return place_name(value) if facet.display == "place" else value
 
 
 @bp.app_template_global()
@@ -121,7 +128,7 @@ def index():
         result = None
         facts = home_facts()    # also: no index → a 503 naming the fix (the form is no use without one)
     return render_template("index.html", a=a, result=result, searched=searched, sort_labels=SORT_LABELS,
-                           facts=facts, examples=EXAMPLES, facet_shown=FACET_SHOWN)
+                           facts=facts, examples=EXAMPLES, facets=FACETS)
 
 
 def back_link(args) -> str:
