@@ -55,7 +55,7 @@ def build(source: Path, where: Path) -> IndexStore:
 
 def clear_word_caches(engine: SearchEngine) -> None:
     st = engine.state()
-    st.cache.clear()
+    st.pages.clear()
     xp = st.expander
     if xp is not None:
         xp.clear_caches()
@@ -84,12 +84,12 @@ def main() -> None:
         label = f"{source.name}, built in {time.perf_counter() - t:.0f} s"
     engine = SearchEngine(store=store)
     st = engine.state()
-    print(f"index: {label}; {st.searcher.doc_count()} documents")
+    print(f"index: {label}; {st.reader.doc_count()} documents")
 
     t = time.perf_counter()
-    engine._expander(st)._load()
+    st.expander._load()
     print(f"expander vocabulary (once per generation): {1000 * (time.perf_counter() - t):.0f} ms, "
-          f"{len(engine._expander(st)._suggester.forms)} suggestible terms")
+          f"{len(st.expander._suggester.forms)} suggestible terms")
     equivalents.table()
 
     # warm the term cache the same way for both modes
@@ -100,7 +100,7 @@ def main() -> None:
                 engine.search(q)
 
     rng = random.Random(13)
-    xp = engine._expander(st)
+    xp = st.expander
     spent = [0.0]
     for name in ("alternatives", "expansions", "suggest"):      # the expander's own CPU time
         def timed(*a, _f=getattr(xp, name), **k):

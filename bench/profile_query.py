@@ -40,7 +40,7 @@ def main():
 
     def run():
         for req in reqs:
-            engine.state().cache.clear()
+            engine.state().pages.clear()
             f = make_filters(req.get("from"), req.get("to"), districts=[req["district"]] if req.get("district") else None)
             engine.search(req.get("q", ""), page=req.get("page", 1), filters=f, sort=req.get("sort"))
 

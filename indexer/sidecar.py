@@ -17,7 +17,7 @@ documents of the segment contain, as numpy arrays next to the segment::
     kgp-<segment>.<field>.pstarts.npy  int64[T+1]  term t's positions are [pstarts[t], pstarts[t+1])
     kgp-<segment>.<field>.pos.npy      uint32[Q]   positions, document by document (tf of them each)
 
-The query side (``search/engine.py``) maps them read-only (shared between worker processes
+The query side (``search/backend/whoosh_terms.py``) maps them read-only (shared between worker processes
 through the page cache) and slices a term's arrays instead of decoding Whoosh's blocks; terms
 below ``MIN_DF`` and segments without these files are read from Whoosh as before.  They hold
 nothing that is not in the Whoosh segment (deleted documents stay Whoosh's business), so they

@@ -1,9 +1,10 @@
 """Facets as objects, one class per kind of the field registry (``indexer/fields.py``): each
-turns chosen values into a doc set (its filter) and counts its values over any doc set.
+turns chosen values into a doc set (its filter) and counts its values over any doc set (a
+boolean mask over the docnums of a generation, search/generation.py).
 
-The engine calls ``kind_of(facet)`` for every registry facet in ``_filter_docs`` and
-``_facets``; these classes reach the index only through the engine's term postings
-(``engine._term``) and the generation's state (``st``), so they hold no Whoosh code."""
+The counting is disjunctive: each facet counts the query's documents under the filters of
+every *other* facet, so a value's count is what selecting that value alone in its facet gives
+(values of one facet are ORed; a year replaces the period)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer import fields as registry
+from search.filters import Filters
 
 
 class TermFacet:
@@ -21,39 +23,28 @@ class TermFacet:
     def __init__(self, facet: registry.Facet):
         self.facet = facet
 
-    def terms(self, engine, st):
-        """(values sorted, value index per posting, docnum per posting), per generation; an index
-        built without the field has none."""
-        field = self.facet.field
-        got = st.place_masks.get(field)
-        if got is None:
-            names = []
-            if field in st.searcher.schema:
-                with st.wlock:
-                    names = sorted(st.searcher.reader().field_terms(field))
-            ids = [engine._term(st, field, name).ids for name in names]
-            which = np.repeat(np.arange(len(names), dtype=np.int32), [len(i) for i in ids])
-            docs = np.concatenate(ids) if ids else np.zeros(0, np.int32)
-            got = st.place_masks[field] = (names, which, docs)
-        return got
+    def terms(self, gen):
+        """(values sorted, value index per posting, docnum per posting), per generation
+        (``Generation.facet_terms``); an index built without the field has none."""
+        return gen.facet_terms[self.facet.field]
 
     def chosen(self, names: list[str], values) -> list[int]:
         """The indexes (into ``names``) of the terms the chosen values stand for."""
         where = {name: i for i, name in enumerate(names)}
         return [where[v] for v in values if v in where]
 
-    def matching(self, engine, st, values) -> np.ndarray:
+    def matching(self, gen, values) -> np.ndarray:
         """The documents (deleted ones too: callers intersect with live) having any of ``values``;
         none when the index has no such term (or no such field)."""
-        names = self.terms(engine, st)[0]
-        mask = np.zeros(st.n, bool)
+        names = self.terms(gen)[0]
+        mask = gen.mask()
         for i in self.chosen(names, values):
-            mask[engine._term(st, self.facet.field, names[i]).ids] = True     # the term's cached postings
+            mask[gen.reader.term(self.facet.field, names[i]).ids] = True     # the term's cached postings
         return mask
 
-    def counts(self, engine, st, mask: np.ndarray) -> dict[str, int]:
+    def counts(self, gen, mask: np.ndarray) -> dict[str, int]:
         """{value: documents of ``mask`` (a boolean mask) having it}, most first, then by value."""
-        names, which, docs = self.terms(engine, st)
+        names, which, docs = self.terms(gen)
         counts = np.bincount(which[mask[docs]], minlength=len(names))
         found = {names[b]: int(counts[b]) for b in np.flatnonzero(counts)}
         return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -82,20 +73,18 @@ class YearFacet:
         self.facet = facet
 
     @staticmethod
-    def _years(st, mask: np.ndarray) -> np.ndarray:
-        if st.years is None:
-            st.years = (st.dates // 10000).astype(np.int64)
-        by_year = st.years[mask]
+    def _years(gen, mask: np.ndarray) -> np.ndarray:
+        by_year = gen.years[mask]
         return np.bincount(by_year) if len(by_year) else np.zeros(0, np.int64)
 
-    def counts(self, engine, st, mask: np.ndarray) -> dict[str, int]:
+    def counts(self, gen, mask: np.ndarray) -> dict[str, int]:
         """{year: documents}, the latest year first."""
-        years = self._years(st, mask)
+        years = self._years(gen, mask)
         return {str(y): int(years[y]) for y in np.flatnonzero(years)[::-1] if y}
 
-    def undated(self, st, mask: np.ndarray) -> int:
+    def undated(self, gen, mask: np.ndarray) -> int:
         """The undated documents of ``mask`` (what a period filter leaves out)."""
-        years = self._years(st, mask)
+        years = self._years(gen, mask)
         return int(years[0]) if len(years) else 0
 
 
@@ -106,3 +95,21 @@ KINDS = {registry.PLACE: TermFacet, registry.KEYWORDS: KeywordFacet, registry.YE
 def kind_of(facet: registry.Facet):
     """The facet object of a registry entry."""
     return KINDS[facet.kind](facet)
+
+
+def facets(gen, matched: np.ndarray, filters: Filters, filter_docs) -> dict:
+    """The counts of every registry facet over ``matched`` (the query's live documents, before
+    any filter), disjunctive; ``_undated_excluded``: the undated documents a period filter
+    leaves out (they would match without it).  ``filter_docs(gen, filters)``: a filter's mask."""
+    own = {f.name: filter_docs(gen, filters.only(f.name)) for f in registry.FACETS}
+    out = {"_undated_excluded": 0}
+    for facet in registry.FACETS:
+        m = matched
+        for name, mask in own.items():
+            if name != facet.name and mask is not None:
+                m = m & mask
+        kind = kind_of(facet)
+        out[facet.name] = kind.counts(gen, m)
+        if facet.kind == registry.YEAR and (filters.date_from is not None or filters.date_to is not None):
+            out["_undated_excluded"] = kind.undated(gen, m)
+    return out

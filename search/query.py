@@ -86,9 +86,6 @@ class ParsedQuery:
     def positive_atoms(self) -> list[Atom]:
         return _atoms(self.tree, False) if self.tree is not None else []
 
-    def atoms(self) -> list[Atom]:
-        return self.positive_atoms()
-
     def negative_atoms(self) -> list[Atom]:
         return _atoms(self.tree, True, want_negative=True) if self.tree is not None else []
 

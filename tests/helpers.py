@@ -1,6 +1,7 @@
 """Helpers the tests import (``from tests.helpers import …``): the paths, the corpus guard,
-indexes built for real, the command line and ``kgsearch serve`` as real processes.
-The fixtures stay in ``conftest.py``, built from these."""
+indexes built for real, the command line and ``kgsearch serve`` as real processes, and the
+documented seam into the engine's plan (the end of this file) for the oracle tests that compare
+it with plain Whoosh.  The fixtures stay in ``conftest.py``, built from these."""
 from __future__ import annotations
 
 import json
@@ -13,10 +14,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.build import rebuild
 from indexer.store import IndexStore
+from search import docsets, ranking
+from search.backend.whoosh_query import to_whoosh
+from search.plan import And, Phrase, any_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -127,3 +132,47 @@ class Server:
         if self._log is not None:
             self._log.close()
         return out
+
+
+# -- the engine's plan: ``engine.plan(q)`` gives the engine-neutral plan; ``whoosh(node)`` is the
+# Whoosh query the backend makes of a node; ``docs`` / ``top`` are what the engine computes for it.
+
+def wanted(engine, q: str):
+    """(all units, any unit) of a query's wanted units as plan nodes — the And and the Or of
+    its clauses for a query of words, phrases and ORs of them; all is None for one unit."""
+    nodes = engine.plan(q).wanted()
+    if not nodes:
+        return None, None
+    return (And(tuple(nodes)) if len(nodes) > 1 else None), any_of(nodes)
+
+
+def whoosh(node):
+    return to_whoosh(node)
+
+
+def searcher(engine):
+    """The Whoosh searcher of the engine's current generation."""
+    return engine.state().reader.searcher
+
+
+def docs(engine, node) -> np.ndarray:
+    """The engine's doc set (a mask) of a plan node, computed afresh (not from the cache)."""
+    gen = engine.state()
+    gen.docsets.pop(node)
+    return docsets.docs(gen, node)
+
+
+def top(engine, node, mask, limit: int):
+    return ranking.top(engine.state(), node, mask, limit)
+
+
+ids = docsets.ids
+
+
+def phrase_nodes(node, out=None) -> list:
+    out = [] if out is None else out
+    if type(node) is Phrase:
+        out.append(node)
+    for child in getattr(node, "children", ()):
+        phrase_nodes(child, out)
+    return out

@@ -196,3 +196,27 @@ def test_no_long_functions_in_the_command_line_and_highlighting():
     long = {f"{p.relative_to(ROOT)}:{fn.name}": fn.end_lineno - fn.lineno + 1
             for p in paths for fn in _functions(p) if fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES}
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
+
+
+# -- the search side: one boundary where Whoosh is met (search/backend/) ---------------------------
+
+def _whoosh_imports(path: Path) -> list[str]:
+    return sorted(m for m in imported_modules(path) if m.split(".")[0] == "whoosh")
+
+
+def test_only_the_backend_imports_whoosh_on_the_search_side():
+    backend = ROOT / "search" / "backend"
+    offenders = {str(p.relative_to(ROOT)): _whoosh_imports(p) for p in (ROOT / "search").rglob("*.py")
+                 if backend not in p.parents}
+    assert not {k: v for k, v in offenders.items() if v}
+    # and the backend is where it is met (the check above is not vacuous)
+    assert _whoosh_imports(backend / "whoosh_backend.py")
+
+
+def test_the_engine_is_a_facade_over_short_functions():
+    engine = ROOT / "search" / "engine.py"
+    assert len(engine.read_text(encoding="utf-8").splitlines()) <= 220
+    modules = list((ROOT / "search").rglob("*.py"))
+    long = {f"{p.relative_to(ROOT)}:{fn.name}": fn.end_lineno - fn.lineno + 1
+            for p in modules for fn in _functions(p) if fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES}
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines (signature and docstring included): {long}"

@@ -25,7 +25,7 @@ def corpus(corpus_store):
     corpus_engine.expand = False
     st = corpus_engine.state()
     terms = {}
-    for fields in st.searcher.documents():
+    for fields in st.reader.searcher.documents():
         text = (fields.get("title") or "") + "\n" + (fields.get("body") or "")
         terms[fields["id"]] = {t.text for t in analyze(text, "index")}
     return corpus_engine, terms

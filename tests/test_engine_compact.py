@@ -14,13 +14,14 @@ from hypothesis import strategies as st_
 from whoosh import index as whoosh_index
 from whoosh.formats import Positions
 
-import search.engine as engine_mod
+import search.backend.whoosh_terms as terms_mod
 from indexer import sidecar
 from indexer.build import rebuild
 from indexer.store import IndexStore
 from indexer.update import optimize, update
 from search.engine import SearchEngine
 from search.filters import make_filters
+from tests import helpers
 from tests.helpers import CORPUS, write_jsonl
 
 QUERIES = [
@@ -88,8 +89,8 @@ def test_pages_with_compact_postings_are_the_pages_from_whoosh_alone(corpus_engi
     slow = SearchEngine(store=corpus_engine.store, compact=False)
     pages = _pages(fast)
     assert pages == _pages(slow)
-    assert fast.state().compact_postings > 1_000       # the fast engine did read them
-    assert slow.state().compact_postings == 0
+    assert fast.state().reader.compact_postings > 1_000       # the fast engine did read them
+    assert slow.state().reader.compact_postings == 0
     assert sum(p["total"] for p in pages) > 1000
     fast.close()
     slow.close()
@@ -120,7 +121,7 @@ def test_missing_or_broken_compact_files_fall_back_to_whoosh(tmp_path, corpus_en
         f.unlink()
     engine = SearchEngine(store=store)
     assert _pages(engine) == expected
-    assert engine.state().compact_postings == 0
+    assert engine.state().reader.compact_postings == 0
     engine.close()
 
 
@@ -153,7 +154,7 @@ def test_add_delete_optimize_keep_compact_postings_in_step(tmp_path):
         a.pop("took_ms"), b.pop("took_ms")
         assert a == b, q
     assert fast.search("коррупция")["total"] == slow.search("коррупция")["total"] > 0
-    assert fast.state().compact_postings > 0
+    assert fast.state().reader.compact_postings > 0
     # optimize: one new segment, its compact files written, the old ones gone from the generation
     assert optimize(store).published
     path = _generation(store)
@@ -166,15 +167,14 @@ def test_add_delete_optimize_keep_compact_postings_in_step(tmp_path):
 
 
 def test_term_cache_is_bounded_and_pages_do_not_change(corpus_engine, monkeypatch):
-    monkeypatch.setattr(engine_mod, "TERM_CACHE_POSTINGS", 3_000)
+    monkeypatch.setattr(terms_mod, "TERM_CACHE_POSTINGS", 3_000)
     small = SearchEngine(store=corpus_engine.store)
     pages = _pages(small)
-    st = small.state()
-    biggest = max(len(t.ids) + 1 + (len(t.keys) if t.keys is not None else 0) for t in st.terms.values())
-    assert st.terms_size <= max(3_000, biggest)
-    assert st.terms_size == sum(len(t.ids) + 1 + (len(t.keys) if t.keys is not None else 0)
-                                for t in st.terms.values())
-    monkeypatch.setattr(engine_mod, "TERM_CACHE_POSTINGS", 10_000_000)
+    cache = small.state().reader.terms.cache
+    biggest = max(t.weight() for t in cache.values())
+    assert cache.size <= max(3_000, biggest)
+    assert cache.size == sum(t.weight() for t in cache.values()) == sum(cache.weights().values())
+    monkeypatch.setattr(terms_mod, "TERM_CACHE_POSTINGS", 10_000_000)
     assert pages == _pages(SearchEngine(store=corpus_engine.store))
     small.close()
 
@@ -201,23 +201,23 @@ def test_word_rankings_are_whooshs_with_ties_across_segments(tmp_path, corpus_en
     assert rebuild(store, [str(write_jsonl(tmp_path / "a.jsonl", docs))]).published
     assert update(store, [str(write_jsonl(tmp_path / "b.jsonl", copies))]).published
     engine = SearchEngine(store=store)
-    st = engine.state()
-    assert len(st.segments) == 2
-    from search.query import parse
+    assert len(engine.state().reader.segments) == 2
+    searcher = helpers.searcher(engine)
     compared = 0
     for q in ("Бишкек", "президент", "сот иши", "айыл чарба министрлиги", "Жогорку Кенеш депутаттары",
               "мамлекеттик кызмат", "коррупция", "шайлоо комиссиясы"):
-        all_q, any_q, _, _ = engine.build(st, parse(q))
+        all_q, any_q = helpers.wanted(engine, q)
         for query in (all_q, any_q):
             if query is None:
                 continue
-            mask = engine._docs(st, query)
-            docs_set = engine.ids(mask)
+            mask = helpers.docs(engine, query)
+            docs_set = helpers.ids(mask)
             if not docs_set:
                 continue
-            everything = [(h.docnum, h.score) for h in st.searcher.search(query, limit=None, filter=docs_set)]
+            everything = [(h.docnum, h.score)
+                          for h in searcher.search(helpers.whoosh(query), limit=None, filter=docs_set)]
             for limit in (1, 10, 40):
-                ours = engine._top(st, query, mask, limit)
+                ours = helpers.top(engine, query, mask, limit)
                 # Whoosh's whole ranking, cut: asked for limit=1 itself, Whoosh returns a
                 # second-best document for 'Жогорку Кенеш депутаттары' (all words) on this index
                 theirs = everything[:limit]

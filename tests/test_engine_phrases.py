@@ -9,10 +9,8 @@ import re
 import pytest
 
 from indexer.analysis import fold, has_kyrgyz_letters
-from search.query import parse
+from tests import helpers
 from tests.helpers import CORPUS, build_index, require_corpus
-
-from whoosh import query as Q
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
@@ -64,18 +62,10 @@ def engines(corpus_engine, tmp_path_factory):
     from search.engine import SearchEngine
     store = build_index(tmp_path_factory.mktemp("corpus-multiseg"), [CORPUS], procs=2, multisegment=True)
     multi = SearchEngine(store=store)
-    assert len(multi.state().searcher.reader().leaf_readers()) > 1
+    assert len(helpers.searcher(multi).reader().leaf_readers()) > 1
     # the same two indexes read from Whoosh's postings only (no compact files)
     return [corpus_engine, multi, SearchEngine(store=corpus_engine.store, compact=False),
             SearchEngine(store=store, compact=False)]
-
-
-def _phrase_nodes(q, out):
-    if type(q) in (Q.Phrase, Q.Sequence):
-        out.append(q)
-    for sub in getattr(q, "subqueries", ()):
-        _phrase_nodes(sub, out)
-    return out
 
 
 def test_enough_phrases_of_each_kind():
@@ -88,16 +78,14 @@ def test_enough_phrases_of_each_kind():
 def test_phrase_doc_sets_are_whooshs(engines):
     checked = 0
     for engine in engines:
-        st = engine.state()
+        searcher = helpers.searcher(engine)
         for text in phrases():
-            _, any_q, _, _ = engine.build(st, parse(f'"{text}"'))
+            _, any_q = helpers.wanted(engine, f'"{text}"')
             if any_q is None:
                 continue
-            nodes = _phrase_nodes(any_q, [])
-            for node in nodes:
-                st.docsets.pop(node, None)
-                ours = engine.ids(engine._docs(st, node))
-                assert ours == set(st.searcher.docs_for_query(node)), (text, node)
+            for node in helpers.phrase_nodes(any_q):
+                ours = helpers.ids(helpers.docs(engine, node))
+                assert ours == set(searcher.docs_for_query(helpers.whoosh(node))), (text, node)
                 checked += 1
     assert checked >= 60
 
@@ -105,23 +93,23 @@ def test_phrase_doc_sets_are_whooshs(engines):
 def test_phrase_ranking_is_whooshs(engines):
     nonempty = 0
     for engine in engines:
-        st = engine.state()
-        searcher = st.searcher
+        searcher = helpers.searcher(engine)
         for text in phrases():
-            _, any_q, _, _ = engine.build(st, parse(f'"{text}"'))
+            _, any_q = helpers.wanted(engine, f'"{text}"')
             if any_q is None:
                 continue
-            whoosh = searcher.search(any_q, limit=None)
+            whoosh = searcher.search(helpers.whoosh(any_q), limit=None)
             expected_docs = {hit.docnum for hit in whoosh}
-            mask = engine._docs(st, any_q)
-            docs = engine.ids(mask)
+            mask = helpers.docs(engine, any_q)
+            docs = helpers.ids(mask)
             assert docs == expected_docs, text
             if not docs:
                 continue
             nonempty += 1
             for limit in (1, 10, 30):
-                ours = engine._top(st, any_q, mask, limit)
-                theirs = [(hit.docnum, hit.score) for hit in searcher.search(any_q, limit=limit, filter=docs)]
+                ours = helpers.top(engine, any_q, mask, limit)
+                theirs = [(hit.docnum, hit.score)
+                          for hit in searcher.search(helpers.whoosh(any_q), limit=limit, filter=docs)]
                 assert [d for d, _ in ours] == [d for d, _ in theirs], (text, limit)
                 assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], rel=1e-12), (text, limit)
     assert nonempty >= 40
@@ -129,14 +117,14 @@ def test_phrase_ranking_is_whooshs(engines):
 
 def test_phrase_with_words_and_filters_through_search(corpus_engine):
     """The whole page: totals and order of a phrase plus a word match Whoosh's And of both."""
-    st = corpus_engine.state()
+    searcher = helpers.searcher(corpus_engine)
     for text in phrases()[:12]:
         result = corpus_engine.search(f'"{text}"', per_page=20)
-        _, any_q, _, _ = corpus_engine.build(st, parse(f'"{text}"'))
+        _, any_q = helpers.wanted(corpus_engine, f'"{text}"')
         if any_q is None:
             assert result["total"] == 0
             continue
-        whoosh = st.searcher.search(any_q, limit=20)
+        whoosh = searcher.search(helpers.whoosh(any_q), limit=20)
         assert result["total"] == len(whoosh)
-        stored_ids = [st.searcher.stored_fields(h.docnum)["id"] for h in whoosh]
+        stored_ids = [searcher.stored_fields(h.docnum)["id"] for h in whoosh]
         assert [h["id"] for h in result["hits"]] == stored_ids, text

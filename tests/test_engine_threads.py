@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from search import heavy as heavy_lane
 from search.engine import SearchEngine
 from search.filters import make_filters
 
@@ -44,9 +45,8 @@ def _run(engine: SearchEngine, job, doc_ids):
 
 @pytest.mark.parametrize("compact", [True, False])
 def test_threads_get_what_one_thread_gets(corpus_store, compact, monkeypatch):
-    from search import engine as engine_mod
     # every thread may wait for the broad-prefix lane here (refusing the overflow is tested below)
-    monkeypatch.setattr(engine_mod, "HEAVY_WAITING", 64)
+    monkeypatch.setattr(heavy_lane, "HEAVY_WAITING", 64)
     doc_ids = [h["id"] for h in SearchEngine(store=corpus_store).search("коррупция", per_page=5)["hits"]]
     alone = SearchEngine(store=corpus_store, compact=compact)
     expected = {job: _run(alone, job, doc_ids) for job in _work(0)}
@@ -133,35 +133,34 @@ def test_broad_queries_wait_in_one_lane_and_the_overflow_is_refused(corpus_store
     requests wait already, the next one is refused at once (``Busy``, a 429 on the web), and a
     plain query never waits for the lane."""
     from search import engine as engine_mod
-    monkeypatch.setattr(engine_mod, "HEAVY_WAITING", 1)
+    monkeypatch.setattr(heavy_lane, "HEAVY_WAITING", 1)
     engine = SearchEngine(store=corpus_store)
     engine.search(HEAVY)                                  # planned and cached: cut
-    engine._heavy.acquire()                               # the lane is busy
+    engine._heavy.lock.acquire()                               # the lane is busy
     done = []
     t = threading.Thread(target=lambda: done.append(engine.search(HEAVY, page=2)))
     try:
         t.start()
         deadline = time.monotonic() + 10
-        while engine._heavy_waiting < 1 and time.monotonic() < deadline:
+        while engine._heavy.waiting < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert engine._heavy_waiting == 1
+        assert engine._heavy.waiting == 1
         with pytest.raises(engine_mod.Busy):
             engine.search(HEAVY, page=3)
         assert engine.search("коррупция")["total"] > 0    # other queries do not queue
         assert not done
     finally:
-        engine._heavy.release()
+        engine._heavy.lock.release()
         t.join(10)
     assert done and done[0]["hits"]                       # the waiting one was served
-    assert engine._heavy_waiting == 0
+    assert engine._heavy.waiting == 0
     engine.close()
 
 
 def test_cached_pages_of_a_broad_query_are_rate_limited(corpus_store, monkeypatch):
     """A cached page of a cut query still goes through the lane: at most HEAVY_RATE a second, so
     repeating one URL cannot take the server's time either."""
-    from search import engine as engine_mod
-    monkeypatch.setattr(engine_mod, "HEAVY_RATE", 4.0)     # at least 250 ms from one to the next
+    monkeypatch.setattr(heavy_lane, "HEAVY_RATE", 4.0)     # at least 250 ms from one to the next
     engine = SearchEngine(store=corpus_store)
     engine.search(HEAVY)
     started = time.perf_counter()
@@ -177,16 +176,15 @@ def test_cached_pages_of_a_broad_query_are_rate_limited(corpus_store, monkeypatc
 
 @pytest.mark.parametrize("path", ["/api/search", "/"])
 def test_a_refused_broad_query_is_a_429_with_retry_after(corpus_store, monkeypatch, path):
-    from search import engine as engine_mod
     from web import create_app
-    monkeypatch.setattr(engine_mod, "HEAVY_WAITING", 0)   # nobody may wait: a busy lane refuses
+    monkeypatch.setattr(heavy_lane, "HEAVY_WAITING", 0)   # nobody may wait: a busy lane refuses
     engine = SearchEngine(store=corpus_store)
     client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
-    engine._heavy.acquire()
+    engine._heavy.lock.acquire()
     try:
         r = client.get(path, query_string={"q": HEAVY}, headers={"Accept-Language": "ru"})
     finally:
-        engine._heavy.release()
+        engine._heavy.lock.release()
     assert r.status_code == 429
     assert r.headers["Retry-After"] == "1"
     text = r.get_data(as_text=True)

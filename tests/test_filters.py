@@ -190,8 +190,8 @@ def test_facets_come_from_the_index_not_the_gazetteer_order(corpus):
     from indexer.schema import make_schema  # noqa: PLC0415
     assert not any(name.endswith("_bits") for name in make_schema().names())
     st = engine.state()
-    names, _, _ = engine._places(st, "district")
-    assert names == sorted(st.searcher.reader().field_terms("district"))
+    names, _, _ = st.facet_terms["district"]
+    assert names == sorted(st.reader.searcher.reader().field_terms("district"))
     assert set(engine.search("")["facets"]["district"]) == set(names)
 
 

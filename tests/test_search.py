@@ -3,7 +3,6 @@ import pytest
 
 from search.engine import SearchEngine
 from search.filters import Filters
-from search.query import parse
 from tests.helpers import build_index, write_jsonl
 
 DOCS = [
@@ -105,14 +104,13 @@ def test_snippet_prefers_the_exact_letters_over_a_keyboard_variant(tmp_path):
     store = build_index(tmp_path / "ix", [write_jsonl(tmp_path / "d.jsonl", [
         {"id": "mixed", "title": "Кабар", "body": body}])])
     engine = SearchEngine(store=store)
-    st = engine.state()
-    matcher = engine.build(st, parse("оз"))[3]
+    matcher = engine.plan("оз").matcher
     assert "оз" in matcher.terms and matcher.variants and "оз" not in matcher.variants
     hit = engine.search("оз")["hits"][0]
     assert "<mark>Оз</mark> деген" in hit["snippet"]
     # typed with the Kyrgyz letter: the first sentence, and no variants
     assert "<mark>Өз</mark> ара" in engine.search("өз")["hits"][0]["snippet"]
-    assert not engine.build(st, parse("өз"))[3].variants
+    assert not engine.plan("өз").matcher.variants
 
 
 def test_malformed_queries_do_not_raise(engine):

@@ -70,8 +70,8 @@ def built(tmp_path_factory):
     # the intact files: used by the queries, and not one term rejected (no false alarms)
     engine = SearchEngine(store=store)
     assert _pages(engine, queries) == expected
-    assert engine.state().compact_postings > 0
-    (seg,) = engine.state().segments
+    assert engine.state().reader.compact_postings > 0
+    (seg,) = engine.state().reader.segments
     sp = seg.compact[FIELD]
     used = [t for t, i in sp.terms.items() if sp._checked[i]]
     for term in sp.terms:   # every term checks out
@@ -286,7 +286,7 @@ def test_corrupted_compact_postings_fall_back_to_whoosh(built, corrupt, whole_fi
     engine = SearchEngine(store=built["store"])
     try:
         assert _pages(engine, built["queries"]) == built["expected"]
-        (seg,) = engine.state().segments
+        (seg,) = engine.state().reader.segments
         sp = seg.compact.get(FIELD)
         if whole_field:
             assert sp is None   # the field of this segment is read from Whoosh

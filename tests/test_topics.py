@@ -163,7 +163,7 @@ def test_an_index_built_before_the_topic_facet(tmp_path, monkeypatch):
     store = build_index(tmp_path / "ix", [src])
     monkeypatch.undo()
     engine = SearchEngine(store=store)
-    assert "topic" not in engine.state().searcher.schema
+    assert "topic" not in engine.state().reader.searcher.schema
     result = engine.search("сот")
     assert result["total"] == 5 and result["facets"]["topic"] == {}
     assert engine.search("сот", filters=make_filters(topics=["politics"]))["total"] == 0

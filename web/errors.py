@@ -60,7 +60,7 @@ def register_errors(app) -> None:
 
     @app.errorhandler(Busy)
     def busy(exc):
-        # too many requests of queries cut by the cost bound wait already (search/engine.py)
+        # too many requests of queries cut by the cost bound wait already (search/heavy.py)
         return _render(429, BUSY, [("Retry-After", str(exc.retry_after))])
 
     @app.errorhandler(HTTPException)

@@ -1,0 +1,167 @@
+"""The Whoosh backend: an open generation of the index ``indexer/`` writes, offering what the
+engine needs as plain data and numpy arrays (see search/backend/__init__.py).
+
+Threads share one open generation.  Whoosh's readers seek and read a shared file position, so
+every call into Whoosh holds ``wlock`` (briefly: one term, one stored document, one rescoring).
+"""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+
+from indexer.sidecar import SegmentPostings, positional_fields
+from search.backend.whoosh_query import exact_scores
+from search.backend.whoosh_terms import Segment, TermArrays
+from search.query import FIELDS
+
+
+class WhooshBackend:
+    """Opens generations; ``compact=False`` reads every term from Whoosh (for comparisons)."""
+
+    def __init__(self, compact: bool = True):
+        self.compact = compact
+
+    def open(self, path, name: str) -> "WhooshGeneration":
+        ix = whoosh_index.open_dir(str(path))
+        return WhooshGeneration(name, path, ix, ix.searcher(weighting=BM25F()), self.compact)
+
+
+class WhooshGeneration:
+    def __init__(self, name: str, path, ix, searcher, compact: bool):
+        self.name, self.path, self.index, self.searcher, self.compact = name, path, ix, searcher, compact
+        self.wlock = threading.Lock()
+        reader = searcher.reader()
+        self.n = reader.doc_count_all()               # document numbers run 0 … n-1
+        self.live = np.ones(self.n, bool)             # not deleted
+        self.segments = self._segments(reader)
+        self.dates = np.fromiter(reader.column_reader("date"), np.int64, self.n)   # yyyymmdd, 0 = undated
+        self.terms = TermArrays(searcher, self.segments, self.wlock)
+        self.term, self.positions = self.terms.term, self.terms.positions
+
+    def _segments(self, reader) -> list[Segment]:
+        fields = positional_fields(self.searcher.schema)
+        segments = []
+        leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+        for leaf, offset in leaves:
+            if leaf.has_deletions():
+                self.live[[offset + d for d in leaf.deleted_docs_set]] = False
+            compact = {}
+            if self.compact and hasattr(leaf, "segment"):
+                sid = leaf.segment().segment_id()
+                for f in fields:
+                    sp = SegmentPostings.open(self.path, sid, f, leaf.doc_count_all(), reader=leaf)
+                    if sp is not None:
+                        compact[f] = sp
+            segments.append(Segment(offset, leaf.doc_count_all(), leaf, compact))
+        return segments
+
+    # -- the generation's life ------------------------------------------------------
+    def up_to_date(self) -> bool:
+        return self.searcher.up_to_date()
+
+    def refreshed(self) -> "WhooshGeneration":
+        """The same generation with the documents added since (the unchanged segments'
+        readers are reused: this one must not be closed)."""
+        with self.wlock:
+            searcher = self.searcher.refresh()
+        return WhooshGeneration(self.name, self.path, self.index, searcher, self.compact)
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    @property
+    def compact_postings(self) -> int:
+        """Postings served from compact files so far (for tests and benchmarks)."""
+        return self.terms.compact_postings
+
+    # -- documents ---------------------------------------------------------------------
+    def doc_count(self) -> int:
+        return self.searcher.doc_count()
+
+    def stored(self, docnums) -> list[dict]:
+        with self.wlock:
+            return [self.searcher.stored_fields(int(d)) for d in docnums]
+
+    def document(self, doc_id: str) -> dict | None:
+        with self.wlock:
+            return self.searcher.document(id=doc_id)
+
+    def export_reader(self, first: int | None) -> "StoredReader":
+        return StoredReader(self, first)
+
+    # -- the lexicon -------------------------------------------------------------------
+    def field_terms(self, fieldname: str) -> list[str]:
+        """The index terms of a field, sorted (none when the schema has no such field)."""
+        if fieldname not in self.searcher.schema:
+            return []
+        with self.wlock:
+            return sorted(self.searcher.reader().field_terms(fieldname))
+
+    def prefix_terms(self, fieldname: str, prefix: str) -> list[tuple[int, str]]:
+        """[(document frequency, term)] of the terms of a field starting with ``prefix``."""
+        with self.wlock:
+            return [(ti.doc_frequency(), t) for t, ti in self.searcher.reader().iter_prefix(fieldname, prefix)]
+
+    def doc_frequency(self, term: str) -> int:
+        """The most documents a text field has ``term`` in."""
+        reader = self.searcher.reader()
+        with self.wlock:
+            return max(reader.doc_frequency(f, term) for f in reversed(FIELDS))
+
+    def text_terms(self):
+        """(term, the most documents a text field has it in) of every term of the text fields."""
+        df: dict = {}
+        with self.wlock:   # per segment: a multi-segment reader's iter_field is ~5x slower
+            for fieldname in FIELDS:
+                per_field: dict = defaultdict(int)
+                for seg in self.segments:
+                    for text, info in seg.reader.iter_field(fieldname):
+                        per_field[text] += info.doc_frequency()
+                for text, n in per_field.items():
+                    df[text] = max(df.get(text, 0), n)
+        return ((t.decode("utf-8") if isinstance(t, bytes) else t, n) for t, n in df.items())
+
+    # -- scores ------------------------------------------------------------------------
+    def exact_scores(self, node, candidates: list[int], gates: dict) -> dict[int, float]:
+        """Whoosh's own score of a scoring plan node for each candidate (search/ranking.py)."""
+        with self.wlock:
+            return exact_scores(self.searcher, node, candidates, gates)
+
+
+class StoredReader:
+    """Stored fields for an export: per-document readers of its own over the generation's
+    segments (Whoosh's, light: no term index), so reading needs no lock; else the shared
+    searcher under its lock.  ``first``: a docnum to read now, so its files are open."""
+
+    def __init__(self, generation: WhooshGeneration, first: int | None):
+        self.generation = generation
+        self.schema = generation.searcher.schema
+        self.own = None
+        try:
+            self.own = [(seg.offset, seg.reader._codec.per_document_reader(seg.reader._storage,
+                                                                          seg.reader.segment()))
+                        for seg in generation.segments]
+            if first is not None:
+                self._stored(first)
+        except Exception:                               # noqa: BLE001 — the shared one will do
+            self.own = None
+
+    def read(self, docnums) -> list[dict]:
+        if self.own is None:
+            return self.generation.stored(docnums)
+        return [self._stored(int(d)) for d in docnums]
+
+    def _stored(self, docnum: int) -> dict:
+        """As ``SegmentReader.stored_fields`` gives them (fields no longer in the schema left out)."""
+        for offset, perdoc in reversed(self.own):
+            if docnum >= offset:
+                return {k: v for k, v in perdoc.stored_fields(docnum - offset).items() if k in self.schema}
+        raise IndexError(docnum)
+
+    def close(self) -> None:
+        for _, perdoc in self.own or ():
+            perdoc.close()

@@ -1,0 +1,125 @@
+"""A term's postings as arrays over the whole index: global docnums, BM25F contributions and,
+for phrases, position keys — sliced from the compact postings (``indexer/sidecar.py``,
+memory-mapped) where a segment has the term there, else decoded from Whoosh's blocks."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.sidecar import read_term
+from search.cache import LRU
+
+TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generation (~16 B each)
+
+
+@dataclass
+class Segment:
+    offset: int
+    doc_count: int
+    reader: object
+    compact: dict            # field → SegmentPostings (missing: read from Whoosh)
+
+
+@dataclass
+class Postings:
+    """One term of one field over the whole index: global docnums (ascending), BM25F
+    contributions (None for unscored fields) and, once a phrase needed them, position keys
+    (docnum << 32 | position, ascending)."""
+    ids: np.ndarray
+    contrib: np.ndarray | None
+    keys: np.ndarray | None = None
+
+    def weight(self) -> int:
+        return len(self.ids) + 1 + (len(self.keys) if self.keys is not None else 0)
+
+
+class TermArrays:
+    """The terms of one open generation, cached (``TERM_CACHE_POSTINGS``, weighed in postings).
+    Every call into Whoosh holds ``wlock`` (its readers seek a shared file position)."""
+
+    def __init__(self, searcher, segments: list[Segment], wlock: threading.Lock):
+        self.searcher = searcher
+        self.segments = segments
+        self.wlock = wlock
+        self.cache = LRU(TERM_CACHE_POSTINGS, weigh=Postings.weight)
+        self.compact_postings = 0         # postings served from compact files
+        self._norms: dict = {}
+        self._keys_lock = threading.Lock()
+
+    def term(self, fieldname: str, text: str) -> Postings:
+        """Every document (deleted ones too) with ``text`` in ``fieldname``, and the BM25F
+        contribution idf·(K1+1)·tf / (tf + K1·(1-B+B·len/avglen)) Whoosh's scorer gives each
+        document for the term (before the query's boost)."""
+        key = (fieldname, text)
+        entry = self.cache.get(key)
+        if entry is not None:
+            return entry
+        ids_parts, tf_parts = [], []
+        for seg in self.segments:
+            compact = seg.compact.get(fieldname)
+            got = compact.postings(text) if compact is not None else None
+            if got is not None:
+                ids, tf = got
+                self.compact_postings += len(ids)
+            else:
+                with self.wlock:
+                    if (fieldname, text) not in seg.reader:
+                        continue
+                    ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
+            ids_parts.append(ids + np.int32(seg.offset) if seg.offset else np.array(ids, np.int32))
+            tf_parts.append(tf)
+        ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32)
+        tf = np.concatenate(tf_parts).astype(np.float64) if tf_parts else np.zeros(0)
+        return self.cache.put(key, Postings(ids, self._contrib(fieldname, text, ids, tf)))
+
+    def _contrib(self, fieldname: str, text: str, ids: np.ndarray, tf: np.ndarray):
+        searcher = self.searcher
+        if not len(ids) or fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
+            return None
+        with self.wlock:
+            scorer = searcher.weighting.scorer(searcher, fieldname, text)
+        norm = self._length_norm(fieldname, scorer.B, scorer.K1, scorer.avgfl)
+        # Whoosh's bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
+        # the same double-precision operations in the same order (norm = K1 * (…))
+        return scorer.idf * ((tf * (scorer.K1 + 1)) / (tf + norm[ids]))
+
+    def positions(self, fieldname: str, text: str) -> np.ndarray:
+        """Position keys (docnum << 32 | position, ascending) of a term of a phrase field."""
+        entry = self.term(fieldname, text)
+        if entry.keys is not None:
+            return entry.keys
+        parts = []
+        for seg in self.segments:
+            compact = seg.compact.get(fieldname)
+            pos = compact.positions(text) if compact is not None else None
+            if pos is not None:
+                ids, tf = compact.postings(text)
+            else:
+                with self.wlock:
+                    if (fieldname, text) not in seg.reader:
+                        continue
+                    ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
+            docs = np.repeat(ids.astype(np.int64) + seg.offset, tf.astype(np.int64))
+            parts.append((docs << 32) | pos.astype(np.int64))
+        keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        with self._keys_lock:
+            if entry.keys is not None:        # another thread got there first
+                return entry.keys
+            entry.keys = keys
+        self.cache.grow((fieldname, text), entry, len(keys))    # counted while it is cached
+        return keys
+
+    def _length_norm(self, fieldname, B, K1, avgfl) -> np.ndarray:
+        key = (fieldname, B, K1, avgfl)
+        norm = self._norms.get(key)
+        if norm is None:
+            parts = []
+            with self.wlock:
+                for seg in self.segments:
+                    dfl = seg.reader.doc_field_length
+                    parts.extend(K1 * ((1 - B) + B * (dfl(d, fieldname, 1) or 0) / avgfl)
+                                 for d in range(seg.doc_count))
+            norm = self._norms[key] = np.asarray(parts, np.float64)
+        return norm

@@ -1,0 +1,156 @@
+"""``ParsedQuery`` (search/query.py) → ``Plan`` (search/plan.py).
+
+A word becomes, in title and body (title boosted ``TITLE_BOOST``), its exact index term, the
+terms a Russian keyboard may have meant by it (``FOLD_WEIGHT``) and its expansions (Latin
+readings, equivalents: search/expand.py); several words of a phrase become a ``Phrase`` of
+such alternatives; a prefix becomes a constant-score ``Prefix`` of its most frequent index
+terms within the query's cost bound (search/budget.py).
+
+The compiler asks a small lexicon (the open generation, search/generation.py) for what the
+index holds: ``fold_variants(term)``, ``prefix_terms(fields, prefix)`` and ``expander``
+(used unless ``expand=False``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from indexer.analysis import analyze, has_kyrgyz_letters, is_stopword, normalize
+from search.budget import Budget
+from search.highlight import TermMatcher
+from search.plan import And, AndNot, Not, Or, Phrase, Plan, Prefix, Term, Unit, any_of
+from search.query import FIELDS, Atom, Node, ParsedQuery
+
+TITLE_BOOST = 2.5
+FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-letter one
+BOOST = {"title": TITLE_BOOST, "body": 1.0}
+
+
+@dataclass
+class _Context:
+    """What compiling one query tree collects."""
+    budget: Budget
+    expander: object = None                         # search/expand.py's, None: no expansion
+    drop_stopwords: bool = False
+    highlight: set = field(default_factory=set)
+    prefixes: list = field(default_factory=list)
+    exact: dict = field(default_factory=dict)       # term → typed with its exact letters somewhere
+    scoring: list = field(default_factory=list)     # the wanted atoms' nodes
+
+
+def compile_plan(lexicon, parsed: ParsedQuery, expand: bool = True) -> Plan:
+    """The query tree as one node per top-level unit (soft, required or excluded, see
+    search/query.py), the node that scores (every wanted atom: the sum of their BM25F) and the
+    highlighting matcher; what the cost bound cut goes to ``Plan.notes``."""
+    budget = Budget(sum(a.kind == "prefix" for a in parsed.positive_atoms() + parsed.negative_atoms()))
+    ctx = _Context(budget=budget, expander=lexicon.expander if expand else None)
+    # stop words only matter when they are all the user typed
+    ctx.drop_stopwords = any(a.kind != "word" or not is_stopword(normalize(a.text))
+                             for a in parsed.positive_atoms())
+    units = []
+    for unit in parsed.units():
+        kind = "soft"
+        if isinstance(unit, Node) and unit.op in ("required", "not"):
+            kind = unit.op
+            unit = unit.children[0]
+        node = _compile(lexicon, unit, ctx, negated=kind == "not")
+        if node is not None:
+            units.append(Unit(kind, node))
+    # keyboard-fold variants are marked too, but a snippet prefers the exact terms
+    variants = frozenset(t for t, is_exact in ctx.exact.items() if not is_exact)
+    matcher = TermMatcher(frozenset(ctx.highlight), tuple(ctx.prefixes), variants=variants)
+    scoring = any_of(ctx.scoring) if ctx.scoring else None
+    return Plan(units, scoring, matcher, budget.notes)
+
+
+def _compile(lexicon, node, ctx: _Context, negated: bool):
+    """A query tree node as a plan node, None when nothing in it is searchable."""
+    if isinstance(node, Atom):
+        if node.kind == "word" and ctx.drop_stopwords and is_stopword(normalize(node.text)):
+            return None
+        if negated:
+            return _atom(lexicon, node, _Context(budget=ctx.budget, expander=ctx.expander), record=False)
+        got = _atom(lexicon, node, ctx, record=True)
+        if got is not None:
+            ctx.scoring.append(got)
+        return got
+    if node.op == "not":
+        inner = _compile(lexicon, node.children[0], ctx, not negated)
+        return Not(inner) if inner is not None else None
+    if node.op == "required":
+        return _compile(lexicon, node.children[0], ctx, negated)
+    subs = [q for q in (_compile(lexicon, c, ctx, negated) for c in node.children) if q is not None]
+    if not subs:
+        return None
+    if node.op == "or":
+        return any_of(subs)
+    pos = [q for q in subs if type(q) is not Not]
+    neg = [q.child for q in subs if type(q) is Not]
+    if not pos:
+        return Not(any_of(neg))
+    q = pos[0] if len(pos) == 1 else And(tuple(pos))
+    return AndNot(q, any_of(neg)) if neg else q
+
+
+def _atom(lexicon, atom: Atom, ctx: _Context, record: bool):
+    fields = (atom.field,) if atom.field else FIELDS
+    if atom.kind == "prefix":
+        return _prefix(lexicon, atom, fields, ctx)
+    analyzed = analyze(atom.text, "phrase" if atom.kind == "phrase" else "query")
+    tokens = [t.text for t in analyzed]
+    if not tokens:
+        return None
+    alts = [[(t, 1.0)] + [(v, FOLD_WEIGHT) for v in _variants(lexicon, atom.text, t)] for t in tokens]
+    # -- query expansion (search/expand.py): Latin readings and equivalents, lower weights --
+    phrases = []
+    if ctx.expander is not None:
+        per_token, phrases = ctx.expander.alternatives(atom.text, analyzed)
+        for alt, extra in zip(alts, per_token):
+            have = {t for t, _ in alt}
+            alt += [(t, w) for t, w in extra if t not in have]
+        for terms, _ in phrases:
+            ctx.highlight.update(terms)
+    # -- end of query expansion --
+    for alt in alts:
+        ctx.highlight.update(t for t, _ in alt)
+        if record:
+            for t, w in alt:
+                ctx.exact[t] = ctx.exact.get(t, False) or w == 1.0
+    subs = []
+    for f in fields:
+        subs += _word(f, alts)
+        subs += [Phrase(f, tuple(((t, 1.0),) for t in terms), BOOST[f] * w) if len(terms) > 1
+                 else Term(f, terms[0], BOOST[f] * w) for terms, w in phrases]
+    return Or(tuple(subs))
+
+
+def _word(f: str, alts: list) -> list:
+    """One typed word (its alternatives, weighted) or several (a phrase) in field ``f``."""
+    if len(alts) == 1:
+        return [Term(f, t, BOOST[f] * w) for t, w in alts[0]]
+    return [Phrase(f, tuple(tuple(a) for a in alts), BOOST[f])]
+
+
+def _variants(lexicon, word: str, term: str) -> list[str]:
+    """Exact-letter index terms a word typed without ң ө ү may stand for."""
+    if has_kyrgyz_letters(word):
+        return []
+    return [v for v in lexicon.fold_variants(term) if v != term]
+
+
+def _prefix(lexicon, atom: Atom, fields, ctx: _Context):
+    """A prefix as a constant-score ``Prefix`` per field (the field's boost as its score) of
+    the index terms it expands to, within the query's budget: when it stands for more terms
+    than it may, the most frequent are kept and a ``prefix_too_broad`` note says so."""
+    text = normalize(atom.text)
+    found = lexicon.prefix_terms(tuple(fields), text)
+    kept = ctx.budget.spend(atom.text, found)
+    if len(kept) < len(found):
+        ctx.highlight.update(t for _, t in kept)
+    else:
+        ctx.prefixes.append(text)
+    subs = []
+    for f in fields:
+        terms = tuple(t for g, t in kept if g == f)
+        if terms:
+            subs.append(Prefix(f, terms, BOOST[f]))
+    return any_of(subs) if subs else None

@@ -1,0 +1,120 @@
+"""Ranking: BM25F summed per document from the term arrays, Whoosh's formula and operation
+order (search/backend/whoosh_terms.py computes each term's contribution), and the backend's
+own matchers for the few candidates whose scores nearly tie; dates for newest / oldest.
+
+A document's summed score differs from Whoosh's only in the order of the final additions (a
+few units in the last place).  Where two candidates come that close (ties, duplicates), the
+backend scores those few itself, so the order is always Whoosh's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from search.docsets import docs as node_docs
+from search.plan import scoring_terms
+
+NEAR_TIE = 1e-9                   # relative score gap below which the backend's matchers decide the order
+
+
+def top(gen, node, docs: np.ndarray, limit: int, memo: dict | None = None) -> list[tuple[int, float]]:
+    """The ``limit`` best (docnum, score) of the scoring ``node`` among ``docs`` (a mask), best
+    first, ties by docnum — what ``searcher.search(q, limit=limit, filter=docs)`` returns."""
+    terms = scoring_terms(node)
+    gates = {}
+    for gate, _, _, _ in terms:
+        if gate is not None and gate not in gates:
+            gates[gate] = node_docs(gen, gate)
+    key = tuple(terms)
+    scores = memo.get(key) if memo is not None else None
+    if scores is None:
+        scores = score_array(gen, terms, gates)
+        if memo is not None:
+            memo[key] = scores
+    cands = np.flatnonzero(docs)
+    if not len(cands):
+        return []
+    s = scores[cands]
+    if len(cands) > limit:
+        floor = np.partition(s, len(s) - limit)[len(s) - limit]   # the limit-th best
+        keep = s >= floor - NEAR_TIE * max(1.0, abs(floor))
+        cands, s = cands[keep], s[keep]
+    order = np.lexsort((cands, -s))
+    cands, s = cands[order], s[order]
+    near = np.abs(np.diff(s)) <= NEAR_TIE * np.maximum(1.0, np.abs(s[1:]))
+    # constant-score prefixes (``field`` None) tie for real: their order is by docnum
+    if near.any() and all(f is not None for _, f, _, _ in terms):
+        at = np.flatnonzero(np.concatenate(([False], near)) | np.concatenate((near, [False])))
+        gate_docs = {g: np.flatnonzero(m) for g, m in gates.items()}
+        exact = gen.reader.exact_scores(node, cands[at].tolist(), gate_docs)
+        s = s.copy()
+        s[at] = [exact.get(d, v) for d, v in zip(cands[at].tolist(), s[at].tolist())]
+        order = np.lexsort((cands, -s))
+        cands, s = cands[order], s[order]
+    return list(zip(cands[:limit].tolist(), s[:limit].tolist()))
+
+
+def score_array(gen, terms, gates) -> np.ndarray:
+    """Σ boost · BM25F(term) per docnum over ``terms`` = [(gate, field, text, boost)], the sum
+    Whoosh's matchers compute (up to the order of the additions).  A term of a phrase counts
+    only in the documents the phrase matches (``gates[phrase]``): Whoosh scores a phrase match
+    as the sum of its words' scores."""
+    scores = np.zeros(gen.n)
+    for gate, fieldname, text, boost in terms:
+        if fieldname is None:             # a constant-score prefix: its score where it matches
+            scores[gates[gate]] += boost
+            continue
+        entry = gen.reader.term(fieldname, text)
+        if entry.contrib is None or not len(entry.ids):
+            continue
+        add = entry.contrib * boost if boost != 1.0 else entry.contrib
+        if gate is not None:
+            add = np.where(gates[gate][entry.ids], add, 0.0)
+        scores[entry.ids] += add          # a term's docnums are distinct
+    return scores
+
+
+def ranked(gen, node, tiers, offset: int, want: int, memo: dict | None = None):
+    """(docnums, {docnum: score}) of the page [offset, want): the documents of each tier
+    (masks: all units first, then partial matches) by score, tier after tier."""
+    docnums: list[int] = []
+    scores: dict[int, float] = {}
+    skip = offset
+    memo = {} if memo is None else memo   # tiers and pages score the same terms: sum them once
+    for docs in tiers:
+        size = int(np.count_nonzero(docs))
+        if size <= skip:
+            skip -= size
+            continue
+        for docnum, score in top(gen, node, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
+            docnums.append(docnum)
+            scores[docnum] = score
+        skip = 0
+        if len(docnums) >= want - offset:
+            break
+    return docnums[: want - offset], scores
+
+
+def by_date(gen, docs: np.ndarray, want: int, sort: str) -> list[int]:
+    """The ``want`` first of ``docs`` (docnums), newest first by (date, docnum) descending, or
+    oldest first by (undated, date, docnum), through a rank per docnum."""
+    key = gen.rank_oldest[docs] if sort == "oldest" else -gen.rank_newest[docs]
+    if len(docs) > want:
+        part = np.argpartition(key, want - 1)[:want]
+        docs, key = docs[part], key[part]
+    return docs[np.argsort(key, kind="stable")].tolist()
+
+
+def dated(gen, tiers, docs_of_full: np.ndarray, offset: int, want: int, sort: str) -> list[int]:
+    """The docnums of the page [offset, want) by date, tier after tier."""
+    docnums: list[int] = []
+    skip = offset
+    for i, tier in enumerate(tiers):
+        tier_docs = docs_of_full if i == 0 else np.flatnonzero(tier)
+        if len(tier_docs) <= skip:
+            skip -= len(tier_docs)
+            continue
+        docnums += by_date(gen, tier_docs, skip + want - offset - len(docnums), sort)[skip:]
+        skip = 0
+        if len(docnums) >= want - offset:
+            break
+    return docnums[: want - offset]
