@@ -4,9 +4,12 @@
 ``notes`` (``prefix_too_broad``)."""
 from __future__ import annotations
 
-PREFIX_TERMS = 128
-QUERY_TERMS = 1024
-QUERY_POSTINGS = 2_000_000
+from kgsearch.settings import current as settings
+
+# from the settings (kgsearch/settings.py: defaults, KGSEARCH_PREFIX_TERMS / _QUERY_TERMS / _QUERY_POSTINGS)
+PREFIX_TERMS = settings().prefix_terms
+QUERY_TERMS = settings().query_terms
+QUERY_POSTINGS = settings().query_postings
 
 
 class Budget:

@@ -20,13 +20,15 @@ from indexer.analysis import fold, has_kyrgyz_letters
 from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.cache import LRU
 from search.expand import Expander
+from kgsearch.settings import current as settings
 from search.query import FIELDS
 
-CACHE_SIZE = 512                  # result pages per generation
-QUERY_CACHE = 16                  # evaluated queries (doc sets, score array, facets) per generation
-FILTER_CACHE_SIZE = 64            # filter doc sets per generation
-PREFIX_CACHE = 256                # prefix expansions per generation
-DOCSET_CACHE_DOCS = 2_000_000     # docnums of phrase / prefix doc sets kept per generation
+# cache sizes per generation, from the settings (kgsearch/settings.py: defaults, KGSEARCH_* variables)
+CACHE_SIZE = settings().cache_size                # result pages
+QUERY_CACHE = settings().query_cache              # evaluated queries (doc sets, score array, facets)
+FILTER_CACHE_SIZE = settings().filter_cache_size  # filter doc sets
+PREFIX_CACHE = 256                                # prefix expansions
+DOCSET_CACHE_DOCS = settings().docset_cache_docs  # docnums of phrase / prefix doc sets
 
 
 class NoIndex(Exception):

@@ -10,9 +10,12 @@ import threading
 import time
 from contextlib import contextmanager
 
-HEAVY_SHARE = 0.3
-HEAVY_RATE = 20.0
-HEAVY_WAITING = 4
+from kgsearch.settings import current as settings
+
+# from the settings (kgsearch/settings.py: defaults, KGSEARCH_HEAVY_* variables)
+HEAVY_SHARE = settings().heavy_share
+HEAVY_RATE = settings().heavy_rate
+HEAVY_WAITING = settings().heavy_waiting
 
 
 class Busy(Exception):

@@ -1,10 +1,14 @@
 """One settings object (kgsearch/settings.py): defaults, the environment, the command line's
 option defaults and help, the web app's."""
 import dataclasses
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from kgsearch.settings import DEFAULTS, Settings
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, SAMPLE, build_index, run_cli
 
 
 def test_defaults_and_the_environment():
@@ -35,22 +39,36 @@ ENGINE_CONSTANTS = ("PREFIX_TERMS", "QUERY_TERMS", "QUERY_POSTINGS", "HEAVY_SHAR
                     "CACHE_SIZE", "QUERY_CACHE", "FILTER_CACHE_SIZE", "TERM_CACHE_POSTINGS", "DOCSET_CACHE_DOCS")
 
 
-def test_the_engine_budgets_have_the_engine_constants_values():
-    """Until search/ reads its budgets from the settings, its module constants (wherever the
-    engine's split puts them) and the settings' defaults agree.  Once they are wired, drop this."""
-    import ast
-    found: dict[str, set] = {}
-    for path in (ROOT / "search").rglob("*.py"):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                    and node.targets[0].id in ENGINE_CONSTANTS:
-                try:
-                    found.setdefault(node.targets[0].id, set()).add(ast.literal_eval(node.value))
-                except ValueError:
-                    pass                                  # not a literal: read from the settings
-    for name, values in found.items():
-        assert values == {getattr(DEFAULTS, name.lower())}, (name, values)
-    assert found, "no budget constant left in search/: they read the settings now; drop this test"
+ENGINE_MODULES = {"PREFIX_TERMS": "search.budget", "QUERY_TERMS": "search.budget",
+                  "QUERY_POSTINGS": "search.budget", "HEAVY_SHARE": "search.heavy", "HEAVY_RATE": "search.heavy",
+                  "HEAVY_WAITING": "search.heavy", "CACHE_SIZE": "search.generation",
+                  "QUERY_CACHE": "search.generation", "FILTER_CACHE_SIZE": "search.generation",
+                  "DOCSET_CACHE_DOCS": "search.generation", "TERM_CACHE_POSTINGS": "search.backend.whoosh_terms"}
+
+
+def test_the_engine_reads_its_budgets_from_the_settings(tmp_path):
+    """Each budget constant of search/ is its setting: the default without the environment, the
+    variable's value with it (a fresh process: the environment is read once) — and it acts."""
+    assert set(ENGINE_MODULES) == set(ENGINE_CONSTANTS)
+    script = ("import importlib, json, sys; from search.engine import SearchEngine; "
+              f"names = {ENGINE_MODULES!r}; "
+              "out = {n: getattr(importlib.import_module(m), n) for n, m in names.items()}; "
+              "r = SearchEngine(sys.argv[1]).search('ко* ка*'); "
+              "out['used'] = [n['used'] for n in r['notes'] if n['kind'] == 'prefix_too_broad']; "
+              "print(json.dumps(out))")
+    index = build_index(tmp_path / "ix", [SAMPLE]).root
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KGSEARCH_")}
+    default = json.loads(subprocess.run([sys.executable, "-c", script, str(index)], env=env, cwd=ROOT,
+                                        capture_output=True, text=True, check=True).stdout)
+    for name in ENGINE_CONSTANTS:
+        assert default[name] == getattr(DEFAULTS, name.lower()), name
+    env.update({"KGSEARCH_PREFIX_TERMS": "2", "KGSEARCH_HEAVY_WAITING": "9", "KGSEARCH_CACHE_SIZE": "7",
+                "KGSEARCH_TERM_CACHE_POSTINGS": "1234"})
+    got = json.loads(subprocess.run([sys.executable, "-c", script, str(index)], env=env, cwd=ROOT,
+                                    capture_output=True, text=True, check=True).stdout)
+    assert (got["PREFIX_TERMS"], got["HEAVY_WAITING"], got["CACHE_SIZE"], got["TERM_CACHE_POSTINGS"]) == \
+        (2, 9, 7, 1234)
+    assert got["used"] and all(u <= 2 for u in got["used"])          # the bound acts: ≤ 2 terms a prefix
 
 
 def test_every_setting_has_its_own_variable_and_help_and_the_readme_lists_it():

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.sidecar import read_term
+from kgsearch.settings import current as settings
 from search.cache import LRU
 
-TERM_CACHE_POSTINGS = 4_000_000   # postings of decoded terms kept per generation (~16 B each)
+# postings of decoded terms kept per generation (~16 B each), from the settings
+TERM_CACHE_POSTINGS = settings().term_cache_postings
 
 
 @dataclass
