@@ -464,6 +464,40 @@ class Ingestor:
         return self._jsonl_document(path, lineno, obj)
 
     def _jsonl_document(self, path: Path, lineno: int, obj) -> Document | None:
+        doc_id = self._jsonl_checked(path, lineno, obj)
+        if doc_id is None:
+            return None
+        body = self._bounded_body(path, lineno, obj["body"].strip())
+        title, title_source = self._jsonl_title(path, lineno, obj.get("title"), body)
+        field_date = obj.get("date")
+        if field_date is not None and not isinstance(field_date, str):
+            field_date = str(field_date)
+        if field_date and dates.parse_date(field_date) is None:
+            self._problem(path, lineno, "warning", f'unrecognised "date" {shorten(field_date, 80)!r}; '
+                                                   'reading the date from the body')
+            field_date = None
+        date, date_source, date_evidence = dates.extract_date_evidence(None, field_date, body)
+        topics = obj.get("topics") or []
+        if isinstance(topics, str):
+            topics = [topics]
+        views = obj.get("views")
+        url = obj.get("url") if isinstance(obj.get("url"), str) and obj.get("url").strip() else None
+        if url is not None and not _is_web_url(url):
+            self._problem(path, lineno, "warning", f'"url" {shorten(url, 80)!r} is not an http(s) address; '
+                                                   "kept, and shown as text, not as a link")
+        return finish(Document(
+            id=doc_id, title=title, title_source=title_source, body=body, date=date,
+            date_source=date_source, date_evidence=date_evidence,
+            views=views if isinstance(views, int) and not isinstance(views, bool) else None,
+            url=url,
+            source=obj.get("source") if isinstance(obj.get("source"), str) else None,
+            topics=clean_values(topics),      # trimmed, distinct (indexer/fields.py)
+            origin=f"{display_path(path)}:{lineno}",
+        ))
+
+    def _jsonl_checked(self, path: Path, lineno: int, obj) -> str | None:
+        """The line's id when the line can be a document (an object with an id and a body, no
+        lone surrogate in its text fields), else None with the error reported."""
         if not isinstance(obj, dict):
             self._problem(path, lineno, "error", f"expected a JSON object, got {type(obj).__name__}")
             return None
@@ -492,42 +526,19 @@ class Ingestor:
                                   f'"{name}" holds a lone surrogate ({ascii(m.group())[1:-1]} at character '
                                   f'{m.start() + 1}), which is not text; skipped')
                     return None
-        body = self._bounded_body(path, lineno, body.strip())
-        title = obj.get("title")
-        title_source = "given"
-        if isinstance(title, str) and title.strip():
-            title = title.strip()
-            if len(title) > MAX_TITLE:
-                self._problem(path, lineno, "warning",
-                              f'"title" has {len(title)} characters; shortened to at most {MAX_TITLE}')
-                title = shorten(title)
-        else:
-            title, title_source = first_sentence(body), "lead"
-        field_date = obj.get("date")
-        if field_date is not None and not isinstance(field_date, str):
-            field_date = str(field_date)
-        if field_date and dates.parse_date(field_date) is None:
-            self._problem(path, lineno, "warning", f'unrecognised "date" {shorten(field_date, 80)!r}; '
-                                                   'reading the date from the body')
-            field_date = None
-        date, date_source, date_evidence = dates.extract_date_evidence(None, field_date, body)
-        topics = obj.get("topics") or []
-        if isinstance(topics, str):
-            topics = [topics]
-        views = obj.get("views")
-        url = obj.get("url") if isinstance(obj.get("url"), str) and obj.get("url").strip() else None
-        if url is not None and not _is_web_url(url):
-            self._problem(path, lineno, "warning", f'"url" {shorten(url, 80)!r} is not an http(s) address; '
-                                                   "kept, and shown as text, not as a link")
-        return finish(Document(
-            id=doc_id, title=title, title_source=title_source, body=body, date=date,
-            date_source=date_source, date_evidence=date_evidence,
-            views=views if isinstance(views, int) and not isinstance(views, bool) else None,
-            url=url,
-            source=obj.get("source") if isinstance(obj.get("source"), str) else None,
-            topics=clean_values(topics),      # trimmed, distinct (indexer/fields.py)
-            origin=f"{display_path(path)}:{lineno}",
-        ))
+        return doc_id
+
+    def _jsonl_title(self, path: Path, lineno: int, title, body: str) -> tuple[str, str]:
+        """(title, "given") — shortened to MAX_TITLE with a warning — or the body's first
+        sentence, (lead, "lead"), when the line has none."""
+        if not (isinstance(title, str) and title.strip()):
+            return first_sentence(body), "lead"
+        title = title.strip()
+        if len(title) > MAX_TITLE:
+            self._problem(path, lineno, "warning",
+                          f'"title" has {len(title)} characters; shortened to at most {MAX_TITLE}')
+            title = shorten(title)
+        return title, "given"
 
 
 def finish(doc: Document) -> Document:
