@@ -166,8 +166,8 @@ def engine(tmp_path_factory):
 def test_the_engine_vocabulary_holds_every_term_with_a_document(engine):
     """What makes the expander's shortcut exact: terms() lists every term doc_freq counts."""
     st = engine.state()
-    xp = engine._expander(st)
-    reader = st.searcher.reader()
+    xp = st.expander
+    reader = st.reader.searcher.reader()
     indexed = {t.decode() if isinstance(t, bytes) else t for f in ("title", "body") for t in reader.lexicon(f)}
     words = sorted(indexed) + ["бышкек", "корупция", "тон", "qwxq", *latin_candidates("Bishkek")]
     before = [xp.doc_freq(w) for w in words]
