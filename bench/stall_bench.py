@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/stall_bench.py --index /tmp/ix24 [--seconds 4] [--rounds 3] [--json]
 
-Starts ``kgsearch serve --index INDEX`` on a free loopback port and measures, in phases of
-``--seconds`` each:
+Starts ``kgsearch serve --index INDEX`` on a free loopback port — a fresh one for every phase,
+so that each phase's normal clients run the same requests against the same (warmed, otherwise
+empty) caches — and measures, in phases of ``--seconds`` each:
 
 1. the 36-prefix query alone, in-process (cold, then warm) and over HTTP;
 2. ``quiet``: two clients running ordinary searches (throughput) and one polling ``/healthz``
@@ -22,6 +23,7 @@ server is stopped at the end.  Not a test: timings depend on the machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -69,6 +71,37 @@ def _pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+@contextlib.contextmanager
+def _served(args):
+    """``kgsearch serve --index INDEX`` on a free loopback port, up and warmed (the normal
+    queries' first pages asked once), stopped at the end; yields its base URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([*_kgsearch(), "serve", "--index", args.index, "--port", str(port),
+                             "--threads", str(args.threads), "--workers", str(args.workers)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _get(f"{base}/healthz", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("kgsearch serve did not come up")
+                time.sleep(0.2)
+        for q in NORMAL:                                   # warm the term caches of every phase alike
+            _get(f"{base}/api/search?" + urllib.parse.urlencode({"q": q, "per_page": 99}))
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def _phase(base: str, seconds: float, heavy_clients: int, tag: int, vary_query: bool = False,
            same_url: bool = False) -> dict:
     stop = time.monotonic() + seconds
@@ -77,8 +110,9 @@ def _phase(base: str, seconds: float, heavy_clients: int, tag: int, vary_query: 
 
     def normal(client):
         # 16 queries × 3 pages × 16 page sizes, in a cycle longer than the result cache (512):
-        # every request is computed, none is answered from the cache
-        i = tag * 300 + client * 384
+        # every request is computed, none is answered from the cache; the same sequence in
+        # every phase (each phase has a server of its own)
+        i = client * 384
         while time.monotonic() < stop:
             n = len(NORMAL)
             url = f"{base}/api/search?" + urllib.parse.urlencode(
@@ -148,44 +182,22 @@ def main():
     print(f"36-prefix query in-process: cold {cold:.0f} ms, warm median {statistics.median(warm):.0f} ms "
           f"(target ≤ 300 ms), total {r['total']}, notes {len(r.get('notes', []))}")
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([*_kgsearch(), "serve", "--index", args.index, "--port", str(port),
-                             "--threads", str(args.threads), "--workers", str(args.workers)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get(f"{base}/healthz", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("kgsearch serve did not come up")
-                time.sleep(0.2)
-        url = f"{base}/api/search?" + urllib.parse.urlencode({"q": HEAVY})
-        first = _get(url, timeout=120) * 1000
-        again = [_get(f"{url}&page={p}&per_page=7", timeout=120) * 1000 for p in range(1, 6)]
-        print(f"36-prefix query over HTTP: first {first:.0f} ms, then median {statistics.median(again):.0f} ms")
-        for q in NORMAL:                                   # warm the term caches of both phases alike
-            _get(f"{base}/api/search?" + urllib.parse.urlencode({"q": q, "per_page": 99}))
-        # the phases interleaved, several rounds: the machine's other load shifts over time,
-        # and a ratio is taken within each round (medians reported)
-        rounds = []
-        for r in range(args.rounds):
-            rounds.append({
-                "quiet": _phase(base, args.seconds, 0, 1 + 10 * r),
-                "same": _phase(base, args.seconds, 2, 4 + 10 * r, same_url=True),
-                "pages": _phase(base, args.seconds, 2, 2 + 10 * r),
-                "varied": _phase(base, args.seconds, 2, 3 + 10 * r, vary_query=True),
-            })
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    url_of = lambda base: f"{base}/api/search?" + urllib.parse.urlencode({"q": HEAVY})  # noqa: E731
+    with _served(args) as base:
+        first = _get(url_of(base), timeout=120) * 1000
+        again = [_get(f"{url_of(base)}&page={p}&per_page=7", timeout=120) * 1000 for p in range(1, 6)]
+    print(f"36-prefix query over HTTP: first {first:.0f} ms, then median {statistics.median(again):.0f} ms")
+    # Every phase runs the same normal workload on a server started afresh (same caches, same
+    # pages: the ratio compares like with like); the phases interleaved, several rounds (the
+    # machine's other load shifts over time), a ratio taken within each round, medians reported.
+    rounds = []
+    for r in range(args.rounds):
+        got = {}
+        for name, clients, kw in (("quiet", 0, {}), ("same", 2, {"same_url": True}), ("pages", 2, {}),
+                                  ("varied", 2, {"vary_query": True})):
+            with _served(args) as base:
+                got[name] = _phase(base, args.seconds, clients, r, **kw)
+        rounds.append(got)
     if args.json:
         print(json.dumps(rounds, indent=1))
     quiet_tp = statistics.median(r["quiet"]["throughput"] for r in rounds)
