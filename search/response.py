@@ -4,11 +4,12 @@ the two cannot drift (``web/openapi.py`` documents it as ``SearchResult`` / ``Hi
 from __future__ import annotations
 
 from indexer.fields import value_facets
+from search import results
 from search.filters import Filters
 
-# the keys of a hit, in order (the engine's hit has more: ``title_html`` for the pages)
-HIT_KEYS = ("id", "title", "date", "url", "source", "score", "snippet", "snippet_text", "snippet_marks",
-            "districts", "oblasts", "topics", "partial")
+# the keys of a hit, in order: the engine's hit (search/results.py) without ``title_html`` (for
+# the pages), and whether it is a partial match
+HIT_KEYS = tuple(k for k in results.HIT_KEYS if k != "title_html") + ("partial",)
 # the top-level keys taken from the engine's result as they are (then ``hits`` and ``filters``)
 RESULT_KEYS = ("query", "total", "partial_total", "all_words_found", "page", "per_page", "pages", "sort",
                "took_ms")

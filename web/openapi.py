@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Blueprint, jsonify, render_template, request
 
 from indexer.fields import FACETS, KEYWORDS, PLACE, YEAR
+from search.response import HIT_KEYS
 from web.api_params import FILTERS, PARAMS, SEARCH, wire
 
 bp = Blueprint("openapi", __name__)
@@ -24,8 +25,7 @@ SCHEMAS = {
                        "status": {"type": "integer", "description": "The HTTP status, repeated."}},
     },
     "Hit": {
-        "type": "object", "required": ["id", "title", "date", "url", "source", "score", "snippet", "snippet_text",
-                     "snippet_marks", "districts", "oblasts", "topics", "partial"],
+        "type": "object", "required": list(HIT_KEYS),
         "properties": {
             "id": {"type": "string"}, "title": {"type": "string"},
             "date": {"type": ["string", "null"], "description": "ISO YYYY-MM-DD, null when undated."},
