@@ -43,14 +43,59 @@ def top(gen, node, docs: np.ndarray, limit: int, memo: dict | None = None) -> li
     near = np.abs(np.diff(s)) <= NEAR_TIE * np.maximum(1.0, np.abs(s[1:]))
     # constant-score prefixes (``field`` None) tie for real: their order is by docnum
     if near.any() and all(f is not None for _, f, _, _ in terms):
-        at = np.flatnonzero(np.concatenate(([False], near)) | np.concatenate((near, [False])))
-        gate_docs = {g: np.flatnonzero(m) for g, m in gates.items()}
-        exact = gen.reader.exact_scores(node, cands[at].tolist(), gate_docs)
-        s = s.copy()
-        s[at] = [exact.get(d, v) for d, v in zip(cands[at].tolist(), s[at].tolist())]
-        order = np.lexsort((cands, -s))
-        cands, s = cands[order], s[order]
+        at, rep = tie_representatives(gen, terms, gates, cands, near)
+        if len(at):
+            gate_docs = {g: np.flatnonzero(m) for g, m in gates.items()}
+            exact = gen.reader.exact_scores(node, sorted(set(cands[rep].tolist())), gate_docs)
+            s = s.copy()
+            # every near-tied document scores what the backend gives its representative
+            s[at] = [exact.get(d, v) for d, v in zip(cands[rep].tolist(), s[at].tolist())]
+            order = np.lexsort((cands, -s))
+            cands, s = cands[order], s[order]
     return list(zip(cands[:limit].tolist(), s[:limit].tolist()))
+
+
+def tie_representatives(gen, terms, gates, cands: np.ndarray, near: np.ndarray):
+    """Which near-tied candidates (``cands`` sorted by score, ``near``: each adjacent pair within
+    NEAR_TIE) the backend must score: (their positions, the position of the document whose
+    score each one takes).
+
+    Two documents with the same contribution from every term (same term frequencies, same
+    quantized field lengths: duplicates, common in news) get bit-identical sums here and in the
+    backend (the same additions in the same order), so their order is by docnum in both and
+    needs no rescoring.  Only a run of near-tied documents holding two or more different
+    contribution vectors is rescored, one document per vector."""
+    run = np.concatenate(([0], np.cumsum(~near)))          # run label of each candidate
+    tied = np.flatnonzero(np.bincount(run)[run] > 1)
+    vectors = contributions(gen, terms, gates, cands[tied])
+    first: dict[tuple, int] = {}
+    kinds: dict[int, int] = {}                             # run → distinct vectors in it
+    rep = np.empty(len(tied), np.int64)
+    for i, (r, row) in enumerate(zip(run[tied].tolist(), vectors)):
+        key = (r, row.tobytes())
+        if key not in first:
+            first[key] = int(tied[i])
+            kinds[r] = kinds.get(r, 0) + 1
+        rep[i] = first[key]
+    mixed = np.fromiter((kinds[r] > 1 for r in run[tied].tolist()), bool, len(tied))
+    return tied[mixed], rep[mixed]
+
+
+def contributions(gen, terms, gates, docs: np.ndarray) -> np.ndarray:
+    """What each term of ``terms`` adds to each of ``docs`` (rows) in ``score_array``."""
+    out = np.zeros((len(docs), len(terms)))
+    for j, (gate, fieldname, text, boost) in enumerate(terms):
+        entry = gen.reader.term(fieldname, text)
+        if entry.contrib is None or not len(entry.ids):
+            continue
+        i = np.searchsorted(entry.ids, docs)
+        i[i == len(entry.ids)] = 0
+        hit = entry.ids[i] == docs
+        if gate is not None:
+            hit &= gates[gate][docs]
+        add = entry.contrib[i[hit]]
+        out[hit, j] = add * boost if boost != 1.0 else add
+    return out
 
 
 def score_array(gen, terms, gates) -> np.ndarray:
