@@ -8,6 +8,9 @@ small generator over tokens:
     CompoundFilter   ``Ысык-Көл`` → whole + parts; ``2025-жылдын`` → ``2025`` + ``жыл``
     StemFilter       the Kyrgyz / Russian stemmer (cached)
 
+When indexing (``INDEX_ANALYZER``, the schema's), each word also stands at its position as
+its exact form ``=коррупцияга`` and its 5-letter prefix ``^корру``: terms that only score.
+
 ``ANALYZER`` (``KyAnalyzer``) runs the four as one loop with one cache lookup per
 plain token; the chain is kept for the rare options that loop does not take.
 ``stem(word)`` is exactly what one indexed word goes through.  ``ANALYZER``
@@ -31,7 +34,19 @@ from indexer.morphology import stem_word
 # Version of everything that decides which terms a text becomes.  Bump it when
 # the tokenizer, the normalizer, the stemmer or their data change: an index
 # built with another version needs a reindex.
-ANALYZER_VERSION = "ky-4"
+ANALYZER_VERSION = "ky-5"     # ky-5: each word indexed three ways (stem, exact form, 5-letter prefix)
+
+# Each indexed word stands in its field three times at one position (bench/eval/RESULTS.md: the
+# three summed beat any one): its stem (unmarked: what counting, phrases, ``корр*`` prefixes and
+# highlighting use), its exact form after normalization (``=коррупцияга``) and its first
+# PREFIX_LEN letters (``^корру``).  A word shorter than PREFIX_LEN has no prefix term: its prefix
+# would be its exact form, with the same postings (a query gives that exact term the prefix's
+# weight too: ``representation_terms``).  The marks never begin a token, so marked terms never
+# meet the stems, or a typed prefix, in the lexicon.
+EXACT_MARK = "="
+PREFIX_MARK = "^"
+MARKS = (EXACT_MARK, PREFIX_MARK)
+PREFIX_LEN = 5
 
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _COMBINING = "\u0300-\u036f"
@@ -96,7 +111,7 @@ def _stem_normalized(word: str) -> str:
 def clear_caches() -> None:
     """Empty every cache of the analyzer and the stemmer: a fresh process's state
     (for benchmarks and tests that measure or check the cold path)."""
-    for fn in (normalize, _clean, _stem_normalized, _plain_stem):
+    for fn in (normalize, _clean, _stem_normalized, _plain_terms, marked_terms):
         fn.cache_clear()
     morphology.clear_caches()
 
@@ -237,23 +252,71 @@ def _part_spans(raw: str, n: int) -> list[tuple[int, int]] | None:
     return spans if len(spans) == n else None
 
 
+@lru_cache(maxsize=262_144)
+def marked_terms(surface: str) -> tuple[str, ...]:
+    """The marked terms indexed beside a word's stem: its exact form, and its prefix when the
+    word has ``PREFIX_LEN`` letters or more.  A number has none: it is its own stem and exact
+    form (``representation_terms`` scores its term three times instead)."""
+    if surface.isdigit():
+        return ()
+    if len(surface) < PREFIX_LEN:
+        return (EXACT_MARK + surface,)
+    return (EXACT_MARK + surface, PREFIX_MARK + surface[:PREFIX_LEN])
+
+
+def representation_terms(surface: str) -> list[tuple[str, float]]:
+    """(term, weight) that score a typed word besides its stem, as its three representations
+    would at equal weights: its exact form and its prefix; a word without a prefix term, its
+    exact form twice; a number (its own exact form and prefix), itself twice more."""
+    reps = marked_terms(surface)
+    if not reps:
+        return [(surface, 2.0)]
+    return [(reps[0], 1.0), (reps[1], 1.0)] if len(reps) == 2 else [(reps[0], 2.0)]
+
+
+def _emit_representations(t, seen: set):
+    """``t``'s marked terms (``t.surface``'s), at its position; ``seen`` holds the terms given
+    at that position already (a compound's whole word and first part share one and often
+    their prefix: a position holds a term once)."""
+    for rep in marked_terms(t.surface):
+        if rep not in seen:
+            seen.add(rep)
+            t.text = rep
+            yield t
+
+
 class StemFilter(Filter):
-    """Replaces each token by its stem (numbers pass through)."""
+    """Replaces each token by its stem (numbers pass through), keeping the unstemmed text in
+    ``t.surface``.  With ``representations`` (the schema's ``INDEX_ANALYZER``), when indexing
+    (mode ``index``), each stem is followed at its position by the token's marked terms."""
 
     is_morph = True
 
+    def __init__(self, representations: bool = False):
+        self.representations = representations
+
     def __call__(self, tokens):
         stem_ = _stem_normalized
+        reps = getattr(self, "representations", False)       # (unpickled from an older index)
+        seen: set = set()
+        at = None
         for t in tokens:
-            t.text = stem_(t.text)
+            t.surface = surface = t.text
+            t.text = stem_(surface)
             yield t
+            if reps and getattr(t, "mode", "") == "index":
+                here = t.pos if t.positions else object()
+                if here != at:
+                    at = here
+                    seen = set()
+                yield from _emit_representations(t, seen)
 
 
 class KyAnalyzer(CompositeAnalyzer):
     """``KyTokenizer | CleanFilter | CompoundFilter | StemFilter`` run as one loop.
 
     The same tokens as the chain of four generators (``tests/test_analyzer_identity.py``), with
-    one cache lookup per plain token (``_plain_stem``) instead of four generator hops and two
+    one cache lookup per plain token (``_plain_terms``) instead of four generator hops and two
     lookups.  Any other composition, ``no_morph`` or ``tokenize=False`` runs as the usual chain;
     an index pickled with the plain ``CompositeAnalyzer`` of the four stages still works.
     """
@@ -261,23 +324,25 @@ class KyAnalyzer(CompositeAnalyzer):
     def __call__(self, value, no_morph=False, **kwargs):
         if no_morph or not kwargs.get("tokenize", True) or list(map(type, self.items)) != _STAGES:
             return super().__call__(value, no_morph=no_morph, **kwargs)
-        return _analyze_fused(value, **kwargs)
+        reps = kwargs.get("mode") == "index" and getattr(self.items[-1], "representations", False)
+        return _analyze_fused(value, representations=reps, **kwargs)
 
 
 _STAGES = [KyTokenizer, CleanFilter, CompoundFilter, StemFilter]
 
 
 @lru_cache(maxsize=262_144)
-def _plain_stem(raw: str) -> str | None:
-    """The term of one raw token without a hyphen (None for a compound: CompoundFilter's work)."""
+def _plain_terms(raw: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """(surface, stem, marked terms) of one raw token without a hyphen (None for a compound:
+    CompoundFilter's work)."""
     text = _clean(raw)
-    return None if "-" in text else _stem_normalized(text)
+    return None if "-" in text else (text, _stem_normalized(text), marked_terms(text))
 
 
 def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                   start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+                   start_pos=0, start_char=0, tokenize=True, mode="", representations=False, **kwargs):
     t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-    plain, stem_ = _plain_stem, _stem_normalized
+    plain, stem_ = _plain_terms, _stem_normalized
     pos = start_pos
     shift = 0
     for match in TOKEN_RE.finditer(value):
@@ -292,28 +357,43 @@ def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, remo
         if chars:
             t.startchar = start_char + match.start()
             t.endchar = start_char + match.end()
-        term = plain(raw)
-        if term is not None:
-            t.text = term
+        got = plain(raw)
+        if got is not None:
+            t.surface, t.text, reps = got
             yield t
+            if representations:
+                for t.text in reps:
+                    yield t
             continue
         t.raw = raw
         t.text = text = _clean(raw)
         plan = _compound_plan(text, mode)
         if plan is None:
             continue
+        seen: set = set()
+        at = None
         for part in _emit_compound(t, text, plan, t.pos if positions else 0):
-            part.text = stem_(part.text)
+            part.surface = surface = part.text
+            part.text = stem_(surface)
             yield part
+            if representations:
+                here = part.pos if positions else object()
+                if here != at:
+                    at = here
+                    seen = set()
+                yield from _emit_representations(part, seen)
         shift += plan[2]
 
 
-def make_analyzer():
-    return KyAnalyzer(KyTokenizer(), CleanFilter(), CompoundFilter(), StemFilter())
+def make_analyzer(representations: bool = False):
+    return KyAnalyzer(KyTokenizer(), CleanFilter(), CompoundFilter(), StemFilter(representations))
 
 
-# The one analyzer: the schema's text fields and the query builder both use it.
+# The one analyzer: the query builder, highlighting and everything that reads terms use it.
 ANALYZER = make_analyzer()
+# The same analyzer as the schema's text fields run it: when indexing, every stem ANALYZER gives
+# is followed at its position by the word's exact-form and prefix terms (``marked_terms``).
+INDEX_ANALYZER = make_analyzer(representations=True)
 
 
 @dataclass(frozen=True)
@@ -322,9 +402,10 @@ class Term:
     pos: int
     start: int
     end: int
+    surface: str = ""      # the token before stemming (what ``representation_terms`` takes)
 
 
 def analyze(text: str, mode: str = "index") -> list[Term]:
     """Run ``ANALYZER`` over ``text``; ``mode`` is ``index``, ``query`` or ``phrase``."""
-    return [Term(t.text, t.pos, t.startchar, t.endchar)
+    return [Term(t.text, t.pos, t.startchar, t.endchar, t.surface)
             for t in ANALYZER(text, positions=True, chars=True, mode=mode)]

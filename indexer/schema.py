@@ -1,5 +1,6 @@
 """The Whoosh schema, made from the field registry (``indexer/fields.py``): one analyzer for
-the text fields, a column for dates, one keyword field per facet, stored-only fields."""
+the text fields (indexing each word three ways: indexer/analysis.py), a column for dates, one
+keyword field per facet, stored-only fields."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ from whoosh.analysis import RegexTokenizer, StripFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer import fields as registry
-from indexer.analysis import ANALYZER
+from indexer.analysis import INDEX_ANALYZER
 from indexer.documents import Document
 
 # a keyword facet's values are one a line: a value may hold commas and spaces, never a line break
@@ -27,7 +28,7 @@ def _facet_field(facet: registry.Facet):
 
 def make_schema() -> Schema:
     spec = {"id": ID(stored=True, unique=True)}
-    spec.update({f.name: TEXT(analyzer=ANALYZER, stored=True, phrase=True) for f in registry.TEXT_FIELDS})
+    spec.update({f.name: TEXT(analyzer=INDEX_ANALYZER, stored=True, phrase=True) for f in registry.TEXT_FIELDS})
     spec.update({f.field: _facet_field(f) for f in registry.FACETS})
     spec.update({name: STORED() for name in registry.STORED_FIELDS if name not in spec})
     return Schema(**spec)

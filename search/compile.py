@@ -1,8 +1,9 @@
 """``ParsedQuery`` (search/query.py) → ``Plan`` (search/plan.py).
 
-A word becomes, in title and body (title boosted ``TITLE_BOOST``), its exact index term, the
-terms a Russian keyboard may have meant by it (``FOLD_WEIGHT``) and its expansions (Latin
-readings, equivalents: search/expand.py); several words of a phrase become a ``Phrase`` of
+A word becomes, in title and body (title boosted ``TITLE_BOOST``), its stem, the stems a
+Russian keyboard may have meant by it (``FOLD_WEIGHT``) and its expansions (Latin readings,
+equivalents: search/expand.py) — the documents that have it; it scores with its exact-form and
+5-letter-prefix terms too (indexer/analysis.py: three representations, equal weights); several words of a phrase become a ``Phrase`` of
 such alternatives; a prefix becomes a constant-score ``Prefix`` of its most frequent index
 terms within the query's cost bound (search/budget.py).
 
@@ -14,14 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from indexer.analysis import analyze, has_kyrgyz_letters, is_stopword, normalize
+from indexer.analysis import MARKS, analyze, has_kyrgyz_letters, is_stopword, normalize, representation_terms
 from search.budget import Budget
+from search.expand import LATIN_WEIGHT
 from search.highlight import TermMatcher
 from search.plan import And, AndNot, Not, Or, Phrase, Plan, Prefix, Term, Unit, any_of
 from search.query import FIELDS, Atom, Node, ParsedQuery
 
 TITLE_BOOST = 2.5
-FOLD_WEIGHT = 0.6          # a keyboard-folded match ranks below the exact-letter one
+FOLD_WEIGHT = 1.0          # a keyboard-fold variant scores as the word (bench/eval/RESULTS.md: vi-fold)
 BOOST = {"title": TITLE_BOOST, "body": 1.0}
 
 
@@ -69,10 +71,7 @@ def _compile(lexicon, node, ctx: _Context, negated: bool):
             return None
         if negated:
             return _atom(lexicon, node, _Context(budget=ctx.budget, expander=ctx.expander), record=False)
-        got = _atom(lexicon, node, ctx, record=True)
-        if got is not None:
-            ctx.scoring.append(got)
-        return got
+        return _atom(lexicon, node, ctx, record=True)
     if node.op == "not":
         inner = _compile(lexicon, node.children[0], ctx, not negated)
         return Not(inner) if inner is not None else None
@@ -92,35 +91,67 @@ def _compile(lexicon, node, ctx: _Context, negated: bool):
 
 
 def _atom(lexicon, atom: Atom, ctx: _Context, record: bool):
+    """The node of the documents having the atom: a word (its stem, the stems a Russian
+    keyboard may have meant, its expansions), a phrase or a prefix.  With ``record``, its
+    scoring node goes to ``ctx.scoring``: for a one-token word, that node adds the word's
+    exact-form and prefix terms (they score, they never decide a count)."""
     fields = (atom.field,) if atom.field else FIELDS
     if atom.kind == "prefix":
-        return _prefix(lexicon, atom, fields, ctx)
+        node = _prefix(lexicon, atom, fields, ctx)
+        if record and node is not None:
+            ctx.scoring.append(node)
+        return node
     analyzed = analyze(atom.text, "phrase" if atom.kind == "phrase" else "query")
     tokens = [t.text for t in analyzed]
     if not tokens:
         return None
-    alts = [[(t, 1.0)] + [(v, FOLD_WEIGHT) for v in _variants(lexicon, atom.text, t)] for t in tokens]
+    # (term, weight, typed with its exact letters)
+    alts = [[(t, 1.0, True)] + [(v, FOLD_WEIGHT, False) for v in _variants(lexicon, atom.text, t)]
+            for t in tokens]
     # -- query expansion (search/expand.py): Latin readings and equivalents, lower weights --
     phrases = []
     if ctx.expander is not None:
         per_token, phrases = ctx.expander.alternatives(atom.text, analyzed)
         for alt, extra in zip(alts, per_token):
-            have = {t for t, _ in alt}
-            alt += [(t, w) for t, w in extra if t not in have]
+            have = {t for t, _, _ in alt}
+            alt += [(t, w, w == 1.0) for t, w in extra if t not in have]
         for terms, _ in phrases:
             ctx.highlight.update(terms)
     # -- end of query expansion --
     for alt in alts:
-        ctx.highlight.update(t for t, _ in alt)
+        ctx.highlight.update(t for t, _, _ in alt)
         if record:
-            for t, w in alt:
-                ctx.exact[t] = ctx.exact.get(t, False) or w == 1.0
-    subs = []
+            for t, _, typed in alt:
+                ctx.exact[t] = ctx.exact.get(t, False) or typed
+    alts = [[(t, w) for t, w, _ in alt] for alt in alts]
+    subs, extra = [], []
+    reps = _representations(lexicon, atom, analyzed[0], ctx) if record and len(alts) == 1 and \
+        atom.kind == "word" else []
     for f in fields:
         subs += _word(f, alts)
         subs += [Phrase(f, tuple(((t, 1.0),) for t in terms), BOOST[f] * w) if len(terms) > 1
                  else Term(f, terms[0], BOOST[f] * w) for terms, w in phrases]
-    return Or(tuple(subs))
+        extra += [Term(f, t, BOOST[f] * w) for t, w in reps]
+    node = Or(tuple(subs))
+    if record:
+        ctx.scoring.append(Or(tuple(subs + extra)) if extra else node)
+    return node
+
+
+def _representations(lexicon, atom: Atom, token, ctx: _Context) -> list[tuple[str, float]]:
+    """The exact-form and prefix terms of a one-token word (indexer/analysis.py), with their
+    keyboard-fold variants, and those of its Cyrillic readings when it is typed in Latin letters
+    (at the readings' weight), as (term, weight)."""
+    forms = [(token.surface, atom.text, 1.0)]
+    if ctx.expander is not None:
+        forms += [(t.surface, reading, LATIN_WEIGHT) for reading in ctx.expander.latin(atom.text)[1]
+                  for t in analyze(reading, "query")[:1]]
+    out: dict[str, float] = {}
+    for surface, typed, w in forms:
+        for term, times in representation_terms(surface):
+            for x in [term] + _variants(lexicon, typed, term):
+                out.setdefault(x, w * times)
+    return list(out.items())
 
 
 def _word(f: str, alts: list) -> list:
@@ -141,7 +172,9 @@ def _prefix(lexicon, atom: Atom, fields, ctx: _Context):
     """A prefix as a constant-score ``Prefix`` per field (the field's boost as its score) of
     the index terms it expands to, within the query's budget: when it stands for more terms
     than it may, the most frequent are kept and a ``prefix_too_broad`` note says so."""
-    text = normalize(atom.text)
+    text = normalize(atom.text).lstrip("".join(MARKS))   # a typed mark is punctuation
+    if not text:
+        return None
     found = lexicon.prefix_terms(tuple(fields), text)
     kept = ctx.budget.spend(atom.text, found)
     if len(kept) < len(found):

@@ -1,4 +1,6 @@
-"""The analyzer's output is exactly what ``ky-4`` produced before it was made faster.
+"""The analyzer's output is exactly what ``ky-4`` produced before it was made faster (``ky-5``
+gives ``ANALYZER`` the same stems; it adds the marked exact-form and prefix terms only when
+the schema's ``INDEX_ANALYZER`` indexes, tests/test_representations.py).
 
 The expected tokens, stems and language decisions are committed data
 (``tests/data/analyzer_tokens.tsv``, ``analyzer_digests.tsv``; see

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import fold, stem
+from indexer.analysis import MARKS, fold, stem
 from search.engine import SearchEngine
 from search.equivalents import EQUIV_WEIGHT, equivalents, table
 from search.expand import Expander
@@ -168,7 +168,10 @@ def test_the_engine_vocabulary_holds_every_term_with_a_document(engine):
     st = engine.state()
     xp = st.expander
     reader = st.reader.searcher.reader()
-    indexed = {t.decode() if isinstance(t, bytes) else t for f in ("title", "body") for t in reader.lexicon(f)}
+    lexicon = {t.decode() if isinstance(t, bytes) else t for f in ("title", "body") for t in reader.lexicon(f)}
+    # the words: not the exact-form / prefix terms (ky-5), which are never asked for nor suggested
+    indexed = {t for t in lexicon if t[:1] not in MARKS}
+    assert len(indexed) < len(lexicon)
     words = sorted(indexed) + ["бышкек", "корупция", "тон", "qwxq", *latin_candidates("Bishkek")]
     before = [xp.doc_freq(w) for w in words]
     xp._load()

@@ -13,10 +13,14 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
+from indexer.analysis import MARKS
 from indexer.sidecar import SegmentPostings, positional_fields
 from search.backend.whoosh_query import exact_scores
 from search.backend.whoosh_terms import Segment, TermArrays
 from search.query import FIELDS
+
+# first character of a marked term, as iter_field gives it (str or bytes)
+_MARKED = frozenset(MARKS) | frozenset(m.encode() for m in MARKS)
 
 
 class WhooshBackend:
@@ -113,14 +117,16 @@ class WhooshGeneration:
             return max(reader.doc_frequency(f, term) for f in reversed(FIELDS))
 
     def text_terms(self):
-        """(term, the most documents a text field has it in) of every term of the text fields."""
+        """(term, the most documents a text field has it in) of every word of the text fields
+        (not the marked exact-form and prefix terms: indexer/analysis.py)."""
         df: dict = {}
         with self.wlock:   # per segment: a multi-segment reader's iter_field is ~5x slower
             for fieldname in FIELDS:
                 per_field: dict = defaultdict(int)
                 for seg in self.segments:
                     for text, info in seg.reader.iter_field(fieldname):
-                        per_field[text] += info.doc_frequency()
+                        if text[:1] not in _MARKED:     # exact-form / prefix terms are no words
+                            per_field[text] += info.doc_frequency()
                 for text, n in per_field.items():
                     df[text] = max(df.get(text, 0), n)
         return ((t.decode("utf-8") if isinstance(t, bytes) else t, n) for t, n in df.items())
