@@ -70,7 +70,7 @@ def to_fields(doc: Document) -> dict:
         views=doc.views,
         url=doc.url,
         source=doc.source,
-        topics=",".join(doc.topics),       # shown on the article page (the topic facet: ``topic``)
+        topics=list(doc.topics),           # shown as given, commas and all (the topic facet: ``topic``)
         **facet_fields(doc),
         hash=doc.content_hash(),
     )

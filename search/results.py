@@ -7,6 +7,10 @@ from search.highlight import HTML, TermMatcher, find_spans, highlight_all, snipp
 
 
 def split(value) -> list[str]:
+    """A stored list of values: a list (topics), or comma-joined text (places, and the topics of
+    an index written before they were stored as a list)."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
     return [v for v in (value or "").split(",") if v]
 
 

@@ -1,6 +1,8 @@
 """The topic facet (the JSON Lines ``topics`` list) on the 24.kg corpus: counts, the filter, the
 API, the command line, the sidebar, the links — and an index built before the facet existed."""
+import html
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -176,3 +178,27 @@ def test_an_index_built_before_the_topic_facet(tmp_path, monkeypatch):
     r = run_cli("add", src, "--index", store.root)
     assert r.returncode == 5 and "reindex" in r.stderr
     assert IndexStore(store.root).current() is not None
+
+
+def test_a_topic_with_a_comma_is_one_topic_everywhere(tmp_path):
+    """A topic is stored as given: ``Сот, прокуратура`` is one topic in the hit, the article, the
+    facet and the filter — not two split at its comma."""
+    src = write_jsonl(tmp_path / "d.jsonl", [
+        {"id": "a", "body": "Сот иш карады.", "topics": ["Сот, прокуратура", "Саясат"]},
+        {"id": "b", "body": "Сот өкүм чыгарды.", "topics": ["Саясат"]}])
+    engine = SearchEngine(store=build_index(tmp_path / "ix", [src]))
+    hit = {h["id"]: h for h in engine.search("сот")["hits"]}["a"]
+    assert hit["topics"] == ["Сот, прокуратура", "Саясат"]
+    assert engine.document("a")["topics"] == ["Сот, прокуратура", "Саясат"]
+    assert engine.search("сот")["facets"]["topic"] == {"Саясат": 2, "Сот, прокуратура": 1}
+    assert ids(engine, "сот", topics=["Сот, прокуратура"]) == {"a"}
+    client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
+    page = client.get("/doc/a").get_data(as_text=True)
+    # each topic one link to the articles of that topic
+    assert page.count('class="topic"') == 2
+    links = re.findall(r'<a class="topic" href="([^"]+)">([^<]+)</a>', page)
+    assert [(parse_qs(urlsplit(html.unescape(h)).query)["topic"], t) for h, t in links] == \
+        [(["Сот, прокуратура"], "Сот, прокуратура"), (["Саясат"], "Саясат")]
+    found = client.get(html.unescape(links[0][0])).get_data(as_text=True)
+    assert 'href="/doc/a' in found and 'href="/doc/b' not in found
+    engine.close()
