@@ -95,9 +95,27 @@ def has_kyrgyz_letters(text: str) -> bool:
     return fold(text) != text
 
 
+# What the stemmer gave for the word forms of an open index, under this analyzer and these
+# tables (indexer/stems.py, loaded when a search process opens a generation): a lookup instead
+# of a run of the stemmer.  Never consulted for anything the stemmer would answer otherwise.
+_KNOWN_STEMS: dict[str, str] = {}
+
+
+def remember_stems(pairs: dict[str, str]) -> None:
+    _KNOWN_STEMS.update(pairs)
+
+
+def stem_normalized(word: str) -> str:
+    """The stem of a normalized token, as the analyzer computes it (what ``=word`` stands beside)."""
+    return _stem_normalized(word)
+
+
 @lru_cache(maxsize=262_144)
 def _stem_normalized(word: str) -> str:
     """Stem of a normalized token (a hyphen compound keeps its head, the last part is stemmed)."""
+    known = _KNOWN_STEMS.get(word)
+    if known is not None:
+        return known
     if "-" in word:
         head, _, last = word.rpartition("-")
         if not last or not head:
@@ -113,6 +131,7 @@ def clear_caches() -> None:
     (for benchmarks and tests that measure or check the cold path)."""
     for fn in (normalize, _clean, _stem_normalized, _plain_terms, marked_terms):
         fn.cache_clear()
+    _KNOWN_STEMS.clear()
     morphology.clear_caches()
 
 

@@ -36,7 +36,7 @@ from whoosh import index as whoosh_index
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
-from indexer import sidecar, testhooks
+from indexer import sidecar, stems, testhooks
 from indexer.analysis import ANALYZER_VERSION
 from indexer.ingest import IngestReport
 from indexer.lang import index_dependencies
@@ -166,6 +166,16 @@ def write_compact_postings(path: Path) -> dict:
     return {"compact_postings": f"{len(done['written'])} segment(s) written"}
 
 
+def write_stems(path: Path, previous: Path | None) -> dict:
+    """The stems of the generation's word forms (indexer/stems.py), before it is published.
+    Like the compact postings they only make queries faster: when they cannot be written the
+    stemmer runs as before, and the reason is returned."""
+    try:
+        return stems.write(path, previous)
+    except (OSError, ValueError) as exc:
+        return {"stems": f"not written ({exc}); the stemmer runs for every new word"}
+
+
 def date_range(path: Path) -> list[int]:
     ix = whoosh_index.open_dir(str(path))
     try:
@@ -290,11 +300,12 @@ class WriteTransaction:
         return verify(self.path, expected)
 
     def publish(self, fields: dict, log: dict | None = None) -> dict:
-        """Write the compact postings and the manifest (the served one's, or a new one with
+        """Write the compact postings, the stems file and the manifest (the served one's, or a new one with
         the analyzer version and ``index_dependencies()``; updated by ``fields`` and, with
         ``log``, one more entry of the update log), flush and switch ``CURRENT``.  Returns
         what became of the compact postings."""
         compact = write_compact_postings(self.path)
+        compact.update(write_stems(self.path, self.store.path(self.served) if self.served else None))
         at = now_iso()
         manifest = dict(self._base) if self._base else {
             "built_at": at, "sources": [], "analyzer_version": ANALYZER_VERSION,

@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from indexer import fields as registry
+from indexer import stems
 from indexer.analysis import fold, has_kyrgyz_letters
 from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.cache import LRU
@@ -207,13 +208,15 @@ class Served:
         fix (a 503 on the web, exit 8 on the command line), never a traceback."""
         try:
             self.store.read_manifest(name)        # GenerationUnusable: no folder, no readable manifest
-            return self.backend.open(self.store.path(name), name)
+            reader = self.backend.open(self.store.path(name), name)
         except GenerationUnusable as exc:
             raise IndexUnavailable(str(exc)) from None
         except Exception as exc:
             raise IndexUnavailable(str(GenerationUnusable(
                 name, f"its Whoosh files are unreadable: {describe_error(exc)}",
                 self.store.rollback_target(name)))) from None
+        stems.load(self.store.path(name))         # its words' stems: no stemmer run for them
+        return reader
 
     def leave(self, gen: Generation) -> None:
         with self._lock:
