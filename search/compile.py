@@ -3,9 +3,9 @@
 A word becomes, in title and body (title boosted ``TITLE_BOOST``), its stem, the stems a
 Russian keyboard may have meant by it (``FOLD_WEIGHT``) and its expansions (Latin readings,
 equivalents: search/expand.py) — the documents that have it; it scores with its exact-form and
-5-letter-prefix terms too (indexer/analysis.py: three representations, equal weights); several words of a phrase become a ``Phrase`` of
-such alternatives; a prefix becomes a constant-score ``Prefix`` of its most frequent index
-terms within the query's cost bound (search/budget.py).
+5-letter-prefix terms too (indexer/analysis.py: three representations, equal weights).  Several
+words of a phrase become a ``Phrase`` of such alternatives; a prefix becomes a constant-score
+``Prefix`` of its most frequent index terms within the query's cost bound (search/budget.py).
 
 The compiler asks a small lexicon (the open generation, search/generation.py) for what the
 index holds: ``fold_variants(term)``, ``prefix_terms(fields, prefix)`` and ``expander``
