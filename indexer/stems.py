@@ -25,6 +25,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer import analysis
+from indexer.fields import TEXT_FIELDS
 from indexer.lang import data_fingerprint
 
 FILE = "stems.tsv"
@@ -39,7 +40,6 @@ def _stamp() -> tuple[str, str]:
 def exact_forms(path: Path) -> list[str]:
     """The exact forms of a committed generation's text fields (its ``=form`` terms), most
     documents first, at most ``MAX_FORMS``."""
-    from indexer.fields import TEXT_FIELDS
     mark = analysis.EXACT_MARK.encode()
     df: dict[bytes, int] = {}
     ix = whoosh_index.open_dir(str(path))
