@@ -8,8 +8,9 @@ small generator over tokens:
     CompoundFilter   ``Ысык-Көл`` → whole + parts; ``2025-жылдын`` → ``2025`` + ``жыл``
     StemFilter       the Kyrgyz / Russian stemmer (cached)
 
-When indexing (``INDEX_ANALYZER``, the schema's), each word also stands at its position as
-its exact form ``=коррупцияга`` and its 5-letter prefix ``^корру``: terms that only score.
+Each indexed word also has its exact form ``=коррупцияга`` and its 5-letter prefix ``^корру``:
+terms that only score, counted per document by ``marked_counts`` and kept beside Whoosh's
+segments (indexer/marked.py).
 
 ``ANALYZER`` (``KyAnalyzer``) runs the four as one loop with one cache lookup per
 plain token; the chain is kept for the rare options that loop does not take.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,19 +36,26 @@ from indexer.morphology import stem_word
 # Version of everything that decides which terms a text becomes.  Bump it when
 # the tokenizer, the normalizer, the stemmer or their data change: an index
 # built with another version needs a reindex.
-ANALYZER_VERSION = "ky-5"     # ky-5: each word indexed three ways (stem, exact form, 5-letter prefix)
+# ky-5: each word indexed three ways (stem, exact form, 5-letter prefix), all three in Whoosh;
+# ky-6: the same terms, the marked ones in the marked postings beside Whoosh (indexer/marked.py).
+ANALYZER_VERSION = "ky-6"
 
-# Each indexed word stands in its field three times at one position (bench/eval/RESULTS.md: the
-# three summed beat any one): its stem (unmarked: what counting, phrases, ``корр*`` prefixes and
+# Each indexed word counts in its field three ways (bench/eval/RESULTS.md: the three summed beat
+# any one): its stem (unmarked, Whoosh's: what counting, phrases, ``корр*`` prefixes and
 # highlighting use), its exact form after normalization (``=коррупцияга``) and its first
-# PREFIX_LEN letters (``^корру``).  A word shorter than PREFIX_LEN has no prefix term: its prefix
-# would be its exact form, with the same postings (a query gives that exact term the prefix's
-# weight too: ``representation_terms``).  The marks never begin a token, so marked terms never
-# meet the stems, or a typed prefix, in the lexicon.
+# PREFIX_LEN letters (``^корру``), both only scoring (``marked_counts``).  A word shorter than
+# PREFIX_LEN has no prefix term: its prefix would be its exact form, with the same postings (a
+# query gives that exact term the prefix's weight too: ``representation_terms``).  The marks never
+# begin a token, so marked terms never meet the stems, or a typed prefix.
 EXACT_MARK = "="
 PREFIX_MARK = "^"
 MARKS = (EXACT_MARK, PREFIX_MARK)
 PREFIX_LEN = 5
+
+
+def is_marked(term: str) -> bool:
+    """A word's exact-form or prefix term (kept in the marked postings, never in Whoosh)."""
+    return term[:1] in MARKS
 
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _COMBINING = "\u0300-\u036f"
@@ -129,7 +138,7 @@ def _stem_normalized(word: str) -> str:
 def clear_caches() -> None:
     """Empty every cache of the analyzer and the stemmer: a fresh process's state
     (for benchmarks and tests that measure or check the cold path)."""
-    for fn in (normalize, _clean, _stem_normalized, _plain_terms, marked_terms):
+    for fn in (normalize, _clean, _stem_normalized, _plain_terms, marked_terms, _token_marked):
         fn.cache_clear()
     _KNOWN_STEMS.clear()
     morphology.clear_caches()
@@ -293,42 +302,18 @@ def representation_terms(surface: str) -> list[tuple[str, float]]:
     return [(reps[0], 1.0), (reps[1], 1.0)] if len(reps) == 2 else [(reps[0], 2.0)]
 
 
-def _emit_representations(t, seen: set):
-    """``t``'s marked terms (``t.surface``'s), at its position; ``seen`` holds the terms given
-    at that position already (a compound's whole word and first part share one and often
-    their prefix: a position holds a term once)."""
-    for rep in marked_terms(t.surface):
-        if rep not in seen:
-            seen.add(rep)
-            t.text = rep
-            yield t
-
-
 class StemFilter(Filter):
     """Replaces each token by its stem (numbers pass through), keeping the unstemmed text in
-    ``t.surface``.  With ``representations`` (the schema's ``INDEX_ANALYZER``), when indexing
-    (mode ``index``), each stem is followed at its position by the token's marked terms."""
+    ``t.surface``."""
 
     is_morph = True
 
-    def __init__(self, representations: bool = False):
-        self.representations = representations
-
     def __call__(self, tokens):
         stem_ = _stem_normalized
-        reps = getattr(self, "representations", False)       # (unpickled from an older index)
-        seen: set = set()
-        at = None
         for t in tokens:
             t.surface = surface = t.text
             t.text = stem_(surface)
             yield t
-            if reps and getattr(t, "mode", "") == "index":
-                here = t.pos if t.positions else object()
-                if here != at:
-                    at = here
-                    seen = set()
-                yield from _emit_representations(t, seen)
 
 
 class KyAnalyzer(CompositeAnalyzer):
@@ -343,8 +328,7 @@ class KyAnalyzer(CompositeAnalyzer):
     def __call__(self, value, no_morph=False, **kwargs):
         if no_morph or not kwargs.get("tokenize", True) or list(map(type, self.items)) != _STAGES:
             return super().__call__(value, no_morph=no_morph, **kwargs)
-        reps = kwargs.get("mode") == "index" and getattr(self.items[-1], "representations", False)
-        return _analyze_fused(value, representations=reps, **kwargs)
+        return _analyze_fused(value, **kwargs)
 
 
 _STAGES = [KyTokenizer, CleanFilter, CompoundFilter, StemFilter]
@@ -359,7 +343,7 @@ def _plain_terms(raw: str) -> tuple[str, str, tuple[str, ...]] | None:
 
 
 def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                   start_pos=0, start_char=0, tokenize=True, mode="", representations=False, **kwargs):
+                   start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
     t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
     plain, stem_ = _plain_terms, _stem_normalized
     pos = start_pos
@@ -378,41 +362,65 @@ def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, remo
             t.endchar = start_char + match.end()
         got = plain(raw)
         if got is not None:
-            t.surface, t.text, reps = got
+            t.surface, t.text, _ = got
             yield t
-            if representations:
-                for t.text in reps:
-                    yield t
             continue
         t.raw = raw
         t.text = text = _clean(raw)
         plan = _compound_plan(text, mode)
         if plan is None:
             continue
-        seen: set = set()
-        at = None
         for part in _emit_compound(t, text, plan, t.pos if positions else 0):
             part.surface = surface = part.text
             part.text = stem_(surface)
             yield part
-            if representations:
-                here = part.pos if positions else object()
-                if here != at:
-                    at = here
-                    seen = set()
-                yield from _emit_representations(part, seen)
         shift += plan[2]
 
 
-def make_analyzer(representations: bool = False):
-    return KyAnalyzer(KyTokenizer(), CleanFilter(), CompoundFilter(), StemFilter(representations))
+def make_analyzer():
+    return KyAnalyzer(KyTokenizer(), CleanFilter(), CompoundFilter(), StemFilter())
 
 
-# The one analyzer: the query builder, highlighting and everything that reads terms use it.
+# The one analyzer: the schema's text fields, the query builder, highlighting and everything
+# that reads terms use it.
 ANALYZER = make_analyzer()
-# The same analyzer as the schema's text fields run it: when indexing, every stem ANALYZER gives
-# is followed at its position by the word's exact-form and prefix terms (``marked_terms``).
-INDEX_ANALYZER = make_analyzer(representations=True)
+
+
+def marked_counts(text: str) -> dict[str, int]:
+    """The marked terms of a field's text as indexing counts them: for each position ``ANALYZER``
+    gives in mode ``index``, the ``marked_terms`` of the words there, each once (a compound's
+    whole word and its first part share a position and often their prefix), summed over the
+    positions.  No stemming: one cache lookup per distinct token."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for raw, n in Counter(TOKEN_RE.findall(text)).items():
+        for rep in _token_marked(raw):
+            counts[rep] = get(rep, 0) + n
+    return counts
+
+
+@lru_cache(maxsize=262_144)
+def _token_marked(raw: str) -> tuple[str, ...]:
+    """The marked terms of one raw token, position by position, each once a position."""
+    text = _clean(raw)
+    if "-" not in text:
+        return marked_terms(text)
+    plan = _compound_plan(text, "index")
+    if plan is None:
+        return ()
+    t = Token(positions=True, chars=False, mode="index")
+    t.raw = raw
+    out: list[str] = []
+    seen: set = set()
+    at = None
+    for part in _emit_compound(t, text, plan, 0):
+        if part.pos != at:
+            at, seen = part.pos, set()
+        for rep in marked_terms(part.text):
+            if rep not in seen:
+                seen.add(rep)
+                out.append(rep)
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The Whoosh schema, made from the field registry (``indexer/fields.py``): one analyzer for
-the text fields (indexing each word three ways: indexer/analysis.py), a column for dates, one
-keyword field per facet, stored-only fields."""
+the text fields (their words' exact-form and prefix terms are kept beside Whoosh's segments:
+indexer/marked.py), a column for dates, one keyword field per facet, stored-only fields."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ from whoosh.analysis import RegexTokenizer, StripFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer import fields as registry
-from indexer.analysis import INDEX_ANALYZER
+from indexer.analysis import ANALYZER
 from indexer.documents import Document
 
 # a keyword facet's values are one a line: a value may hold commas and spaces, never a line break
@@ -28,7 +28,7 @@ def _facet_field(facet: registry.Facet):
 
 def make_schema() -> Schema:
     spec = {"id": ID(stored=True, unique=True)}
-    spec.update({f.name: TEXT(analyzer=INDEX_ANALYZER, stored=True, phrase=True) for f in registry.TEXT_FIELDS})
+    spec.update({f.name: TEXT(analyzer=ANALYZER, stored=True, phrase=True) for f in registry.TEXT_FIELDS})
     spec.update({f.field: _facet_field(f) for f in registry.FACETS})
     spec.update({name: STORED() for name in registry.STORED_FIELDS if name not in spec})
     return Schema(**spec)
@@ -53,14 +53,30 @@ def facet_fields(doc: Document) -> dict:
     return out
 
 
+def indexed_title(title: str, title_source: str) -> str:
+    """The title text that is indexed: a title the input gave.  One made from the body's first
+    sentence is only shown: indexing it again as a title would count the lead twice and boost it
+    (bench/eval: −0.18…−0.26 MRR@10 on headlines the index has never seen)."""
+    return title if title_source == "given" else ""
+
+
+def indexed_texts(stored: dict) -> dict[str, str]:
+    """What each text field of a document indexed, from its stored fields (the marked postings
+    are computed from them after a commit: indexer/marked.py)."""
+    out = {}
+    for f in registry.TEXT_FIELDS:
+        text = stored.get(f.name) or ""
+        if f.name == "title":
+            text = indexed_title(text, stored.get("title_source") or "")
+        out[f.name] = text
+    return out
+
+
 def to_fields(doc: Document) -> dict:
     """A ``Document`` as the keyword arguments of ``writer.add_document``."""
     return dict(
         id=doc.id,
-        # A title the input gave is indexed (and boosted); one made from the body's first
-        # sentence is only shown: indexing it again as a title would count the lead twice and
-        # boost it (bench/eval: −0.18…−0.26 MRR@10 on headlines the index has never seen).
-        title=doc.title if doc.title_source == "given" else "",
+        title=indexed_title(doc.title, doc.title_source),   # indexed (and boosted) when given
         _stored_title=doc.title,
         title_source=doc.title_source,
         body=doc.body,

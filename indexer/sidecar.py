@@ -26,7 +26,6 @@ generation without them (or with files that do not check out) is served, only sl
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -42,6 +41,7 @@ except ImportError:  # pragma: no cover
 
 from whoosh.formats import _INT_SIZE, Positions
 
+from indexer import marked, segfiles
 from indexer.fields import TEXT_FIELD_NAMES
 
 VERSION = 1
@@ -52,7 +52,7 @@ KINDS = ("starts", "ids", "tf", "pstarts", "pos")
 
 
 def file_name(segment_id: str, fieldname: str, kind: str) -> str:
-    return f"{PREFIX}{segment_id}.{fieldname}.{kind}" + (".json" if kind == "meta" else ".npy")
+    return segfiles.file_name(segment_id, fieldname, kind, PREFIX)
 
 
 # -- reading Whoosh's blocks --------------------------------------------------------------
@@ -169,22 +169,11 @@ def write_segment(dirpath: Path, reader, segment_id: str) -> int:
             "pstarts": np.asarray(pstarts, np.int64),
             "pos": np.concatenate(pos_parts) if pos_parts else np.zeros(0, np.uint32),
         }
-        for kind, arr in arrays.items():
-            with open(dirpath / file_name(segment_id, fieldname, kind), "wb") as fh:
-                np.save(fh, arr, allow_pickle=False)
-                fh.flush()
-                os.fsync(fh.fileno())
         meta = {"version": VERSION, "segment": segment_id, "field": fieldname,
                 "doc_count": reader.doc_count_all(), "min_df": MIN_DF,
                 "postings": n_post, "positions": n_pos, "terms_sha256": terms_digest(terms),
                 "terms": terms}
-        # the meta file last: its presence says the arrays are complete
-        tmp = dirpath / (file_name(segment_id, fieldname, "meta") + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(meta, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dirpath / file_name(segment_id, fieldname, "meta"))
+        segfiles.save_arrays(dirpath, PREFIX, segment_id, fieldname, arrays, meta)
         total += n_post
     return total
 
@@ -196,10 +185,23 @@ def _segments(ix):
     return reader, [(leaf.segment().segment_id(), leaf) for leaf in leaves]
 
 
+def has_files(dirpath: Path, segment_id: str, schema) -> bool:
+    return all((Path(dirpath) / file_name(segment_id, f, "meta")).exists() for f in positional_fields(schema))
+
+
+def _write_files(path: Path, leaf, sid: str) -> None:
+    """What one segment lacks of its compact and marked postings."""
+    if not has_files(path, sid, leaf.schema):
+        write_segment(path, leaf, sid)
+    if not marked.has_files(path, sid, leaf.schema):
+        marked.write_segment(path, leaf, sid)
+
+
 def write_missing(path: str | os.PathLike, procs: int = 1) -> dict:
-    """Compact postings for every segment of the index in ``path`` that has none; those of
-    segments no longer in the index are removed.  ``procs`` > 1 writes segments in parallel
-    (forked processes, one segment each).  Returns {"written": [...], "removed": n}."""
+    """Compact postings and marked postings (indexer/marked.py) for every segment of the index in
+    ``path`` that lacks them; those of segments no longer in the index are removed.  ``procs`` > 1
+    writes segments in parallel (forked processes, one segment each).  Returns
+    {"written": [segment ids], "removed": n}."""
     from whoosh import index as whoosh_index
 
     path = Path(path)
@@ -208,24 +210,24 @@ def write_missing(path: str | os.PathLike, procs: int = 1) -> dict:
         reader, segments = _segments(ix)
         try:
             live = {sid for sid, _ in segments}
-            fields = positional_fields(ix.schema)
             todo = [(sid, leaf) for sid, leaf in segments
-                    if not all((path / file_name(sid, f, "meta")).exists() for f in fields)]
+                    if not (has_files(path, sid, ix.schema) and marked.has_files(path, sid, ix.schema))]
             if procs > 1 and len(todo) > 1 and hasattr(os, "fork"):
                 _write_parallel(path, todo, procs)
             else:
                 for sid, leaf in todo:
-                    write_segment(path, leaf, sid)
+                    _write_files(path, leaf, sid)
         finally:
             reader.close()
     finally:
         ix.close()
     removed = 0
     for child in path.iterdir():
-        if child.name.startswith(PREFIX) and (child.name.endswith(".tmp")   # a killed writer's
-                                              or child.name[len(PREFIX):].split(".", 1)[0] not in live):
-            child.unlink()
-            removed += 1
+        for prefix in (PREFIX, marked.PREFIX):
+            sid = segfiles.segment_of(child.name, prefix)
+            if sid is not None and (child.name.endswith(".tmp") or sid not in live):   # .tmp: a killed writer's
+                child.unlink()
+                removed += 1
     return {"written": [sid for sid, _ in todo], "removed": removed}
 
 
@@ -241,7 +243,7 @@ def _write_parallel(path: Path, todo, procs: int) -> None:
             if pid == 0:  # pragma: no cover - the child
                 code = 1
                 try:
-                    write_segment(path, leaf, sid)
+                    _write_files(path, leaf, sid)
                     code = 0
                 finally:
                     os._exit(code)
@@ -259,9 +261,7 @@ def _write_parallel(path: Path, todo, procs: int) -> None:
 DTYPES = {"starts": np.int64, "ids": np.int32, "tf": np.float32, "pstarts": np.int64, "pos": np.uint32}
 
 
-def terms_digest(terms) -> str:
-    """sha256 of the term list (one term per line), recorded in the meta file and checked on open."""
-    return hashlib.sha256("\n".join(terms).encode("utf-8", "surrogatepass")).hexdigest()
+terms_digest = segfiles.terms_digest
 
 
 class SegmentPostings:

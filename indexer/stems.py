@@ -1,6 +1,6 @@
 """The stems of a generation's words, saved beside it (``stems.tsv``).
 
-Since ``ky-5`` the index holds every word's exact form (``=коррупцияга``).  Before a generation
+The marked postings (indexer/marked.py) hold every word's exact form (``=коррупцияга``).  Before a generation
 is published, what the analyzer makes of each of those forms is written next to its segments;
 a search process that opens the generation loads it into the analyzer
 (``analysis.remember_stems``), so that highlighting the words of a hit and analyzing a query word
@@ -24,8 +24,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer import analysis
-from indexer.fields import TEXT_FIELDS
+from indexer import analysis, marked
 from indexer.lang import data_fingerprint
 
 FILE = "stems.tsv"
@@ -38,22 +37,31 @@ def _stamp() -> tuple[str, str]:
 
 
 def exact_forms(path: Path) -> list[str]:
-    """The exact forms of a committed generation's text fields (its ``=form`` terms), most
-    documents first, at most ``MAX_FORMS``."""
-    mark = analysis.EXACT_MARK.encode()
-    df: dict[bytes, int] = {}
+    """The exact forms of a committed generation's text fields (the ``=form`` terms of its marked
+    postings, indexer/marked.py), most documents first, at most ``MAX_FORMS``."""
+    mark = analysis.EXACT_MARK
+    df: dict[str, int] = {}
     ix = whoosh_index.open_dir(str(path))
     try:
         with ix.reader() as reader:
-            for f in TEXT_FIELDS:
-                if f.name not in reader.schema:
-                    continue
-                for text, info in reader.iter_prefix(f.name, mark):
-                    df[text] = max(df.get(text, 0), info.doc_frequency())
+            leaves = [leaf for leaf, _ in reader.leaf_readers()] if not reader.is_atomic() else [reader]
+            per_field: dict[str, dict[str, int]] = {}
+            for leaf in leaves:
+                for f in marked.fields(reader.schema):
+                    store = marked.MarkedPostings.open(path, leaf.segment().segment_id(), f, leaf.doc_count_all())
+                    if store is None:
+                        continue
+                    counts = per_field.setdefault(f, {})
+                    for term, n in store.frequencies().items():
+                        if term.startswith(mark):
+                            counts[term] = counts.get(term, 0) + n
+            for counts in per_field.values():
+                for term, n in counts.items():
+                    df[term] = max(df.get(term, 0), n)
     finally:
         ix.close()
     ranked = sorted(df, key=lambda t: (-df[t], t))[:MAX_FORMS]
-    return [t[len(mark):].decode("utf-8") for t in ranked]
+    return [t[len(mark):] for t in ranked]
 
 
 def write(path: Path, previous: Path | None = None) -> dict:

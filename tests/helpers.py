@@ -150,6 +150,52 @@ def whoosh(node):
     return to_whoosh(node)
 
 
+def reference_ranking(engine, node, docs_set) -> list[tuple[int, float]]:
+    """The whole ranking of a scoring node over ``docs_set``, best first (ties by docnum), from
+    references outside the engine: Whoosh's own search for the terms Whoosh holds, plus, for each
+    marked term (a word's exact form or prefix, indexer/marked.py), BM25F in plain Python with
+    its counts taken afresh from every document's stored text (``analysis.marked_counts``) and
+    Whoosh's field lengths — added in the node's order, as the engine adds them."""
+    import math
+
+    from search.backend.whoosh_query import without_marked
+    from search.plan import scoring_terms
+    s = searcher(engine)
+    rest = without_marked(node)
+    scores = ({h.docnum: h.score for h in s.search(to_whoosh(rest), limit=None, filter=docs_set)}
+              if rest is not None else {})
+    marked = [(f, t, b) for g, f, t, b in scoring_terms(node) if g is None and f and t[:1] in "=^"]
+    weighting, n = s.weighting, s.doc_count_all()
+    for f, t, b in marked:
+        tf = marked_tf(engine, f, t)
+        B = getattr(weighting, "_field_B", {}).get(f, weighting.B)
+        K1, avgfl = weighting.K1, s.avg_field_length(f) or 1
+        idf = math.log(n / (len(tf) + 1)) + 1
+        for d in sorted(tf):
+            if d not in docs_set:
+                continue
+            norm = K1 * ((1 - B) + B * (s.doc_field_length(d, f, 1) or 0) / avgfl)
+            scores[d] = scores.get(d, 0.0) + idf * ((tf[d] * (K1 + 1)) / (tf[d] + norm)) * b
+    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+
+
+_MARKED_TF: dict = {}
+
+
+def marked_tf(engine, field: str, term: str) -> dict[int, int]:
+    """{docnum: occurrences} of a marked term, every document (deleted ones too) read afresh."""
+    from indexer.analysis import marked_counts
+    from indexer.schema import indexed_texts
+    gen = engine.state().reader
+    key = (id(gen), gen.name)
+    per_doc = _MARKED_TF.get(key)
+    if per_doc is None:
+        _MARKED_TF.clear()
+        per_doc = _MARKED_TF[key] = [{f: marked_counts(text) for f, text in indexed_texts(stored).items()}
+                                      for stored in gen.stored(range(gen.n))]
+    return {d: c[field][term] for d, c in enumerate(per_doc) if term in c[field]}
+
+
 def searcher(engine):
     """The Whoosh searcher of the engine's current generation."""
     return engine.state().reader.searcher

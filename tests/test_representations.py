@@ -1,5 +1,5 @@
-"""Each word indexed three ways (indexer/analysis.py: stem, ``=exact form``, ``^5-letter prefix``
-at one position) and scored by all three (search/compile.py ``_atom``): the exact form ranks
+"""Each word indexed three ways (indexer/analysis.py: its stem in Whoosh, its ``=exact form`` and
+``^5-letter prefix`` in the marked postings, indexer/marked.py) and scored by all three (search/compile.py ``_atom``): the exact form ranks
 first, a prefix alone adds score but never makes a document count as having the word, keyboard-fold
 variants score as the word, and the marked terms never leak into highlighting, prefix queries or
 the did-you-mean vocabulary."""
@@ -79,18 +79,22 @@ def test_marked_terms_do_not_leak(engine):
     assert engine.search("=коррупцияга")["total"] == 2
 
 
-def test_the_index_holds_each_word_three_ways_at_one_position():
-    """What the schema's analyzer indexes: stem, exact form, prefix; a short word its exact form
-    only (its prefix would be the same postings), a number nothing more; a compound and its
-    first part give a shared prefix once; queries and phrases get the stems alone."""
-    from indexer.analysis import ANALYZER, INDEX_ANALYZER, representation_terms
-    got = [(t.text, t.pos) for t in INDEX_ANALYZER("Тоң районунда 2025 Жалал-Абад", positions=True, mode="index")]
-    assert got == [("тоң", 0), ("=тоң", 0), ("район", 1), ("=районунда", 1), ("^район", 1), ("2025", 2),
-                   ("жалал-абад", 3), ("=жалал-абад", 3), ("^жалал", 3), ("жалал", 3), ("=жалал", 3),
-                   ("абад", 4), ("=абад", 4)]
+def test_each_word_counts_three_ways():
+    """What indexing counts: the stems at their positions (Whoosh's terms), and the marked terms
+    (indexer/marked.py): exact form and prefix; a short word its exact form only (its prefix would
+    be the same postings), a number nothing more; a compound and its first part give a shared
+    prefix once; queries and phrases get the stems alone."""
+    from indexer.analysis import ANALYZER, marked_counts, representation_terms
+    text = "Тоң районунда 2025 Жалал-Абад"
+    assert [(t.text, t.pos) for t in ANALYZER(text, positions=True, mode="index")] == [
+        ("тоң", 0), ("район", 1), ("2025", 2), ("жалал-абад", 3), ("жалал", 3), ("абад", 4)]
+    assert marked_counts(text) == {"=тоң": 1, "=районунда": 1, "^район": 1, "=жалал-абад": 1, "^жалал": 1,
+                                   "=жалал": 1, "=абад": 1}
+    assert marked_counts("Жалал-Абад жана Жалал-Абадда") == {
+        "=жалал-абад": 1, "^жалал": 2, "=жалал": 2, "=абад": 1, "=жана": 1, "=жалал-абадда": 1, "=абадда": 1,
+        "^абадд": 1}
     for mode in ("query", "phrase"):
-        assert [t.text for t in INDEX_ANALYZER("Тоң районунда", mode=mode)] == ["тоң", "район"]
-    assert [t.text for t in ANALYZER("Тоң районунда", mode="index")] == ["тоң", "район"]
+        assert [t.text for t in ANALYZER("Тоң районунда", mode=mode)] == ["тоң", "район"]
     # a query scores each word as its three representations would, at equal weights
     assert representation_terms("районунда") == [("=районунда", 1.0), ("^район", 1.0)]
     assert representation_terms("тоң") == [("=тоң", 2.0)]

@@ -35,9 +35,8 @@ def _file(store):
 
 def _indexed_forms(store) -> set[str]:
     engine = SearchEngine(store=store)
-    reader = engine.state().reader.searcher.reader()
-    forms = {t[1:] for f in ("title", "body") for t in
-             (x.decode() if isinstance(x, bytes) else x for x in reader.lexicon(f)) if t.startswith("=")}
+    reader = engine.state().reader           # Whoosh's terms and the marked postings' (indexer/marked.py)
+    forms = {t[1:] for f in ("title", "body") for t in reader.field_terms(f) if t.startswith("=")}
     engine.close()
     return forms
 

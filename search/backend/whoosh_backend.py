@@ -13,14 +13,13 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
-from indexer.analysis import MARKS
+from indexer import marked
+from indexer.analysis import is_marked
 from indexer.sidecar import SegmentPostings, positional_fields
-from search.backend.whoosh_query import exact_scores
+from search.backend.whoosh_query import exact_scores, without_marked
 from search.backend.whoosh_terms import Segment, TermArrays
+from search.plan import scoring_terms
 from search.query import FIELDS
-
-# first character of a marked term, as iter_field gives it (str or bytes)
-_MARKED = frozenset(MARKS) | frozenset(m.encode() for m in MARKS)
 
 
 class WhooshBackend:
@@ -48,19 +47,24 @@ class WhooshGeneration:
 
     def _segments(self, reader) -> list[Segment]:
         fields = positional_fields(self.searcher.schema)
+        marked_fields = marked.fields(self.searcher.schema)
         segments = []
         leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
         for leaf, offset in leaves:
             if leaf.has_deletions():
                 self.live[[offset + d for d in leaf.deleted_docs_set]] = False
-            compact = {}
-            if self.compact and hasattr(leaf, "segment"):
+            compact, marks = {}, {}
+            if hasattr(leaf, "segment"):
                 sid = leaf.segment().segment_id()
-                for f in fields:
+                for f in fields if self.compact else ():
                     sp = SegmentPostings.open(self.path, sid, f, leaf.doc_count_all(), reader=leaf)
                     if sp is not None:
                         compact[f] = sp
-            segments.append(Segment(offset, leaf.doc_count_all(), leaf, compact))
+                for f in marked_fields:
+                    mp = marked.MarkedPostings.open(self.path, sid, f, leaf.doc_count_all())
+                    if mp is not None:
+                        marks[f] = mp
+            segments.append(Segment(offset, leaf.doc_count_all(), leaf, compact, marks))
         return segments
 
     # -- the generation's life ------------------------------------------------------
@@ -99,11 +103,17 @@ class WhooshGeneration:
 
     # -- the lexicon -------------------------------------------------------------------
     def field_terms(self, fieldname: str) -> list[str]:
-        """The index terms of a field, sorted (none when the schema has no such field)."""
+        """The index terms of a field, sorted (none when the schema has no such field): Whoosh's
+        and, for a text field, the marked terms of its marked postings."""
         if fieldname not in self.searcher.schema:
             return []
         with self.wlock:
-            return sorted(self.searcher.reader().field_terms(fieldname))
+            terms = set(self.searcher.reader().field_terms(fieldname))
+        for seg in self.segments:
+            store = seg.marked.get(fieldname)
+            if store is not None:
+                terms.update(store.term_list)
+        return sorted(terms)
 
     def prefix_terms(self, fieldname: str, prefix: str) -> list[tuple[int, str]]:
         """[(document frequency, term)] of the terms of a field starting with ``prefix``."""
@@ -118,24 +128,46 @@ class WhooshGeneration:
 
     def text_terms(self):
         """(term, the most documents a text field has it in) of every word of the text fields
-        (not the marked exact-form and prefix terms: indexer/analysis.py)."""
+        (Whoosh's terms: the stems; the marked terms are not words)."""
         df: dict = {}
         with self.wlock:   # per segment: a multi-segment reader's iter_field is ~5x slower
             for fieldname in FIELDS:
                 per_field: dict = defaultdict(int)
                 for seg in self.segments:
                     for text, info in seg.reader.iter_field(fieldname):
-                        if text[:1] not in _MARKED:     # exact-form / prefix terms are no words
-                            per_field[text] += info.doc_frequency()
+                        per_field[text] += info.doc_frequency()
                 for text, n in per_field.items():
                     df[text] = max(df.get(text, 0), n)
         return ((t.decode("utf-8") if isinstance(t, bytes) else t, n) for t, n in df.items())
 
     # -- scores ------------------------------------------------------------------------
     def exact_scores(self, node, candidates: list[int], gates: dict) -> dict[int, float]:
-        """Whoosh's own score of a scoring plan node for each candidate (search/ranking.py)."""
+        """The score of a scoring plan node for each candidate, summed in a fixed order
+        (search/ranking.py): Whoosh's own matchers' for its terms, then each marked term's
+        contribution (boost × BM25F, in the node's order), which Whoosh does not hold."""
+        rest = without_marked(node)
         with self.wlock:
-            return exact_scores(self.searcher, node, candidates, gates)
+            out = exact_scores(self.searcher, rest, candidates, gates) if rest is not None else {}
+        extra = [(f, t, b) for gate, f, t, b in scoring_terms(node) if gate is None and f and is_marked(t)]
+        if not extra:
+            return out
+        cands = np.asarray(sorted(set(candidates)), np.int64)
+        parts = []
+        for f, t, b in extra:
+            p = self.term(f, t)
+            at = np.searchsorted(p.ids, cands)
+            hit = (at < len(p.ids)) & (p.ids[np.minimum(at, len(p.ids) - 1)] == cands) if len(p.ids) else \
+                np.zeros(len(cands), bool)
+            parts.append((hit, at, p.contrib, b))
+        for i, d in enumerate(cands.tolist()):
+            score, matched = out.get(d, 0.0), d in out
+            for hit, at, contrib, b in parts:
+                if hit[i]:
+                    score += float(contrib[at[i]]) * b
+                    matched = True
+            if matched:
+                out[d] = score
+        return out
 
 
 class StoredReader:

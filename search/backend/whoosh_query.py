@@ -16,7 +16,22 @@ from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
 from whoosh.query import ConstantScoreQuery
 from whoosh.util import make_binary_tree
 
+from indexer.analysis import is_marked
 from search.plan import And, AndNot, Not, Or, Phrase, Prefix, Term
+
+
+def without_marked(node):
+    """A scoring node without its marked terms (a word's exact form and prefix, which Whoosh does
+    not hold: indexer/marked.py); None when nothing is left."""
+    kind = type(node)
+    if kind is Term:
+        return None if is_marked(node.text) else node
+    if kind is Or or kind is And:
+        kept = tuple(c for c in (without_marked(c) for c in node.children) if c is not None)
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 and kind is Or else kind(kept)
+    return node
 
 
 def to_whoosh(node, gates: dict | None = None, offset: int = 0, end: int = 0):

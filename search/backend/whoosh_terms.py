@@ -1,13 +1,18 @@
 """A term's postings as arrays over the whole index: global docnums, BM25F contributions and,
 for phrases, position keys — sliced from the compact postings (``indexer/sidecar.py``,
-memory-mapped) where a segment has the term there, else decoded from Whoosh's blocks."""
+memory-mapped) where a segment has the term there, else decoded from Whoosh's blocks.  A marked
+term (a word's exact form or prefix, ``=…`` / ``^…``) is read from the marked postings
+(``indexer/marked.py``) and scored with Whoosh's BM25F formula and statistics, its document
+frequency counted there."""
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.analysis import is_marked
 from indexer.sidecar import read_term
 from kgsearch.settings import current as settings
 from search.cache import LRU
@@ -22,6 +27,7 @@ class Segment:
     doc_count: int
     reader: object
     compact: dict            # field → SegmentPostings (missing: read from Whoosh)
+    marked: dict             # field → MarkedPostings (missing: the segment has no marked terms)
 
 
 @dataclass
@@ -59,7 +65,17 @@ class TermArrays:
         if entry is not None:
             return entry
         ids_parts, tf_parts = [], []
+        marked = is_marked(text)
         for seg in self.segments:
+            if marked:
+                store = seg.marked.get(fieldname)
+                got = store.postings(text) if store is not None else None
+                if got is None:
+                    continue
+                ids, tf = got
+                ids_parts.append(ids + np.int32(seg.offset) if seg.offset else np.array(ids, np.int32))
+                tf_parts.append(tf)
+                continue
             compact = seg.compact.get(fieldname)
             got = compact.postings(text) if compact is not None else None
             if got is not None:
@@ -81,14 +97,29 @@ class TermArrays:
         if not len(ids) or fieldname not in searcher.schema or not searcher.schema[fieldname].scorable:
             return None
         with self.wlock:
-            scorer = searcher.weighting.scorer(searcher, fieldname, text)
-        norm = self._length_norm(fieldname, scorer.B, scorer.K1, scorer.avgfl)
+            if is_marked(text):
+                idf, B, K1, avgfl = self._marked_params(fieldname, len(ids))
+            else:
+                scorer = searcher.weighting.scorer(searcher, fieldname, text)
+                idf, B, K1, avgfl = scorer.idf, scorer.B, scorer.K1, scorer.avgfl
+        norm = self._length_norm(fieldname, B, K1, avgfl)
         # Whoosh's bm25(): idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))),
         # the same double-precision operations in the same order (norm = K1 * (…))
-        return scorer.idf * ((tf * (scorer.K1 + 1)) / (tf + norm[ids]))
+        return idf * ((tf * (K1 + 1)) / (tf + norm[ids]))
+
+    def _marked_params(self, fieldname: str, df: int) -> tuple[float, float, float, float]:
+        """(idf, B, K1, avgfl) of a marked term as Whoosh's ``BM25F.scorer`` would set them up
+        for a term of ``df`` documents (Whoosh's idf: log(N / (df + 1)) + 1)."""
+        searcher, weighting = self.searcher, self.searcher.weighting
+        B = getattr(weighting, "_field_B", {}).get(fieldname, weighting.B)
+        idf = math.log(searcher.doc_count_all() / (df + 1)) + 1
+        return idf, B, weighting.K1, searcher.avg_field_length(fieldname) or 1
 
     def positions(self, fieldname: str, text: str) -> np.ndarray:
-        """Position keys (docnum << 32 | position, ascending) of a term of a phrase field."""
+        """Position keys (docnum << 32 | position, ascending) of a term of a phrase field (none
+        for a marked term: those have no positions)."""
+        if is_marked(text):
+            return np.zeros(0, np.int64)
         entry = self.term(fieldname, text)
         if entry.keys is not None:
             return entry.keys
