@@ -6,9 +6,10 @@ positions).  Reading a term that 20,000 documents contain means ~160 decompressi
 pickles plus 20,000 small ones for positions: the largest cost of a query at 100k documents.
 
 After every commit (``kgsearch reindex``, ``add``, ``delete``, ``optimize``) and before the
-new generation is published, ``write_missing`` writes for every segment without one, and for
-the positional fields (title, body), the postings of each term that at least ``MIN_DF``
-documents of the segment contain, as numpy arrays next to the segment::
+new generation is published, ``write_missing`` writes for every segment without one (in the same
+pass, one segment a process, as the marked postings: indexer/marked.py), and for the positional
+fields (title, body), the postings of each term that at least ``MIN_DF`` documents of the segment
+contain, as numpy arrays next to the segment::
 
     kgp-<segment>.<field>.json         version, segment, doc count, the terms in order
     kgp-<segment>.<field>.starts.npy   int64[T+1]  term t's postings are [starts[t], starts[t+1])

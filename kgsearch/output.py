@@ -125,5 +125,9 @@ def print_stats(s: dict) -> None:
                + (f"  (reindex needed: {s['reindex_reason']}; run `kgsearch reindex`, "
                   "which rebuilds from the sources above)"
                   if s["reindex_needed"] else ""))
+    ok, segments = s.get("marked_segments") or (0, 0)
+    if ok < segments:
+        click.echo(f"ranking      {segments - ok} of {segments} segment(s) rank by stems alone: their exact-form "
+                   "and prefix terms are missing or damaged; run `kgsearch reindex` to restore them")
     for name, n in s["oblasts"].items():
         click.echo(f"  {name:<22} {n}")

@@ -138,6 +138,7 @@ class SearchEngine:
             dated = live_dates[live_dates > 0]
             oblasts = kind_of(registry.facet("oblast")).counts(gen, gen.live)
             docs = gen.reader.doc_count()
+            marked_ok, segments = gen.reader.marked_coverage()
         manifest = self.store.manifest(gen.generation)
         return {
             "documents": docs,
@@ -154,6 +155,8 @@ class SearchEngine:
             "code_analyzer_version": ANALYZER_VERSION,
             "reindex_reason": (why := needs_reindex(manifest)),   # analyzer or data tables differ
             "reindex_needed": why is not None,
+            # segments whose words' exact-form and prefix terms score (indexer/marked.py), of all
+            "marked_segments": [marked_ok, segments],
         }
 
     # -- every match, for export and feeds (issue 15) -------------------------------------

@@ -23,7 +23,7 @@ from indexer.segfiles import file_name
 from indexer.store import IndexStore
 from indexer.update import optimize, update
 from search.engine import SearchEngine
-from tests.helpers import CORPUS, SAMPLE, require_corpus, write_jsonl
+from tests.helpers import CORPUS, SAMPLE, require_corpus, run_cli, write_jsonl
 
 
 def by_definition(text: str) -> Counter:
@@ -168,6 +168,10 @@ def test_damaged_files_are_not_trusted(built, damage, tmp_path):
         else:
             files["ids"].unlink()
         assert marked.MarkedPostings.open(path, sid, "body", 80) is None
+        if damage == "missing":          # the admin is told, by `kgsearch stats`
+            stats = run_cli("stats", "--index", str(built.root))
+            assert stats.returncode == 0 and "1 of 1 segment(s) rank by stems alone" in stats.stdout, stats.stdout
+            assert json.loads(run_cli("stats", "--index", str(built.root), "--json").stdout)["marked_segments"] == [0, 1]
         total2, hits2 = _scores(built, "коррупцияга каршы")
         assert total2 == total and set(hits2) == set(hits)
         # without the body's exact-form and prefix terms every hit scores less or the same, some less
@@ -176,6 +180,8 @@ def test_damaged_files_are_not_trusted(built, damage, tmp_path):
         for k, f in files.items():
             f.write_bytes(saved[k])
     assert _scores(built, "коррупцияга каршы") == (total, hits)
+    stats = run_cli("stats", "--index", str(built.root), "--json")
+    assert json.loads(stats.stdout)["marked_segments"] == [1, 1]
 
 
 def test_a_bad_term_slice_is_rejected_alone(built):

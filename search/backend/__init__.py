@@ -13,8 +13,9 @@ Everything above this package (search/*.py, web/) works on the engine-neutral pl
 - postings: ``term(field, text)`` → ``ids`` (docnums, ascending) and ``contrib`` (the BM25F
   contribution per posting, None for unscored fields), ``positions(field, text)`` → position
   keys (docnum << 32 | position, ascending);
-- ``exact_scores(node, candidates, gates)``: the library's own score of a scoring plan node
-  for a few candidates (the near-ties of search/ranking.py).
+- ``exact_scores(node, candidates, gates)``: the score of a scoring plan node for a few
+  candidates, summed in a fixed order (the near-ties of search/ranking.py);
+- ``marked_coverage()`` → (segments whose exact-form and prefix terms are served, segments).
 
 Only this package (and ``indexer/``) imports Whoosh (tests/test_architecture.py).
 """
@@ -45,6 +46,7 @@ class Generation(Protocol):
     def term(self, fieldname: str, text: str): ...
     def positions(self, fieldname: str, text: str) -> np.ndarray: ...
     def exact_scores(self, node, candidates: list[int], gates: dict) -> dict[int, float]: ...
+    def marked_coverage(self) -> tuple[int, int]: ...
 
 
 class Backend(Protocol):

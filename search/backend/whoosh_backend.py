@@ -140,6 +140,12 @@ class WhooshGeneration:
                     df[text] = max(df.get(text, 0), n)
         return ((t.decode("utf-8") if isinstance(t, bytes) else t, n) for t, n in df.items())
 
+    def marked_coverage(self) -> tuple[int, int]:
+        """(segments with valid marked postings for every text field, segments): a segment
+        without them ranks by its stems alone (indexer/marked.py)."""
+        fields = marked.fields(self.searcher.schema)
+        return sum(all(f in seg.marked for f in fields) for seg in self.segments), len(self.segments)
+
     # -- scores ------------------------------------------------------------------------
     def exact_scores(self, node, candidates: list[int], gates: dict) -> dict[int, float]:
         """The score of a scoring plan node for each candidate, summed in a fixed order
