@@ -1,4 +1,5 @@
-"""The data kgsearch works from: language tables (lang/), the gazetteer (places/), sample pages (sample/).
+"""The data kgsearch works from: language tables (lang/), the gazetteer (places/), how pages show
+values (display/), sample pages (sample/).
 
 Installed (``pip install .``) this folder is the package ``kgsearch_data``; indexer/lang.py finds it.
 """

@@ -84,7 +84,7 @@ class Facet:
     unknown: str = ""                          # msgid of the 400 for a value ``canonical`` rejects
     source: str = ""                           # the Document attribute, when not ``plural``
     shown: int = 8                             # values listed before "show more"
-    display: str = ""                          # the template filter showing a value ("place")
+    display: str = ""                          # how a page shows a value: "place", "topic" (web/views.py)
     max_length: int = 100                      # characters of one value of the parameter
 
     @property
@@ -123,7 +123,7 @@ FACETS: tuple[Facet, ...] = (
           canonical=_district, unknown=N_("белгисиз район: %(value)s"), display="place"),
     Facet("topic", KEYWORDS, "topics", N_("Тема"),
           help="Only articles with this topic (the JSON Lines `topics` list; letter case aside); repeat "
-               "for several: any of them.", shown=10),
+               "for several: any of them.", shown=10, display="topic"),
 )
 
 STORED_FIELDS = ("title_source", "date_source", "date_evidence", "views", "url", "source", "topics", "hash")

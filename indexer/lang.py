@@ -38,6 +38,7 @@ def _data_dir() -> Path:
 
 DATA_DIR = _data_dir()
 LANG_DIR = DATA_DIR / "lang"
+DISPLAY_DIR = DATA_DIR / "display"    # how pages show values (no index depends on it)
 # The folders whose tables decide what an index holds (terms, dates, places, facet values).
 INDEX_DATA_FOLDERS = ("lang", "places")
 

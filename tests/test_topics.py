@@ -202,3 +202,35 @@ def test_a_topic_with_a_comma_is_one_topic_everywhere(tmp_path):
     found = client.get(html.unescape(links[0][0])).get_data(as_text=True)
     assert 'href="/doc/a' in found and 'href="/doc/b' not in found
     engine.close()
+
+
+def test_topic_values_are_shown_in_the_pages_language(tmp_path):
+    """data/display/topic_labels.tsv names a topic value in each UI language (sidebar, chip,
+    article page); links, filters and the API keep the value as given; a value the table does
+    not know is shown as spelled; letter case aside, ``Politics`` is ``politics``."""
+    from web.i18n import TOPIC_LABELS
+    assert len(TOPIC_LABELS) >= 20 and all(set(v) == {"ky", "ru", "en"} for v in TOPIC_LABELS.values())
+    src = write_jsonl(tmp_path / "d.jsonl", [
+        {"id": "a", "body": "Сот иш карады.", "topics": ["Politics", "law and crime", "Жергиликтүү тема"]},
+        {"id": "b", "body": "Сот өкүм чыгарды.", "topics": ["Politics"]}])
+    engine = SearchEngine(store=build_index(tmp_path / "ix", [src]))
+    client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
+
+    def sidebar(page):
+        return dict(re.findall(r'<a href="([^"]+)"[^>]*data-facet="topic"[^>]*>([^<]+)</a>', page))
+
+    expect = {"ky": ("Саясат", "Укук жана кылмыш"), "ru": ("Политика", "Право и криминал"),
+              "en": ("Politics", "Law and crime")}
+    for lang, (politics, law) in expect.items():
+        page = client.get(f"/?q=сот&topic=Politics&lang={lang}").get_data(as_text=True)
+        shown = sidebar(page)
+        assert sorted(shown.values()) == sorted([politics, law, "Жергиликтүү тема"]), (lang, shown)
+        by_label = {label: parse_qs(urlsplit(html.unescape(h)).query).get("topic", []) for h, label in shown.items()}
+        assert by_label[law] == ["Politics", "law and crime"]           # the link carries the value
+        chip = re.search(r'<a class="chip"[^>]*data-facet="topic">([^<]+) ✕', page)
+        assert chip and chip.group(1) == politics
+        doc = client.get(f"/doc/a?lang={lang}").get_data(as_text=True)
+        assert re.findall(r'<a class="topic" href="[^"]+">([^<]+)</a>', doc) == [politics, law, "Жергиликтүү тема"]
+    api = client.get("/api/search?q=сот&topic=Politics").get_json()
+    assert api["facets"]["topic"] == {"Politics": 2, "law and crime": 1, "Жергиликтүү тема": 1}
+    engine.close()

@@ -16,6 +16,7 @@ from flask import request, url_for
 from flask_babel import Babel, get_locale
 
 from indexer import places
+from indexer.lang import DISPLAY_DIR, read_table
 
 LANGS = ("ky", "ru", "en")
 DEFAULT = "ky"
@@ -112,6 +113,22 @@ def lnum(value) -> str:
         return str(value)
 
 
+def _topic_labels() -> dict[str, dict[str, str]]:
+    """data/display/topic_labels.tsv: a topic value (case-folded) → {ui language: its name}."""
+    out = {}
+    for row in read_table("topic_labels.tsv", DISPLAY_DIR):
+        out[row["value"].casefold()] = {k: v for k, v in row.items() if k in LANGS and v}
+    return out
+
+
+TOPIC_LABELS = _topic_labels()
+
+
+def topic_name(value: str) -> str:
+    """A topic value in the UI's language (data/display/topic_labels.tsv), else as spelled."""
+    return TOPIC_LABELS.get(value.casefold(), {}).get(lang(), value)
+
+
 def place_name(name: str) -> str:
     """A place as the data has it (Kyrgyz); in the Russian UI its Russian name from the gazetteer."""
     if lang() == "ru":
@@ -125,5 +142,6 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     Babel(app, locale_selector=select_locale)
     app.after_request(remember_lang)
-    app.jinja_env.filters.update(ldate=ldate, ldatetime=ldatetime, lnum=lnum, place=place_name)
+    app.jinja_env.filters.update(ldate=ldate, ldatetime=ldatetime, lnum=lnum, place=place_name,
+                                topic=topic_name)
     app.jinja_env.globals.update(LANGS=LANGS, LANG_NAMES=LANG_NAMES, lang_link=lang_link, current_lang=lang)

@@ -11,7 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from indexer.fields import FACETS, value_facets
 from web.context import engine
-from web.i18n import place_name
+from web.i18n import place_name, topic_name
 from web.params import BadRequest, query_arg, search_args
 from web.safety import shown
 
@@ -67,8 +67,13 @@ def link(raw: dict, add: tuple[str, str] | None = None, drop: tuple[str, str] | 
 
 @bp.app_template_filter()
 def facet_value(value: str, facet) -> str:
-    """A facet value as the page shows it (a place: in the UI's language)."""
-    return place_name(value) if facet.display == "place" else value
+    """A facet value as the page shows it: a place or a topic in the UI's language (the
+    registry's ``display``), anything else as indexed."""
+    show = _DISPLAY.get(facet.display)
+    return show(value) if show else value
+
+
+_DISPLAY = {"place": place_name, "topic": topic_name}
 
 
 @bp.app_template_global()
