@@ -63,7 +63,7 @@ def installed(tmp_path_factory):
 
 def test_wheel_carries_every_data_table(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    for folder in ("lang", "places", "sample"):
+    for folder in ("lang", "places", "display", "sample"):
         for path in (ROOT / "data" / folder).iterdir():
             if path.is_file() and not path.name.startswith("."):
                 assert f"kgsearch_data/{folder}/{path.name}" in names
