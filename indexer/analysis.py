@@ -335,11 +335,11 @@ _STAGES = [KyTokenizer, CleanFilter, CompoundFilter, StemFilter]
 
 
 @lru_cache(maxsize=262_144)
-def _plain_terms(raw: str) -> tuple[str, str, tuple[str, ...]] | None:
-    """(surface, stem, marked terms) of one raw token without a hyphen (None for a compound:
-    CompoundFilter's work)."""
+def _plain_terms(raw: str) -> tuple[str, str] | None:
+    """(surface, stem) of one raw token without a hyphen (None for a compound: CompoundFilter's
+    work)."""
     text = _clean(raw)
-    return None if "-" in text else (text, _stem_normalized(text), marked_terms(text))
+    return None if "-" in text else (text, _stem_normalized(text))
 
 
 def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, removestops=True,
@@ -362,7 +362,7 @@ def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, remo
             t.endchar = start_char + match.end()
         got = plain(raw)
         if got is not None:
-            t.surface, t.text, _ = got
+            t.surface, t.text = got
             yield t
             continue
         t.raw = raw

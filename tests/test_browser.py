@@ -125,11 +125,12 @@ def test_topic_facet_click_narrows_more_opens_and_chip_drops(browser, topic_serv
     assert len(visible) == 10                                              # the rest behind "show more"
     facet.find_element(By.CSS_SELECTOR, "details.more summary").click()
     assert len([a for a in facet.find_elements(By.CSS_SELECTOR, "a[data-facet=topic]") if a.is_displayed()]) == 12
-    link = [a for a in visible if a.text == "health"][0]
+    link = [a for a in visible if a.text == "Ден соолук"][0]              # `health`, named in the page's language
+    assert "topic=health" in link.get_attribute("href")
     count = int(link.find_element(By.XPATH, "following-sibling::span").text)
     link.click()
     found = int(browser.find_element(By.CSS_SELECTOR, "#count-h strong").text)
-    assert count == found == 20 and "health" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
+    assert count == found == 20 and "Ден соолук" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
     browser.save_screenshot(str(ARTIFACTS / "topic-facet.png"))
     browser.find_element(By.CSS_SELECTOR, ".active-filters a.chip[data-facet=topic]").click()
     assert int(browser.find_element(By.CSS_SELECTOR, "#count-h strong").text) == 24
