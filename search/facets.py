@@ -51,19 +51,22 @@ class TermFacet:
 
 
 class KeywordFacet(TermFacet):
-    """Values as the input spells them (JSON Lines ``topics``); a chosen value is its own term,
-    or, when the index has no such term, every term equal to it but for letter case."""
+    """Values as the input spells them (JSON Lines ``topics``), letter case aside: spellings that
+    differ only in case (``Politics`` in one file, ``politics`` in another) are one value, counted
+    once (a document holds one spelling of a value: ``fields.clean_values``) and shown in the
+    spelling most of its documents have; choosing a value chooses every spelling of it."""
 
     def chosen(self, names: list[str], values) -> list[int]:
-        where = {name: i for i, name in enumerate(names)}
-        out = []
-        for value in values:
-            if value in where:
-                out.append(where[value])
-            else:
-                folded = value.casefold()
-                out += [i for i, name in enumerate(names) if name.casefold() == folded]
-        return out
+        wanted = {value.casefold() for value in values}
+        return [i for i, name in enumerate(names) if name.casefold() in wanted]
+
+    def counts(self, gen, mask: np.ndarray) -> dict[str, int]:
+        merged: dict[str, list] = {}
+        for name, n in super().counts(gen, mask).items():     # most documents first, then by value
+            entry = merged.setdefault(name.casefold(), [name, 0])
+            entry[1] += n
+        found = {name: n for name, n in merged.values()}
+        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 class YearFacet:

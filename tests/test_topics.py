@@ -234,3 +234,22 @@ def test_topic_values_are_shown_in_the_pages_language(tmp_path):
     api = client.get("/api/search?q=сот&topic=Politics").get_json()
     assert api["facets"]["topic"] == {"Politics": 2, "law and crime": 1, "Жергиликтүү тема": 1}
     engine.close()
+
+
+def test_spellings_of_a_topic_that_differ_in_letter_case_are_one_value(tmp_path):
+    """``Politics`` in one file, ``politics`` and ``POLITICS`` in others: one facet entry counting all
+    three documents (shown in the spelling most of them have), and any spelling chooses all of them."""
+    src = write_jsonl(tmp_path / "d.jsonl", [
+        {"id": "a", "body": "Сот иш карады.", "topics": ["politics"]},
+        {"id": "b", "body": "Сот өкүм чыгарды.", "topics": ["politics", "Health"]},
+        {"id": "c", "body": "Сот отуруму болду.", "topics": ["POLITICS"]},
+        {"id": "d", "body": "Сот жабык өттү.", "topics": ["Politics", "health"]}])
+    engine = SearchEngine(store=build_index(tmp_path / "ix", [src]))
+    assert engine.search("сот")["facets"]["topic"] == {"politics": 4, "Health": 2}
+    for spelling in ("politics", "Politics", "POLITICS", "pOlItIcS"):
+        assert ids(engine, "сот", topics=[spelling]) == {"a", "b", "c", "d"}, spelling
+    assert ids(engine, "сот", topics=["HEALTH"]) == {"b", "d"}
+    # the disjunctive counts within a chosen topic still equal what a click gives
+    facets = engine.search("сот", filters=make_filters(topics=["health"]))["facets"]["topic"]
+    assert facets == {"politics": 4, "Health": 2}
+    engine.close()
