@@ -3,7 +3,7 @@
 Corpus: the 24.kg articles of 100+ words (``../shared/corpus/24kg/articles.jsonl``; it has no titles).
 Two setups of the same articles:
 
-``full``     each article as it is (the engine makes its first sentence the title).
+``full``     each article as it is (no title: the engine indexes the body only).
 ``unseen``   each article WITHOUT its first sentence; that sentence (24.kg leads read like
              headlines: "«Айыл-Банктын» төрт жетекчиси кармалды.") becomes a query the index has
              never seen, like another outlet's headline over its body.
