@@ -161,9 +161,8 @@ class WhooshGeneration:
         parts = []
         for f, t, b in extra:
             p = self.term(f, t)
-            at = np.searchsorted(p.ids, cands)
-            hit = (at < len(p.ids)) & (p.ids[np.minimum(at, len(p.ids) - 1)] == cands) if len(p.ids) else \
-                np.zeros(len(cands), bool)
+            at = np.minimum(np.searchsorted(p.ids, cands), max(len(p.ids) - 1, 0))
+            hit = p.ids[at] == cands if len(p.ids) else np.zeros(len(cands), bool)
             parts.append((hit, at, p.contrib, b))
         for i, d in enumerate(cands.tolist()):
             score, matched = out.get(d, 0.0), d in out
