@@ -88,9 +88,7 @@ def contributions(gen, terms, gates, docs: np.ndarray) -> np.ndarray:
         entry = gen.reader.term(fieldname, text)
         if entry.contrib is None or not len(entry.ids):
             continue
-        i = np.searchsorted(entry.ids, docs)
-        i[i == len(entry.ids)] = 0
-        hit = entry.ids[i] == docs
+        hit, i = entry.lookup(docs)
         if gate is not None:
             hit &= gates[gate][docs]
         add = entry.contrib[i[hit]]

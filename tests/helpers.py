@@ -158,13 +158,14 @@ def reference_ranking(engine, node, docs_set) -> list[tuple[int, float]]:
     Whoosh's field lengths — added in the node's order, as the engine adds them."""
     import math
 
+    from indexer.analysis import is_marked
     from search.backend.whoosh_query import without_marked
     from search.plan import scoring_terms
     s = searcher(engine)
     rest = without_marked(node)
     scores = ({h.docnum: h.score for h in s.search(to_whoosh(rest), limit=None, filter=docs_set)}
               if rest is not None else {})
-    marked = [(f, t, b) for g, f, t, b in scoring_terms(node) if g is None and f and t[:1] in "=^"]
+    marked = [(f, t, b) for g, f, t, b in scoring_terms(node) if g is None and f and is_marked(t)]
     weighting, n = s.weighting, s.doc_count_all()
     for f, t, b in marked:
         tf = marked_tf(engine, f, t)

@@ -10,8 +10,9 @@ Everything above this package (search/*.py, web/) works on the engine-neutral pl
 - ``stored(docnums)``, ``document(id)``, ``export_reader(first)`` (``read(docnums)``, ``close()``);
 - the lexicon: ``field_terms(field)``, ``prefix_terms(field, prefix)`` → [(df, term)],
   ``doc_frequency(term)``, ``text_terms()`` → (term, df) of the text fields;
-- postings: ``term(field, text)`` → ``ids`` (docnums, ascending) and ``contrib`` (the BM25F
-  contribution per posting, None for unscored fields), ``positions(field, text)`` → position
+- postings: ``term(field, text)`` → ``ids`` (docnums, ascending), ``contrib`` (the BM25F
+  contribution per posting, None for unscored fields) and ``lookup(docs)`` (which docs have it,
+  at which posting), ``positions(field, text)`` → position
   keys (docnum << 32 | position, ascending);
 - ``exact_scores(node, candidates, gates)``: the score of a scoring plan node for a few
   candidates, summed in a fixed order (the near-ties of search/ranking.py);

@@ -157,22 +157,17 @@ class WhooshGeneration:
         extra = [(f, t, b) for gate, f, t, b in scoring_terms(node) if gate is None and f and is_marked(t)]
         if not extra:
             return out
-        cands = np.asarray(sorted(set(candidates)), np.int64)
-        parts = []
-        for f, t, b in extra:
+        cands = sorted(set(candidates))
+        docs = np.asarray(cands, np.int64)
+        score = np.array([out.get(d, 0.0) for d in cands])
+        matched = np.array([d in out for d in cands], bool)
+        for f, t, b in extra:                   # one addition per term, in the node's order
             p = self.term(f, t)
-            at = np.minimum(np.searchsorted(p.ids, cands), max(len(p.ids) - 1, 0))
-            hit = p.ids[at] == cands if len(p.ids) else np.zeros(len(cands), bool)
-            parts.append((hit, at, p.contrib, b))
-        for i, d in enumerate(cands.tolist()):
-            score, matched = out.get(d, 0.0), d in out
-            for hit, at, contrib, b in parts:
-                if hit[i]:
-                    score += float(contrib[at[i]]) * b
-                    matched = True
-            if matched:
-                out[d] = score
-        return out
+            hit, at = p.lookup(docs)
+            if hit.any():
+                score[hit] = score[hit] + p.contrib[at[hit]] * b
+                matched |= hit
+        return {d: v for d, v, m in zip(cands, score.tolist(), matched.tolist()) if m}
 
 
 class StoredReader:

@@ -42,6 +42,14 @@ class Postings:
     def weight(self) -> int:
         return len(self.ids) + 1 + (len(self.keys) if self.keys is not None else 0)
 
+    def lookup(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of ``docs`` — global docnums — have the term, the index of each one's posting
+        where it does: ``contrib[index[hit]]``)."""
+        if not len(self.ids):
+            return np.zeros(len(docs), bool), np.zeros(len(docs), np.int64)
+        index = np.minimum(np.searchsorted(self.ids, docs), len(self.ids) - 1)
+        return self.ids[index] == docs, index
+
 
 class TermArrays:
     """The terms of one open generation, cached (``TERM_CACHE_POSTINGS``, weighed in postings).
@@ -65,32 +73,33 @@ class TermArrays:
         if entry is not None:
             return entry
         ids_parts, tf_parts = [], []
-        marked = is_marked(text)
         for seg in self.segments:
-            if marked:
-                store = seg.marked.get(fieldname)
-                got = store.postings(text) if store is not None else None
-                if got is None:
-                    continue
-                ids, tf = got
-                ids_parts.append(ids + np.int32(seg.offset) if seg.offset else np.array(ids, np.int32))
-                tf_parts.append(tf)
+            got = self._segment_postings(seg, fieldname, text)
+            if got is None:
                 continue
-            compact = seg.compact.get(fieldname)
-            got = compact.postings(text) if compact is not None else None
-            if got is not None:
-                ids, tf = got
-                self.compact_postings += len(ids)
-            else:
-                with self.wlock:
-                    if (fieldname, text) not in seg.reader:
-                        continue
-                    ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
+            ids, tf = got
             ids_parts.append(ids + np.int32(seg.offset) if seg.offset else np.array(ids, np.int32))
             tf_parts.append(tf)
         ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32)
         tf = np.concatenate(tf_parts).astype(np.float64) if tf_parts else np.zeros(0)
         return self.cache.put(key, Postings(ids, self._contrib(fieldname, text, ids, tf)))
+
+    def _segment_postings(self, seg: Segment, fieldname: str, text: str):
+        """(segment-local ids, tf) of a term in one segment, or None: a marked term from the marked
+        postings, any other from the compact postings, else from Whoosh's blocks."""
+        if is_marked(text):
+            store = seg.marked.get(fieldname)
+            return store.postings(text) if store is not None else None
+        compact = seg.compact.get(fieldname)
+        got = compact.postings(text) if compact is not None else None
+        if got is not None:
+            self.compact_postings += len(got[0])
+            return got
+        with self.wlock:
+            if (fieldname, text) not in seg.reader:
+                return None
+            ids, tf, _ = read_term(seg.reader, fieldname, text, positions=False)
+        return ids, tf
 
     def _contrib(self, fieldname: str, text: str, ids: np.ndarray, tf: np.ndarray):
         searcher = self.searcher
