@@ -7,7 +7,8 @@ Syntax (README "Query syntax"):
 - ``"a phrase"`` (also «…» and “…”): the words in this order;
 - ``OR`` between two terms: either;
 - ``NOT term``, ``-term``: documents without it; ``+term``: documents must have it;
-- ``( … )`` groups; ``title:word`` / ``title:"a phrase"`` / ``body:…`` restrict to a field;
+- ``( … )`` groups; ``title:word`` / ``title:"a phrase"`` / ``body:…`` restrict to a field,
+  ``title:( … )`` every term of the group (a term's own field wins);
 - ``word*``: any word starting so (at least two letters before the ``*``).
 
 Precedence, tightest first: ``NOT``/``-``/``+`` › ``OR`` › ``AND`` (implicit or written), as
@@ -22,8 +23,16 @@ units and ``NOT`` units hold for partial matches too.
 
 Nothing a user types raises.  An unbalanced quote is read as if it were not there, an
 unbalanced parenthesis as if closed (or not opened), a stray ``OR``/``AND``/``NOT``/``-`` is
-ignored, an unknown ``field:`` is text; punctuation alone is no term at all — each such
-reading is said in ``ParsedQuery.notes``.
+ignored, and so is a field with no term right after it (``title: коррупция``, ``title:`` at the
+end: ``stray_operator``); an unknown ``field:`` is text (``foo:коррупция`` is the words ``foo``
+and ``коррупция``: ``unknown_field``); parentheses nested deeper than ``MAX_DEPTH`` are read as
+if not there (``nesting_too_deep``); punctuation alone is no term at all — each such reading is
+said in ``ParsedQuery.notes``.
+
+Two words joined by punctuation without a space (``коррупция,сот``, ``коррупция/сот``,
+``коррупция;сот``; ``_GLUE_RE``) are two words, as if a space were typed; hyphenated compounds
+(``Жалал-Абад``), apostrophes, dots (``т.б.``, ``24.kg``, ``12.03.2024``) and punctuation between
+digits (``5,5``) stay inside one word, as the analyzer reads them (indexer/analysis.py).
 """
 from __future__ import annotations
 
@@ -33,12 +42,23 @@ from dataclasses import dataclass, field
 from indexer.fields import TEXT_FIELD_NAMES
 
 FIELDS = TEXT_FIELD_NAMES          # the fields ``title:word`` may name (indexer/fields.py)
+_LETTERS = r"[^\W\d_]+"
 _TOKEN_RE = re.compile(
     r'(?P<lp>\()|(?P<rp>\))'
     r'|(?P<gsign>[-+])(?=\()'
-    r'|(?P<sign>[-+])?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"()]+))'
+    # a field before a group: title:(a b)
+    rf'|(?P<fsign>[-+])?(?P<gfield>{_LETTERS}):(?=\()'
+    # a field with nothing right after it: "title: a", "title:" at the end, "title:)"
+    rf'|(?P<ssign>[-+])?(?P<sfield>{_LETTERS}):(?=[\s)]|$)'
+    rf'|(?P<sign>[-+])?(?:(?P<field>{_LETTERS}):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"()]+))'
     r'|(?P<quote>")'
 )
+# Punctuation that joins two words without a space (коррупция,сот  коррупция/сот  Бишкек:сот) and
+# is never part of a word or a number: the words are read as if a space were typed.  Hyphens
+# (Жалал-Абад), apostrophes, dots (т.б., 24.kg, 12.03.2024) and a separator between digits (5,5)
+# stay as they are.
+_GLUE_RE = re.compile(r"(?<=[^\W\d_]|[\u0300-\u036f*])[,;:/\\|!?…，；：]+(?=[^\W\d_])")
+MAX_DEPTH = 64                     # parentheses nested deeper are read as if not there (a note says so)
 PREFIX_MIN = 2
 _PREFIX_MIN = PREFIX_MIN
 OPERATORS = ("AND", "OR", "NOT")
@@ -120,12 +140,8 @@ def _atoms(node, negated: bool, want_negative: bool = False) -> list[Atom]:
     return out
 
 
-def _atom(field_name: str | None, phrase: str | None, word: str | None, notes: list) -> Atom | None:
-    if field_name is not None and field_name.lower() not in FIELDS:
-        # "foo:bar" with an unknown field: the whole thing is text
-        text = f"{field_name}:{phrase if phrase is not None else word or ''}"
-        return Atom("word", text)
-    fld = field_name.lower() if field_name else None
+def _atom(fld: str | None, phrase: str | None, word: str | None, notes: list) -> Atom | None:
+    """One term (``fld`` a known field or None); None when it has nothing searchable."""
     if phrase is not None:
         phrase = phrase.strip()
         if not phrase:
@@ -148,6 +164,26 @@ def _atom(field_name: str | None, phrase: str | None, word: str | None, notes: l
     return Atom("word", word, fld)
 
 
+def _known_field(name: str | None) -> str | None:
+    return name.lower() if name and name.lower() in FIELDS else None
+
+
+def _unknown_field_note(name: str) -> dict:
+    return _note("unknown_field", f"{name}: is not a field (the fields are "
+                                  f"{', '.join(f + ':' for f in FIELDS)}), so {name!r} was searched as a word")
+
+
+def _stray_field_note(name: str) -> dict:
+    return _note("stray_operator", f"{name}: without a term right after it was ignored "
+                                   f"(write {name}:word or {name}:(words))")
+
+
+@dataclass(frozen=True)
+class _Field:
+    """``title:`` before a group: the field of every term in it."""
+    name: str
+
+
 def _note(kind: str, message: str) -> dict:
     return {"kind": kind, "message": message}
 
@@ -163,9 +199,18 @@ def _balance_quotes(text: str, notes: list) -> str:
 
 
 def _tokens(text: str, notes: list) -> list:
-    """("(" | ")" | "AND" | "OR" | "NOT" | "-" | "+" | Atom | None) — None: nothing searchable."""
+    """("(" | ")" | "AND" | "OR" | "NOT" | "-" | "+" | _Field | Atom | None) — None: nothing searchable.
+
+    Two words joined by punctuation (``коррупция,сот``, ``коррупция/сот``) and an unknown
+    ``field:`` (``foo:коррупция``, ``коррупция:сот``) are read as if a space were typed: the
+    first word keeps the sign and the field typed before it, the rest is read on from there."""
     out = []
-    for m in _TOKEN_RE.finditer(text):
+    pos = 0
+    while True:
+        m = _TOKEN_RE.search(text, pos)
+        if m is None:
+            break
+        pos = m.end()
         if m.group("quote"):
             continue
         if m.group("lp"):
@@ -177,15 +222,68 @@ def _tokens(text: str, notes: list) -> list:
         if m.group("gsign"):
             out.append(m.group("gsign"))
             continue
-        word = m.group("word")
-        sign = m.group("sign")
-        if m.group("phrase") is None and not m.group("field") and not sign and word in OPERATORS:
+        if m.group("gfield") or m.group("sfield"):
+            out += _field_tokens(m, notes)
+            continue
+        sign, name, phrase, word = m.group("sign"), m.group("field"), m.group("phrase"), m.group("word")
+        fld = _known_field(name)
+        if name and not fld:                            # foo:bar — the word foo, then bar read on
+            notes.append(_unknown_field_note(name))
+            if sign:
+                out.append(sign)
+            out.append(_atom(None, None, name, notes))
+            pos = m.end("field") + 1
+            continue
+        if word is not None:
+            glue = _GLUE_RE.search(word)
+            if glue is not None:                        # коррупция,сот: коррупция, then сот read on
+                pos = m.start("word") + glue.end()
+                word = word[:glue.start()]
+        if phrase is None and not fld and not sign and word in OPERATORS:
             out.append(word)
             continue
-        atom = _atom(m.group("field"), m.group("phrase"), word, notes)
+        atom = _atom(fld, phrase, word, notes)
         if sign:
             out.append(sign)
         out.append(atom)
+    return _flatten_deep(out, notes)
+
+
+def _field_tokens(m, notes: list) -> list:
+    """The tokens of a field name before a group (``title:(a b)``) or before nothing
+    (``title: a``, ``title:`` at the end): the field, or a note and the name as a word."""
+    if m.group("gfield"):                               # title:(a b)
+        name, sign = m.group("gfield"), m.group("fsign")
+        out = [sign] if sign else []
+        if _known_field(name):
+            return out + [_Field(_known_field(name))]
+        notes.append(_unknown_field_note(name))         # foo:(a b): the word foo, then the group
+        return out + [_atom(None, None, name, notes)]
+    name, sign = m.group("sfield"), m.group("ssign")
+    if _known_field(name):
+        notes.append(_stray_field_note(name))
+        return []
+    out = [sign] if sign else []                        # "Бишкек: сот" is the words Бишкек and сот
+    return out + [_atom(None, None, name, notes)]
+
+
+def _flatten_deep(tokens: list, notes: list) -> list:
+    """The tokens without the parentheses nested deeper than ``MAX_DEPTH`` (each ``(`` dropped
+    with its matching ``)``), so the parser's recursion stays bounded; a note says so."""
+    out, stack, dropped = [], [], False
+    for tok in tokens:
+        if tok == "(":
+            keep = len(stack) < MAX_DEPTH
+            stack.append(keep)
+            dropped |= not keep
+            if not keep:
+                continue
+        elif tok == ")" and stack and not stack.pop():
+            continue
+        out.append(tok)
+    if dropped:
+        notes.append(_note("nesting_too_deep", f"parentheses nested deeper than {MAX_DEPTH} levels were "
+                                               f"flattened (the deeper ones were read as if not there)"))
     return out
 
 
@@ -264,33 +362,52 @@ class _Parser:
         return alts[0] if len(alts) == 1 else Node("or", alts)
 
     def unary(self):
-        tok = self.take()
-        if tok in ("NOT", "-", "+"):
-            nxt = self.peek()
-            if nxt is _END or nxt in (")", "AND", "OR"):
-                self.stray.add("NOT" if tok != "+" else "+")
-                return _NOTHING
-            inner = self.unary()
-            if inner is _NOTHING:
-                return _NOTHING
-            if tok == "+":
-                return inner if isinstance(inner, Node) and inner.op in ("required", "not") \
-                    else Node("required", [inner])
-            if isinstance(inner, Node) and inner.op == "not":     # NOT NOT x = x
-                return inner.children[0]
-            if isinstance(inner, Node) and inner.op == "required":
-                inner = inner.children[0]
-            return Node("not", [inner])
-        if tok == "(":
-            if self.depth > 50:             # absurd nesting: read the rest flat
-                return _NOTHING
+        """A term with the ``NOT``/``-``/``+`` and ``title:`` before it (read in a loop: a long
+        run of them does not recurse)."""
+        ops = []
+        while True:
+            tok = self.take()
+            if tok in ("NOT", "-", "+") or isinstance(tok, _Field):
+                nxt = self.peek()
+                if nxt is _END or nxt in (")", "AND", "OR"):
+                    if isinstance(tok, _Field):
+                        self.notes.append(_stray_field_note(tok.name))
+                    else:
+                        self.stray.add("NOT" if tok != "+" else "+")
+                    return _NOTHING
+                ops.append(tok)
+                continue
+            break
+        if tok == "(":                       # nesting is bounded by _flatten_deep
             self.depth += 1
             inner = _join(self.units(closing=True), top=False)
             self.depth -= 1
-            return inner if inner is not None else _NOTHING
-        if isinstance(tok, Atom):
-            return tok
-        return _NOTHING                      # None (punctuation) or a lost token
+            if inner is None:
+                return _NOTHING
+        elif isinstance(tok, Atom):
+            inner = tok
+        else:
+            return _NOTHING                  # None (punctuation) or a lost token
+        for op in reversed(ops):
+            if isinstance(op, _Field):
+                inner = _with_field(inner, op.name)
+            elif op == "+":
+                if not (isinstance(inner, Node) and inner.op in ("required", "not")):
+                    inner = Node("required", [inner])
+            elif isinstance(inner, Node) and inner.op == "not":     # NOT NOT x = x
+                inner = inner.children[0]
+            else:
+                if isinstance(inner, Node) and inner.op == "required":
+                    inner = inner.children[0]
+                inner = Node("not", [inner])
+        return inner
+
+
+def _with_field(node, fld: str):
+    """``title:( … )``: every term in the group without a field of its own in ``fld``."""
+    if isinstance(node, Atom):
+        return node if node.field else Atom(node.kind, node.text, fld)
+    return Node(node.op, [_with_field(c, fld) for c in node.children], node.written)
 
 
 _END = object()

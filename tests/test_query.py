@@ -30,7 +30,7 @@ def test_words_phrases_or_not_field_prefix():
     ("- коррупция", [[("word", "коррупция", None)]]),
     ('""', []),
     ("*", []),
-    ("foo:коррупция", [[("word", "foo:коррупция", None)]]),
+    ("foo:коррупция", [[("word", "foo", None)], [("word", "коррупция", None)]]),   # an unknown field: two words, a note
     ("«Ата-Журт»", [[("phrase", "Ата-Журт", None)]]),
     ("title:\"Тоң району\"", [[("phrase", "Тоң району", "title")]]),
 ])
