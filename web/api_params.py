@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from indexer.fields import value_facets
 from search.engine import MAX_PER_PAGE, SORTS
 
@@ -95,7 +97,9 @@ def choice_arg(args, name: str):
     if not value:
         return p.default
     if value not in p.enum:
-        raise BadRequest(f"'{key}' must be one of: {', '.join(p.enum)}")
+        # the msgid of every enumerated parameter (``sort`` too: web/params.py)
+        raise BadRequest(_l("'%(name)s' булардын бири болушу керек: %(choices)s", name=key,
+                            choices=", ".join(p.enum)))
     return value
 
 
@@ -110,7 +114,8 @@ def list_choice_arg(args, name: str) -> list[str]:
             if not value:
                 continue
             if value not in p.enum:
-                raise BadRequest(f"'{key}' must be one of: {', '.join(p.enum)}, got {shown(value)}")
+                raise BadRequest(_l("'%(name)s' булардын бири болушу керек: %(choices)s, берилгени: %(value)s",
+                                    name=key, choices=", ".join(p.enum), value=shown(value)))
             if value not in out:
                 out.append(value)
     return out
@@ -125,5 +130,6 @@ def check_lengths(args, names) -> None:
             continue
         for value in args.getlist(wire(name)):
             if len(value) > p.max_length:
-                raise BadRequest(f"'{wire(name)}' is too long ({len(value)} characters, "
-                                 f"{p.max_length} at most): {shown(value)}")
+                raise BadRequest(_l("'%(name)s' өтө узун (%(length)s белги, эң көп %(limit)s): %(value)s",
+                                    name=wire(name), length=len(value), limit=p.max_length,
+                                    value=shown(value)))

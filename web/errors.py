@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.engine import Busy, NoIndex
 from web.context import engine
+from web.i18n import FEED_PATH
 from web.params import MAX_QUERY, BadRequest
 from web.safety import shorten
 
@@ -32,7 +33,8 @@ MAX_MESSAGE = 600            # a last bound on any message sent back
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    # the feed too: every error on /feed.atom (a 400 as a 405) is JSON, as the API's
+    return request.path.startswith("/api/") or request.path in ("/healthz", FEED_PATH)
 
 
 def _render(status: int, message, headers=None):

@@ -1,8 +1,8 @@
 """The UI's languages: Kyrgyz (default, and the language of the message ids), Russian, English.
 
 Chosen by ``?lang=`` (then remembered in a cookie), else the cookie, else ``Accept-Language``, else
-Kyrgyz — except the JSON API and ``/healthz``, which answer in English unless asked otherwise (its
-messages are read by programs and admins).  Catalogues: ``web/translations/<lang>/LC_MESSAGES/
+Kyrgyz — except the JSON API, ``/healthz`` and the feed's errors, which answer in English unless asked
+otherwise (their messages are read by programs and admins).  Catalogues: ``web/translations/<lang>/LC_MESSAGES/
 messages.po`` (extracted with ``pybabel extract -F babel.cfg``); the compiled ``.mo`` files are
 committed beside them, and ``tests/test_i18n.py`` fails if one is older than its ``.po``.
 """
@@ -27,8 +27,11 @@ COOKIE_AGE = 365 * 24 * 3600
 MAX_ECHOED_QUERY = 2000      # bytes of query string a language link may carry
 
 
+FEED_PATH = "/feed.atom"       # read by programs: its errors are the API's (JSON, English by default)
+
+
 def _api_request() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/healthz", "/metrics")
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/metrics", FEED_PATH)
 
 
 def select_locale() -> str:

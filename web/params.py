@@ -1,6 +1,7 @@
 """Request parameters → search arguments, with a clear message for anything wrong."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,9 @@ from web.safety import shown
 MAX_QUERY = PARAMS["q"].max_length            # characters of `q`, on search and article pages alike
 MAX_DATE = PARAMS["from"].max_length          # characters of `from` / `to` (a pasted date line fits)
 SORTS = PARAMS["sort"].enum
+# a whole number as typed: ASCII digits only (not int()'s "1_0" or full-width "１"); a minus sign is
+# read so that "-1" gets the range message
+_WHOLE = re.compile(r"-?[0-9]+")
 
 
 class BadRequest(Exception):
@@ -35,6 +39,8 @@ def _int(args, name: str, default: int, lo: int, hi: int | None = None) -> int:
     if not value:
         return default
     try:
+        if not _WHOLE.fullmatch(value):
+            raise ValueError(value)
         n = int(value)
     except ValueError:
         raise BadRequest(_l("'%(name)s' бүтүн сан болушу керек, берилгени: %(value)s",
@@ -93,7 +99,8 @@ def search_args(args, default_per_page: int = 10) -> SearchArgs:
     per_page = _int(args, "per_page", default_per_page, PARAMS["per_page"].minimum, PARAMS["per_page"].maximum)
     sort = args.get("sort", "").strip() or None
     if sort is not None and sort not in SORTS:
-        raise BadRequest(_l("'sort' булардын бири болушу керек: %(choices)s", choices=", ".join(SORTS)))
+        raise BadRequest(_l("'%(name)s' булардын бири болушу керек: %(choices)s", name="sort",
+                            choices=", ".join(SORTS)))
     for name in FILTERS:
         _check_length(args, name, PARAMS[name].max_length)
     filters = _filters(args)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -127,13 +127,25 @@ def index():
     if searched:
         result = engine().search(a.q, page=a.page, per_page=a.per_page, filters=a.filters, sort=a.sort)
         if a.page > 1 and a.page > result["pages"]:
-            # past the end: the last page (or the first, when nothing is found)
-            return redirect(link(a.raw, page=result["pages"] if result["pages"] > 1 else None), 302)
+            # past the end: the last page (or the first, when nothing is found), with every other
+            # parameter of the request as given (timeline=share, lang…)
+            return redirect(past_the_end(request.args, result["pages"]), 302)
     else:
         result = None
         facts = home_facts()    # also: no index → a 503 naming the fix (the form is no use without one)
     return render_template("index.html", a=a, result=result, searched=searched, sort_labels=SORT_LABELS,
                            facts=facts, examples=EXAMPLES, facets=FACETS)
+
+
+def past_the_end(args, pages: int) -> str:
+    """The search URL of ``args`` (every parameter, as given) at page ``pages`` (no page: the first)."""
+    # encoded here, not by url_for: a parameter named like its own arguments (_external, _anchor,
+    # endpoint…) must stay a parameter
+    pairs = [(k, v) for k, values in args.lists() if k != "page" for v in values]
+    if pages > 1:
+        pairs.append(("page", str(pages)))
+    base = url_for("views.index")
+    return base + "?" + urlencode(pairs) if pairs else base
 
 
 def back_link(args) -> str:
