@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 
+from indexer import history as recorded_history
 from indexer import testhooks
 from indexer.documents import Problem
 from indexer.ingest import JSONL_SUFFIXES, IngestReport, Ingestor
@@ -63,28 +64,27 @@ def rebuild(
     procs: int | None = None,
     multisegment: bool | None = None,
     allow_shrink: bool = True,
+    history: list[dict] | None = None,
 ) -> BuildResult:
     """Index ``sources`` into a new generation; publish it unless nothing (or, with
     ``strict``, anything bad) was found.  The served generation is untouched on failure,
     and a failed run's half-built generation is removed (also when an ``OSError`` such as
-    a full disk goes on to the caller).
-
-    ``allow_shrink=False``: refuse (``ExitCode.SHRINK``) a new index with fewer than half of
-    the served generation's documents.
-
+    a full disk goes on to the caller).  ``allow_shrink=False``: refuse (``ExitCode.SHRINK``)
+    a new index with fewer than half of the served generation's documents.
     ``procs``/``multisegment``: Whoosh's multi-process writer; ``None`` chooses (two
-    processes for inputs of ``PARALLEL_THRESHOLD`` documents or more)."""
+    processes for inputs of ``PARALLEL_THRESHOLD`` documents or more).  ``history``: replay
+    a recorded history (``indexer/history.py``: ``reindex`` without SOURCE) instead."""
     started = time.perf_counter()
-    expected = count_documents(sources) if (on_total or procs is None) else 0
-    if on_total:
-        on_total(expected)
-    procs, multisegment = choose_procs(procs, multisegment, expected)
+    if history is not None:
+        sources = recorded_history.all_sources(history)
+    procs, multisegment = _plan_writer(sources, procs, multisegment, on_total)
     with WriteTransaction(store, "reindex", lock_timeout=lock_timeout, started=started) as txn:
         served = store.manifest(txn.served).get("documents") if txn.served else None
         txn.create()
         writer = txn.writer(procs=procs, multisegment=multisegment, limitmb=limitmb)
         ingestor = Ingestor(on_problem=on_problem)
-        indexed, dates = _add_all(writer, ingestor.documents(sources), ingestor.report, strict, progress)
+        documents, steps, replayed = _input(ingestor, sources, history)
+        indexed, dates = _add_all(writer, documents, ingestor.report, strict, progress)
         report = ingestor.report
 
         def fail(reason: str, code: int) -> BuildResult:
@@ -106,9 +106,38 @@ def rebuild(
             "procs": procs,
             "multisegment": multisegment,
             "segments": segments,
+            "history": steps,
         })
     return BuildResult(txn.name, indexed, report, txn.seconds(), published=True,
-                       extra={"procs": procs, "multisegment": multisegment, "segments": segments, **compact})
+                       extra={"procs": procs, "multisegment": multisegment, "segments": segments,
+                              **replayed, **compact})
+
+
+def _plan_writer(sources, procs, multisegment, on_total) -> tuple[int, bool]:
+    """Count the input (for the progress bar, and to choose the writer) and choose it."""
+    expected = count_documents(sources) if (on_total or procs is None) else 0
+    if on_total:
+        on_total(expected)
+    return choose_procs(procs, multisegment, expected)
+
+
+def _input(ingestor: Ingestor, sources: Sequence[str], history: list[dict] | None):
+    """What a rebuild reads: (documents, the history to record, the replay's counts — filled
+    in as the documents are read)."""
+    if history is None:
+        return ingestor.documents(sources), recorded_history.started([os.path.abspath(s) for s in sources]), {}
+    replayed: dict = {}
+    return _replayed(history, ingestor, replayed), history, replayed
+
+
+def _replayed(history: list[dict], ingestor: Ingestor, counts: dict):
+    """The documents of a recorded history (each step read with its own set of seen ids);
+    ``counts`` gets the replay's ``replaced``/``kept_deleted`` and the steps replayed."""
+    def read(step_sources):
+        ingestor.forget_ids()
+        return ingestor.documents(step_sources)
+    counts.update((yield from recorded_history.replay(history, read)))
+    counts["replayed"] = recorded_history.describe(history)
 
 
 def _add_all(writer, documents, report: IngestReport, strict: bool, progress) -> tuple[int, list[int]]:

@@ -177,6 +177,32 @@ def parse_date(text: str) -> _dt.date | None:
     return None
 
 
+# ---------------------------------------------------------------- header lines
+
+# Words a page's date line may hold besides the date (data/lang/date_line_words.tsv).
+_HEADER_DATE_WORDS = frozenset(_fold(row["word"]) for row in _read("date_line_words.tsv"))
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
+
+
+def header_date(line: str) -> tuple[bool, _dt.date | None]:
+    """Is ``line`` a page's date line, and its date: ``(True, date)``; ``(True, None)`` for a
+    date line whose date cannot be (``31-февраль 2024``, ``29.02.2023``); ``(False, None)``
+    for a line that is not just a date — no date in it, or other words besides it
+    (``2025-жылдын 9-декабрындагы жыйындын жыйынтыктары`` is a title).  Besides the date only
+    year and time words, a weekday and a label (``Жарыяланды:``) may be on the line."""
+    if not isinstance(line, str) or not line.strip():
+        return False, None
+    folded = _fold(line.strip()[:200])
+    found = _matches(folded)
+    if not found:
+        return False, None
+    start, end, date, _m, _kind = found[0]
+    rest = folded[:start] + " " + folded[end:]
+    if any(w not in _HEADER_DATE_WORDS for w in _LETTER_WORD.findall(rest)):
+        return False, None
+    return True, date
+
+
 # ---------------------------------------------------------------- body dates
 
 def _load_citations():

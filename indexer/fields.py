@@ -58,8 +58,46 @@ def clean_value(value: str) -> str | None:
     return text or None
 
 
-def clean_values(values: Iterable) -> list[str]:
-    """The distinct clean values, in their first spelling (``Politics`` and ``politics`` are one)."""
+def json_kind(value) -> str:
+    """What a JSON value is, in the words of a message (``a number``, ``true/false``, ...)."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else type(value).__name__
+
+
+def keywords_problem(name: str, value) -> str | None:
+    """Why the JSON value ``value`` cannot be the values of the keyword field ``name`` (one
+    string, or a list of strings — whole numbers are taken as text —, or null/absent), or None.
+    Any other value (a number, true/false, an object, a list holding one of those) is an error
+    of its line: ``clean_values`` never guesses (it would iterate an object's keys)."""
+    if value is None or isinstance(value, str):
+        return None
+    if not isinstance(value, list):
+        return f'"{name}" must be a string or a list of strings, not {json_kind(value)}'
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, str) and not (isinstance(item, int) and not isinstance(item, bool)):
+            return f'"{name}" must be a string or a list of strings (item {n} is {json_kind(item)})'
+    return None
+
+
+def clean_values(values: Iterable | str | None) -> list[str]:
+    """The distinct clean values, in their first spelling (``Politics`` and ``politics`` are one).
+    ``values``: one string or an iterable of them (whole numbers are taken as text); anything
+    else (a number, a mapping) is a ``TypeError`` — ``keywords_problem`` tells the input why."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    elif isinstance(values, (dict, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"keyword values must be a string or a list of strings, not {json_kind(values)}")
     out, seen = [], set()
     for raw in values:
         text = clean_value(str(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from indexer import dates, places
 from indexer.documents import MAX_TITLE, Document, Problem
-from indexer.fields import clean_values
+from indexer.fields import FACETS, KEYWORDS, clean_values, keywords_problem
 from indexer.pages import parse_page
 from kgsearch.settings import Settings
 from kgsearch.settings import current as current_settings
@@ -62,6 +62,9 @@ _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _FILE_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
 
+
+# The facets whose values a JSON line gives (``topics``): each a string or a list of strings.
+KEYWORD_FACETS = tuple(f for f in FACETS if f.kind == KEYWORDS)
 
 MAX_LINE = 64 << 20                     # bytes: the default longest JSON line read
 
@@ -286,6 +289,11 @@ class Ingestor:
         link = "a symbolic link to " if path.is_symlink() else ""
         self._problem(path, None, "error", f"not a regular file ({link}{_file_kind(mode)}); skipped")
 
+    def forget_ids(self) -> None:
+        """Start a new run's duplicate check (the report goes on): a rebuild from a recorded
+        history reads each ``add`` as that run did."""
+        self._seen = {}
+
     def documents(self, sources: Iterable[str | os.PathLike]) -> Iterator[Document]:
         for path in self.files(sources):
             self.report.files += 1
@@ -345,6 +353,8 @@ class Ingestor:
         if warning:
             self._problem(path, None, "warning", warning)
         page = parse_page(text)
+        for lineno, reason in page.problems:
+            self._problem(path, lineno, "warning", reason)
         if not page.body:
             self._problem(path, None, "error", "no body text after the header")
             return None
@@ -477,9 +487,7 @@ class Ingestor:
                                                    'reading the date from the body')
             field_date = None
         date, date_source, date_evidence = dates.extract_date_evidence(None, field_date, body)
-        topics = obj.get("topics") or []
-        if isinstance(topics, str):
-            topics = [topics]
+        topics = obj.get("topics")                # checked by _jsonl_checked
         views = obj.get("views")
         url = obj.get("url") if isinstance(obj.get("url"), str) and obj.get("url").strip() else None
         if url is not None and not _is_web_url(url):
@@ -517,6 +525,11 @@ class Ingestor:
             self._problem(path, lineno, "error", 'missing "body"' if body in (None, "")
                           else '"body" must be non-empty text')
             return None
+        for facet in KEYWORD_FACETS:     # topics: a string or a list of strings, nothing else
+            why = keywords_problem(facet.source or facet.plural, obj.get(facet.source or facet.plural))
+            if why:
+                self._problem(path, lineno, "error", f"{why}; skipped")
+                return None
         for name in ("id", "title", "body", "url", "source", "topics", "date"):
             value = obj.get(name)
             for text in value if isinstance(value, list) else [value]:

@@ -9,7 +9,7 @@ a section word (``Новости``) — and the title; the body follows, and sit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexer import dates, lang
 from indexer.documents import MAX_TITLE
@@ -30,6 +30,8 @@ class Page:
     body: str
     date_line: str | None
     views: int | None
+    # (line number, reason) of what was wrong with the header: a date line whose date cannot be
+    problems: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _is_chrome(line: str) -> bool:
@@ -37,7 +39,10 @@ def _is_chrome(line: str) -> bool:
 
 
 def _header_kind(line: str) -> tuple[str, object] | None:
-    """What a header line is: ('views', n), ('date', line), ('section', line), or None."""
+    """What a header line is: ('views', n), ('date', (line, date or None)), ('section', line),
+    or None.  A date line is a date and nothing more (``dates.header_date``): a line with other
+    words around a date is a title or body; a date line whose date cannot be (``31-февраль
+    2024``) is still the date line, with no date."""
     text = line.strip()
     if len(text) > MAX_HEADER_LINE:
         return None
@@ -46,8 +51,9 @@ def _header_kind(line: str) -> tuple[str, object] | None:
         return "views", int(m.group(1))
     if text.casefold() in SECTION_LINES:
         return "section", text
-    if dates.parse_date(text) is not None:
-        return "date", text
+    is_date, date = dates.header_date(text)
+    if is_date:
+        return "date", (text, date)
     return None
 
 
@@ -58,7 +64,9 @@ def parse_page(text: str) -> Page:
         lines.pop()
     title = None
     date_line = None
+    date_seen = False         # only the first date line of the header is the page's date line
     views = None
+    problems: list[tuple[int, str]] = []
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -75,10 +83,16 @@ def parse_page(text: str) -> Page:
         what, value = kind
         if what == "views" and views is None:
             views = value
-        elif what == "date" and date_line is None:
-            date_line = value
+        elif what == "date" and not date_seen:
+            date_seen = True
+            text, date = value
+            if date is not None:
+                date_line = text
+            else:
+                problems.append((i + 1, f"the date line {text!r} is not a valid date; "
+                                        "the page is dated from its body, if at all"))
         i += 1
     body_lines = [line for line in lines[i:] if not _is_chrome(line)]
     body = "\n".join(body_lines).strip()
     body = re.sub(r"\n{3,}", "\n\n", body)
-    return Page(title=title or "", body=body, date_line=date_line, views=views)
+    return Page(title=title or "", body=body, date_line=date_line, views=views, problems=problems)

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from indexer import testhooks
+from indexer.fields import json_kind
 from kgsearch.settings import DEFAULTS
 from kgsearch.settings import current as current_settings
 
@@ -66,6 +67,7 @@ class ExitCode(enum.IntEnum):
     SHRINK = 6             # reindex would keep under half of the served documents (--allow-shrink)
     ENVIRONMENT = 7        # the system refused: read-only or full disk, no permission, port in use
     UNUSABLE = 8           # the served generation cannot be opened: rollback or reindex
+    INTERRUPTED = 130      # Ctrl-C (SIGINT) stopped a writing command; the served index is unchanged
 
 
 class IndexLocked(Exception):
@@ -157,6 +159,54 @@ def write_atomic(path: Path, text: str) -> None:
     _fsync_path(path.parent, directory=True)
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _list_of(test):
+    return lambda value: isinstance(value, list) and all(test(v) for v in value)
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str)
+
+
+# The type of every field a manifest may hold (a field may be absent), with its description.
+_MANIFEST_FIELDS = {
+    "generation": (_is_text, "text"),
+    "parent": (lambda v: v is None or isinstance(v, str), "text or null"),
+    "kind": (_is_text, "text"),
+    "built_at": (_is_text, "text"),
+    "updated_at": (_is_text, "text"),
+    "analyzer_version": (_is_text, "text"),
+    "sources": (_list_of(_is_text), "a list of paths (text)"),
+    "documents": (lambda v: _is_int(v) and v >= 0, "a whole number of at least 0"),
+    "segments": (lambda v: _is_int(v) and v >= 0, "a whole number of at least 0"),
+    "procs": (lambda v: _is_int(v) and v >= 1, "a whole number of at least 1"),
+    "multisegment": (lambda v: isinstance(v, bool), "true or false"),
+    "date_range": (lambda v: _list_of(_is_int)(v) and len(v) == 2, "a list of two whole numbers"),
+    "updates": (_list_of(lambda u: isinstance(u, dict)), "a list of objects"),
+    "data_fingerprint": (lambda v: isinstance(v, dict), "an object"),
+    "facet_values": (lambda v: isinstance(v, dict), "an object"),
+    "index_fields": (_list_of(_is_text), "a list of field names (text)"),
+}
+
+
+def manifest_problem(data: dict) -> str | None:
+    """Why a manifest's fields cannot be used (a field of the wrong type: ``"sources"`` as one
+    string would be read letter by letter), or None.  Checked wherever a manifest is read
+    (``IndexStore.read_manifest``)."""
+    from indexer.history import history_problem   # plain data, no import cycle
+    for key, (test, wanted) in _MANIFEST_FIELDS.items():
+        if key in data and not test(data[key]):
+            value = data[key]
+            got = json_kind(value)
+            if isinstance(value, list) and got == "a list":
+                got = "a list holding something else"
+            return f'"{key}" must be {wanted}, not {got}'
+    return history_problem(data.get("history"))
+
+
 class IndexStore:
     def __init__(self, root: str | os.PathLike | None = None, prune_grace: float | None = None):
         self.root = Path(root) if root else default_index_root()
@@ -213,6 +263,9 @@ class IndexStore:
                                      self.rollback_target(name)) from None
         if not isinstance(data, dict):
             raise GenerationUnusable(name, f"{MANIFEST} is not a JSON object", self.rollback_target(name))
+        why = manifest_problem(data)
+        if why:
+            raise GenerationUnusable(name, f"{MANIFEST} is not valid: {why}", self.rollback_target(name))
         return data
 
     def rollback_target(self, name: str) -> str | None:

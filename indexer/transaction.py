@@ -28,7 +28,11 @@ import contextlib
 import datetime as dt
 import errno
 import os
+import pickle
+import signal
+import struct
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +111,9 @@ class _ChildTask(SubWriterTask):
 
     def run(self):
         die_with_parent(self._parent_pid)
+        # Ctrl-C reaches the whole process group: the parent alone handles it (it cancels the
+        # writer, which terminates this process), so no child prints a KeyboardInterrupt traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for fd in held_lock_fds():
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -124,12 +131,17 @@ class ParallelWriter(_CommitPoint, MpWriter):
         task.start()
         return task
 
-    def cancel(self):
+    def stop_children(self):
+        """Terminate the sub-writer processes still running (a cancel, or a commit that was
+        interrupted: they must not go on writing into a generation being removed)."""
         for task in self.tasks:
             if task.is_alive():
                 task.terminate()
             task.join(5)
         self.tasks = []
+
+    def cancel(self):
+        self.stop_children()
         SegmentWriter.cancel(self)
 
 
@@ -198,6 +210,24 @@ def is_environment(exc: BaseException) -> bool:
         errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EMFILE, errno.ENFILE)
 
 
+# What reading a cut-short or garbled Whoosh file raises (a truncated segment: EOFError from its
+# pickled directory, struct.error from a short read, zlib.error from a compressed block).
+_CORRUPT_DATA = (EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+
+
+def _probe(ix) -> None:
+    """Open every segment of ``ix`` for reading as the read commands do (its compound file's
+    directory, terms and stored fields), and read its date column: a truncated or garbled
+    segment fails here, before a writer starts on it."""
+    reader = ix.reader()
+    try:
+        reader.doc_count_all()
+        for _ in reader.column_reader("date"):
+            pass
+    finally:
+        reader.close()
+
+
 # -- the transaction -------------------------------------------------------------------------
 class WriteTransaction:
     """See the module docstring.  ``kind``: ``reindex``, ``add``, ``delete`` or ``optimize``
@@ -215,6 +245,7 @@ class WriteTransaction:
         self._writer = None
         self._base: dict | None = None   # the served manifest a linked generation continues
         self._committed = self.published = False
+        self._linked = False     # the new generation continues the served one (link)
         self._lock = None
 
     def __enter__(self) -> WriteTransaction:
@@ -235,6 +266,11 @@ class WriteTransaction:
                 self._abandon()
         finally:
             self._lock.__exit__(kind, exc, tb)
+        if self._linked and exc is not None and isinstance(exc, _CORRUPT_DATA) and not self._committed:
+            # reading the served generation's files failed past the probe (a segment cut short
+            # after its header): the same exit as the read commands', not a traceback
+            raise GenerationUnusable(self.served, f"its Whoosh files are unreadable: {describe_error(exc)}",
+                                     self.store.rollback_target(self.served)) from None
         return False
 
     def _abandon(self) -> None:
@@ -242,6 +278,9 @@ class WriteTransaction:
         if self._writer is not None and not self._committed:
             with contextlib.suppress(Exception):
                 self._writer.cancel()
+        elif isinstance(self._writer, ParallelWriter):     # a commit that did not finish (Ctrl-C)
+            with contextlib.suppress(Exception):
+                self._writer.stop_children()
         if self.ix is not None:
             with contextlib.suppress(Exception):
                 self.ix.close()
@@ -272,9 +311,11 @@ class WriteTransaction:
         for writing.  ``GenerationUnusable`` when the served generation cannot be opened."""
         current = self.served
         self.served_manifest()
+        self._linked = True
         try:
             self.name, self.path = self.store.link_generation(current)
             self.ix = whoosh_index.open_dir(str(self.path))
+            _probe(self.ix)          # every segment's files open, as a reader (stats, search) opens them
         except Exception as exc:
             if isinstance(exc, OSError) and not self.store.path(current).is_dir():
                 raise GenerationUnusable(current, "its folder is missing",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from whoosh.fields import STORED
 
+from indexer import history as recorded_history
 from indexer import testhooks
 from indexer.build import count_documents
 from indexer.documents import Problem
@@ -54,6 +55,7 @@ class _Batch:
     started: float
     counts: dict = field(default_factory=lambda: {
         "added": 0, "updated": 0, "unchanged": 0, "deleted": 0, "not_found": []})
+    deleted_ids: list[str] = field(default_factory=list)   # the ids really deleted (recorded)
 
     @property
     def report(self) -> IngestReport:
@@ -143,6 +145,7 @@ def _apply(writer, batch: _Batch) -> None:
         else:
             writer.delete_document(docnum)
             counts["deleted"] += 1
+            batch.deleted_ids.append(doc_id)
 
 
 def _upsert(writer, searcher, fields: dict) -> str:
@@ -181,14 +184,20 @@ def _publish(txn: WriteTransaction, batch: _Batch, before: int) -> BuildResult:
     except VerificationFailed as exc:
         return batch.result(None, False, f"verification failed: {exc.count} documents in the new index, "
                             f"{expected} expected; {UNCHANGED}", ExitCode.NOTHING_INDEXED)
-    known = list(txn.served_manifest().get("sources") or [])
+    served = txn.served_manifest()
+    known = list(served.get("sources") or [])
     sources = [os.path.abspath(s) for s in batch.sources]   # recorded so `reindex` can reread them
+    # the history a `reindex` without SOURCE replays (indexer/history.py): this upsert, then
+    # the ids this batch really deleted
+    steps = recorded_history.with_sources(recorded_history.recorded(served), "add", sources)
+    steps = recorded_history.with_deletions(steps, batch.deleted_ids)
     compact = txn.publish({
         "parent": txn.served,
         "sources": known + [s for s in sources if s not in known],
         "documents": count,
         "date_range": date_range(txn.path),
         "segments": segments,
+        "history": steps,
     }, log={"sources": sources, **{k: counts[k] for k in ("added", "updated", "unchanged", "deleted")},
             "skipped": len(batch.report.errors)})
     return batch.result(txn.name, True, documents=count, segments=segments, **compact)
