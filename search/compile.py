@@ -19,7 +19,7 @@ from indexer.analysis import MARKS, analyze, has_kyrgyz_letters, is_stopword, no
 from search.budget import Budget
 from search.expand import LATIN_WEIGHT
 from search.highlight import TermMatcher
-from search.plan import And, AndNot, Not, Or, Phrase, Plan, Prefix, Term, Unit, any_of
+from search.plan import And, AndNot, Not, Or, Phrase, Plan, Prefix, ProxWord, Term, Unit, any_of
 from search.query import FIELDS, Atom, Node, ParsedQuery
 
 TITLE_BOOST = 2.5
@@ -37,6 +37,7 @@ class _Context:
     prefixes: list = field(default_factory=list)
     exact: dict = field(default_factory=dict)       # term → typed with its exact letters somewhere
     scoring: list = field(default_factory=list)     # the wanted atoms' nodes
+    words: dict = field(default_factory=dict)       # the top-level words' ProxWord (search/proximity.py)
 
 
 def compile_plan(lexicon, parsed: ParsedQuery, expand: bool = True) -> Plan:
@@ -57,11 +58,27 @@ def compile_plan(lexicon, parsed: ParsedQuery, expand: bool = True) -> Plan:
         node = _compile(lexicon, unit, ctx, negated=kind == "not")
         if node is not None:
             units.append(Unit(kind, node))
+            if kind != "not" and isinstance(unit, Atom) and unit.kind == "word":
+                _proximity_word(node, ctx)
     # keyboard-fold variants are marked too, but a snippet prefers the exact terms
     variants = frozenset(t for t, is_exact in ctx.exact.items() if not is_exact)
     matcher = TermMatcher(frozenset(ctx.highlight), tuple(ctx.prefixes), variants=variants)
     scoring = any_of(ctx.scoring) if ctx.scoring else None
-    return Plan(units, scoring, matcher, budget.notes)
+    return Plan(units, scoring, matcher, budget.notes, tuple(ctx.words))
+
+
+def _proximity_word(node, ctx: _Context) -> None:
+    """A top-level one-token word by the terms that find it in each field (its node's ``Term``
+    children; an expansion into several words is left out), kept once (two typed forms of one
+    word are one word)."""
+    by_field: dict[str, list[str]] = {}
+    for c in node.children if type(node) is Or else ():
+        if type(c) is Term:
+            by_field.setdefault(c.field, []).append(c.text)
+    if not by_field:
+        return
+    word = ProxWord(tuple((f, tuple(ts)) for f, ts in by_field.items()))
+    ctx.words.setdefault(word, None)
 
 
 def _compile(lexicon, node, ctx: _Context, negated: bool):

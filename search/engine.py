@@ -7,6 +7,7 @@ This is the facade; each job has its module:
     compile.py     ParsedQuery (query.py) → Plan (plan.py), within the cost bound (budget.py)
     evaluate.py    a query under filters → doc sets (docsets.py), facets.py, timeline.py
     ranking.py     BM25F from term arrays, near-ties rescored by the backend; by date
+    proximity.py   the first candidates reordered by how close the query's words stand
     results.py     hits, export rows, the article page, the result page
     heavy.py       pages of queries cut by the cost bound: one lane, a pause, ``Busy`` (429) on overflow
     backend/       the one place the index library (Whoosh) is met
@@ -102,7 +103,7 @@ class SearchEngine:
         if ev.plan.scoring is None or sort != "relevance":
             docnums, scores = ranking.dated(gen, tiers, ev.docs, offset, offset + per_page, sort), {}
         else:
-            docnums, scores = ranking.ranked(gen, ev.plan.scoring, tiers, offset, offset + per_page, ev.memo)
+            docnums, scores = ranking.ranked(gen, ev.plan, tiers, offset, offset + per_page, ev.memo)
         hits = [results.hit(fields, scores.get(d), ev.plan.matcher)
                 for d, fields in zip(docnums, gen.reader.stored(docnums))]
         for d, hit in zip(docnums, hits):
@@ -200,7 +201,7 @@ class SearchEngine:
             return np.asarray(ranking.by_date(gen, ev.docs, total, sort), np.int64), None
         if not total:
             return np.zeros(0, np.int64), np.zeros(0)
-        top = ranking.top(gen, ev.plan.scoring, ev.full, total, ev.memo)
+        top = ranking.best(gen, ev.plan, ev.full, total, ev.memo)
         return np.fromiter((d for d, _ in top), np.int64, len(top)), np.fromiter((x for _, x in top), np.float64, len(top))
 
 

@@ -89,12 +89,23 @@ class Unit:
     node: object
 
 
+@dataclass(frozen=True)
+class ProxWord:
+    """A top-level word of the query for proximity (search/proximity.py): the index terms that
+    find it, per field: ((field, (term, …)), …)."""
+    by_field: tuple
+
+    def terms(self, fieldname: str) -> tuple:
+        return next((terms for f, terms in self.by_field if f == fieldname), ())
+
+
 @dataclass
 class Plan:
     units: list               # [Unit]
     scoring: object | None    # what scores: the wanted atoms' nodes (their sum), None when none
     matcher: TermMatcher      # what the snippets mark
     notes: list               # what the cost bound cut (``prefix_too_broad``)
+    words: tuple = ()         # the top-level words, for proximity ([ProxWord], distinct)
 
     def wanted(self) -> list:
         return [u.node for u in self.units if u.kind != "not"]

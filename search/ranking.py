@@ -1,6 +1,8 @@
 """Ranking: BM25F summed per document from the term arrays, Whoosh's formula and operation
 order (search/backend/whoosh_terms.py computes each term's contribution), and the backend's
-own matchers for the few candidates whose scores nearly tie; dates for newest / oldest.
+own matchers for the few candidates whose scores nearly tie; then the first candidates of a
+tier reordered by the proximity of the query's words (search/proximity.py); dates for
+newest / oldest.
 
 A document's summed score differs from Whoosh's only in the order of the final additions (a
 few units in the last place).  Where two candidates come that close (ties, duplicates), the
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from search import proximity
+from search.query import FIELDS
 from search.docsets import docs as node_docs
 from search.plan import scoring_terms
 
@@ -116,7 +120,15 @@ def score_array(gen, terms, gates) -> np.ndarray:
     return scores
 
 
-def ranked(gen, node, tiers, offset: int, want: int, memo: dict | None = None):
+def best(gen, plan, docs: np.ndarray, limit: int, memo: dict | None = None) -> list[tuple[int, float]]:
+    """``top`` of the plan's scoring node, its first ``proximity.WINDOW`` reordered by the
+    proximity of the query's words (search/proximity.py): what the pages and the export list."""
+    window = proximity.WINDOW if len(plan.words) > 1 else 0
+    hits = top(gen, plan.scoring, docs, max(limit, window), memo)
+    return proximity.rerank(gen, list(plan.words), hits, FIELDS, window)[:limit]
+
+
+def ranked(gen, plan, tiers, offset: int, want: int, memo: dict | None = None):
     """(docnums, {docnum: score}) of the page [offset, want): the documents of each tier
     (masks: all units first, then partial matches) by score, tier after tier."""
     docnums: list[int] = []
@@ -128,7 +140,7 @@ def ranked(gen, node, tiers, offset: int, want: int, memo: dict | None = None):
         if size <= skip:
             skip -= size
             continue
-        for docnum, score in top(gen, node, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
+        for docnum, score in best(gen, plan, docs, skip + (want - offset) - len(docnums), memo)[skip:]:
             docnums.append(docnum)
             scores[docnum] = score
         skip = 0

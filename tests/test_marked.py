@@ -22,6 +22,7 @@ from indexer.schema import indexed_texts
 from indexer.segfiles import file_name
 from indexer.store import IndexStore
 from indexer.update import optimize, update
+from search import proximity
 from search.engine import SearchEngine
 from tests.helpers import CORPUS, SAMPLE, require_corpus, run_cli, write_jsonl
 
@@ -134,11 +135,15 @@ def _field_files(store, fieldname="body"):
 
 
 def _scores(store, q):
+    """(total, {id: BM25F score}) of a query's first 100 hits (no proximity bonus: the scores
+    compared are the terms' own)."""
     engine = SearchEngine(store=store)
+    saved, proximity.WINDOW = proximity.WINDOW, 0
     try:
         page = engine.search(q, per_page=100)
         return page["total"], {h["id"]: h["score"] for h in page["hits"]}
     finally:
+        proximity.WINDOW = saved
         engine.close()
 
 

@@ -412,8 +412,17 @@ class EngineSystem:
             print(f"warning: engine indexed {result.indexed} of {len(docs)} documents", file=sys.stderr)
         self.engine = SearchEngine(store=IndexStore(root))
 
-    def run(self, text: str) -> list[str]:
-        return [h["id"] for h in self.engine.search(text, per_page=10)["hits"]]
+    def run(self, text: str, window: int | None = None) -> list[str]:
+        """The first page's ids; ``window``: search/proximity.py's WINDOW for this query (0: no
+        proximity), the page cache emptied so the page is computed with it."""
+        from search import proximity
+        saved = proximity.WINDOW
+        proximity.WINDOW = saved if window is None else window
+        try:
+            self.engine.state().pages.clear()
+            return [h["id"] for h in self.engine.search(text, per_page=10)["hits"]]
+        finally:
+            proximity.WINDOW = saved
 
 
 # ---------------------------------------------------------------- metrics and report
@@ -487,6 +496,8 @@ def main(argv=None) -> int:
                           file=sys.stderr)
         if engines:
             systems.append(("kgsearch engine", "base", {s: engines[s].run for s in engines}))
+            systems.append(("kgsearch engine, no proximity", "engine",
+                            {s: (lambda text, e=engines[s]: e.run(text, window=0)) for s in engines}))
         for v in variants:
             systems.append((v.name, v.group, {s: (lambda text, v=v, s=s: plain[s].run(v, text)) for s in plain}))
         # the engine row right after the plain baselines
