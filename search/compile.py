@@ -198,6 +198,8 @@ def _prefix(lexicon, atom: Atom, fields, ctx: _Context):
         ctx.highlight.update(t for _, t in kept)
     else:
         ctx.prefixes.append(text)
+        # the stems of whole words the prefix reaches past (``макала*`` → ``макал``): marked by term
+        ctx.highlight.update(t for _, t in kept if not t.startswith(text))
     subs = []
     for f in fields:
         terms = tuple(t for g, t in kept if g == f)

@@ -8,6 +8,7 @@ new documents, and closed when its last user is done.
 """
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ import numpy as np
 
 from indexer import fields as registry
 from indexer import stems
-from indexer.analysis import fold, has_kyrgyz_letters
+from indexer.analysis import EXACT_MARK, fold, has_kyrgyz_letters, stem
 from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.cache import LRU
 from search.expand import Expander
@@ -72,14 +73,41 @@ class Generation:
 
     def prefix_terms(self, fields: tuple, prefix: str) -> list[tuple[int, str, str]]:
         """[(document frequency, field, term)] of the index terms of ``fields`` starting with
-        ``prefix``, most frequent first (ties by field, then alphabetically)."""
+        ``prefix``, and the stems of the words the index holds that start with it (a prefix
+        longer than a word's stem, ``макала*`` of the stem ``макал``, ``коррупцияга*``), most
+        frequent first (ties by field, then alphabetically)."""
         key = (fields, prefix)
         found = self.prefixes.get(key)
         if found is None:
-            found = sorted(((df, f, t) for f in fields for df, t in self.reader.prefix_terms(f, prefix)),
-                           key=lambda x: (-x[0], x[1], x[2]))
+            got = {(f, t): df for f in fields for df, t in self.reader.prefix_terms(f, prefix)}
+            for f in fields:
+                for term in self.stems_of_forms(f, prefix):
+                    if (f, term) not in got:
+                        df = len(self.reader.term(f, term).ids)
+                        if df:
+                            got[(f, term)] = df
+            found = sorted(((df, f, t) for (f, t), df in got.items()), key=lambda x: (-x[0], x[1], x[2]))
             found = self.prefixes.put(key, found)
         return found
+
+    @cached_property
+    def exact_forms(self) -> dict[str, list[str]]:
+        """Per text field, the word forms the index holds (its exact-form terms without the mark,
+        indexer/marked.py), sorted."""
+        return {f: sorted(t[1:] for t in self.reader.field_terms(f) if t.startswith(EXACT_MARK)) for f in FIELDS}
+
+    def stems_of_forms(self, fieldname: str, prefix: str) -> set[str]:
+        """The stems of the field's word forms that start with ``prefix`` but whose stem does not
+        (the prefix reaches past the stem: ``макала*`` → ``макал``)."""
+        forms = self.exact_forms.get(fieldname, [])
+        out = set()
+        for i in range(bisect.bisect_left(forms, prefix), len(forms)):
+            if not forms[i].startswith(prefix):
+                break
+            term = stem(forms[i])
+            if not term.startswith(prefix):
+                out.add(term)
+        return out
 
     @cached_property
     def expander(self) -> Expander:

@@ -118,7 +118,8 @@ class WhooshGeneration:
     def prefix_terms(self, fieldname: str, prefix: str) -> list[tuple[int, str]]:
         """[(document frequency, term)] of the terms of a field starting with ``prefix``."""
         with self.wlock:
-            return [(ti.doc_frequency(), t) for t, ti in self.searcher.reader().iter_prefix(fieldname, prefix)]
+            return [(ti.doc_frequency(), t.decode("utf-8") if isinstance(t, bytes) else t)
+                    for t, ti in self.searcher.reader().iter_prefix(fieldname, prefix)]
 
     def doc_frequency(self, term: str) -> int:
         """The most documents a text field has ``term`` in."""
