@@ -162,7 +162,7 @@ class SearchEngine:
 
     # -- every match, for export and feeds (issue 15) -------------------------------------
     def matches(self, q: str = "", filters: Filters = Filters(), sort: str | None = None,
-                body: bool = False, chunk: int = 256):
+                body: bool = False, chunk: int = 256, on_corrected=None):
         """(total, iterator of hit dicts) over EVERY document of the set ``search()``'s
         ``total`` counts — the documents with every unit of the query, within the filters
         (the partial matches are not exported) — in ``sort`` order (relevance: by score, as the
@@ -171,12 +171,22 @@ class SearchEngine:
         The set, the order and the scores are computed now (docnum arrays); the stored fields
         are read lazily, ``chunk`` documents at a time, by readers of the export's own (no
         shared lock), so memory stays constant however many documents match.  Row keys:
-        search/results.py ``EXPORT_KEYS``, and body if asked."""
+        search/results.py ``EXPORT_KEYS``, and body if asked.
+
+        A query that finds nothing at all is corrected as the page corrects it (``did_you_mean``
+        searched instead): the export holds what the page lists; ``on_corrected(query)`` is
+        told the query exported instead."""
         parsed = parse(q)
         sort = _sort(parsed, sort)
         gen = self._served.enter()               # kept open until the rows are read (``leave``)
         try:
-            order, scores = self._order(gen, evaluate(gen, parsed, filters, self.expand), sort)
+            ev = evaluate(gen, parsed, filters, self.expand)
+            fixed = self._corrected(gen, parsed, ev, filters)
+            if fixed is not None:
+                ev = fixed[1]
+                if on_corrected is not None:
+                    on_corrected(fixed[0])
+            order, scores = self._order(gen, ev, sort)
             reader = gen.reader.export_reader(int(order[0]) if len(order) else None)
         except BaseException:
             self._served.leave(gen)
@@ -192,6 +202,17 @@ class SearchEngine:
                 self._served.leave(gen)
 
         return len(order), rows()
+
+    def _corrected(self, gen, parsed: ParsedQuery, ev, filters: Filters):
+        """(the did-you-mean query, its evaluation) when ``parsed`` finds nothing at all and the
+        correction finds something (what the page then lists), else None."""
+        if not self.expand or parsed.empty or len(ev.docs) or ev.partial_total:
+            return None
+        suggestion = gen.expander.suggest(to_text(parsed.tree))
+        if not suggestion:
+            return None
+        fixed = evaluate(gen, parse(suggestion), filters, self.expand)
+        return (suggestion, fixed) if len(fixed.docs) else None
 
     @staticmethod
     def _order(gen, ev, sort: str):

@@ -1,5 +1,7 @@
 """Query expansion: Latin-typed Kyrgyz, Russian ↔ Kyrgyz equivalents, did-you-mean (search/expand.py)."""
+import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -253,6 +255,27 @@ def test_page_did_you_mean_link_and_corrected_search(engine):
     assert "Ордуна изделди" in page and "Бишкек" in page
     data = client.get("/api/search?q=Бшкек").get_json()
     assert data["did_you_mean"] == "Бишкек" and data["corrected_from"] == "Бшкек" and data["total"] > 0
+
+
+def test_export_of_a_corrected_query_holds_what_the_page_lists(engine):
+    """``Бшкек`` finds nothing as typed; the page searches ``Бишкек`` instead, and so do the
+    export (saying so in a header) and a typo that a correction cannot save exports nothing."""
+    client = create_app({"ENGINE": engine, "TESTING": True}).test_client()
+    page = engine.search("Бшкек", per_page=100)
+    told: list[str] = []
+    total, rows = engine.matches("Бшкек", on_corrected=told.append)
+    assert total == page["total"] > 0 and told == ["Бишкек"]
+    assert [r["id"] for r in rows] == ids(page)
+    resp = client.get("/api/export?q=Бшкек&format=jsonl")
+    assert resp.status_code == 200 and resp.headers["X-Total-Count"] == str(page["total"])
+    assert unquote(resp.headers["X-Searched-Instead"]) == "Бишкек"
+    assert [json.loads(line)["id"] for line in resp.get_data(as_text=True).splitlines()] == ids(page)
+    # found as typed: no correction, no header; nothing to correct to: an empty export
+    resp = client.get("/api/export?q=Бишкек&format=jsonl")
+    assert "X-Searched-Instead" not in resp.headers and resp.headers["X-Total-Count"] == str(page["total"])
+    told.clear()
+    total, rows = engine.matches("жжжжжжжжжж", on_corrected=told.append)
+    assert total == 0 and list(rows) == [] and told == []
 
 
 # -- on the 24.kg corpus ------------------------------------------------------------------------

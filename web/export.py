@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 
@@ -89,7 +90,8 @@ def api_export():
     fmt = choice_arg(request.args, "format")
     columns = export_columns(list_choice_arg(request.args, "fields"))
     # the set, its order and its size now (a 400 / 503 before the first byte); the rows lazily
-    total, rows = engine().matches(a.q, a.filters, a.sort, body="body" in columns)
+    corrected: list[str] = []          # nothing matched: the did-you-mean query, as on the page
+    total, rows = engine().matches(a.q, a.filters, a.sort, body="body" in columns, on_corrected=corrected.append)
     if fmt == "csv":
         body, mimetype = csv_rows(rows, columns), "text/csv"
     else:
@@ -97,6 +99,8 @@ def api_export():
     resp = Response(stream_with_context(body), mimetype=mimetype)
     resp.headers["Content-Disposition"] = f"attachment; filename={_filename(fmt)}"
     resp.headers["X-Total-Count"] = str(total)
+    if corrected:                      # percent-encoded UTF-8 (a header is Latin-1)
+        resp.headers["X-Searched-Instead"] = quote(corrected[0])
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
