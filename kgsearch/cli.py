@@ -13,7 +13,8 @@ filter value · 3 ``--strict`` and the input had errors (the served index is unc
 built with another analyzer version (run ``reindex``) · 6 ``reindex`` would keep under half
 of the served documents (``--allow-shrink``) · 7 the system refused: a read-only or full
 disk, no permission, ``serve``'s port in use · 8 the served generation cannot be opened
-(``rollback`` or ``reindex``).
+(``rollback`` or ``reindex``) · 130 a writing command interrupted (Ctrl-C; the served index
+is unchanged).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import click
 
 from indexer.lang import DATA_DIR
 from indexer.store import ExitCode, GenerationUnusable, IndexLocked, IndexStore, describe_error, display_path
-from kgsearch.output import Progress, echo_json, fail, print_search, print_stats
+from kgsearch.output import Progress, echo_json, fail, print_search, print_stats, reader_may_leave
 from kgsearch.settings import Settings
 from kgsearch.settings import current as current_settings
 
@@ -150,6 +151,20 @@ def _write(fn, store: IndexStore, *args, as_json: bool = False, **kwargs):
         fail(exc, ExitCode.UNUSABLE, as_json, bar)
     except OSError as exc:
         fail(_environment(exc, store, served_before), ExitCode.ENVIRONMENT, as_json, bar)
+    except KeyboardInterrupt:
+        fail(_interrupted(store, served_before), ExitCode.INTERRUPTED, as_json, bar)
+
+
+def _interrupted(store: IndexStore, served_before: str | None) -> str:
+    """The one line of a writing command stopped by Ctrl-C (the transaction has already removed
+    its half-built generation and released the lock)."""
+    try:
+        now = store.current()
+    except (OSError, ValueError):
+        now = served_before
+    if now == served_before:
+        return "interrupted; the served index is unchanged"
+    return f"interrupted after the switch; generation {now} is served"
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
@@ -191,11 +206,16 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
     index: data/)."""
     from indexer.build import rebuild
     store = _store(index_dir, lock_timeout)
-    sources = [str(s) for s in sources] or _recorded_sources(store, as_json)
+    history = None
+    if sources:
+        sources = [str(s) for s in sources]
+    else:
+        sources, history = _recorded_sources(store, as_json)
     progress = Progress(not quiet and not as_json, "indexing")
     result = _write(rebuild, store, sources, strict=strict, on_problem=lambda p: progress.write(str(p)),
                     progress=progress, on_total=progress.set_total, lock_timeout=lock_timeout,
-                    procs=procs, multisegment=multisegment, allow_shrink=allow_shrink, as_json=as_json)
+                    procs=procs, multisegment=multisegment, allow_shrink=allow_shrink, as_json=as_json,
+                    history=history)
     progress.close()
     summary = result.summary()
     summary["sources"] = sources
@@ -205,6 +225,10 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
         rate = f", {summary['docs_per_second']} docs/s" if summary["docs_per_second"] else ""
         click.echo(f"indexed {summary['indexed']} · skipped {summary['skipped']} · "
                    f"warnings {summary['warnings']} · {summary['seconds']} s{rate}", err=True)
+        if summary.get("replaced") or summary.get("kept_deleted"):
+            click.echo(f"kgsearch: as served: {summary.get('replaced', 0)} document(s) taken from a later "
+                       f"`add` than their first source, {summary.get('kept_deleted', 0)} deleted "
+                       "document(s) kept out", err=True)
         if result.published:
             click.echo(f"serving generation {result.generation} from {store.root}", err=True)
         else:
@@ -212,9 +236,11 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
     sys.exit(result.exit_code)
 
 
-def _recorded_sources(store: IndexStore, as_json: bool) -> list[str]:
+def _recorded_sources(store: IndexStore, as_json: bool) -> tuple[list[str], list[dict] | None]:
     """What ``reindex`` without SOURCE rebuilds from: the served generation's recorded
-    sources, printed; ``data/`` only for a brand-new index."""
+    sources, printed, and its recorded history (``indexer/history.py``: the ``add``s and
+    ``delete``s replayed as they were served); ``data/`` only for a brand-new index."""
+    from indexer import history as recorded_history
     try:
         current = store.current()
     except (OSError, ValueError) as exc:
@@ -223,20 +249,24 @@ def _recorded_sources(store: IndexStore, as_json: bool) -> list[str]:
     if current is None:
         click.echo(f"kgsearch: a new index: indexing {display_path(DEFAULT_SOURCE)} "
                    "(name other sources: `kgsearch reindex SOURCE...`)", err=True)
-        return [str(DEFAULT_SOURCE)]
+        return [str(DEFAULT_SOURCE)], None
     try:
-        recorded = store.read_manifest(current).get("sources") or []
+        manifest = store.read_manifest(current)   # GenerationUnusable also for a wrong field type
     except GenerationUnusable as exc:
         fail(f"cannot tell which sources the served generation {current} was built from "
               f"({exc.reason}); name them: `kgsearch reindex SOURCE...`"
               + (f", or serve {exc.previous} again: `kgsearch rollback`" if exc.previous else ""),
               ExitCode.UNUSABLE, as_json)
-    if not recorded or not all(isinstance(s, str) for s in recorded):
+    steps = recorded_history.recorded(manifest)
+    recorded = recorded_history.all_sources(steps)
+    if not recorded:
         fail(f"the served generation {current} records no sources; name them: "
               "`kgsearch reindex SOURCE...`", ExitCode.USAGE, as_json)
+    replay = (f" (replaying its history: {recorded_history.describe(steps)})"
+              if len(steps) > 1 else "")
     click.echo(f"kgsearch: rebuilding from the sources recorded in generation {current}: "
-               + ", ".join(display_path(s) for s in recorded), err=True)
-    return list(recorded)
+               + ", ".join(display_path(s) for s in recorded) + replay, err=True)
+    return recorded, steps
 
 
 def _report_change(result, store, as_json) -> None:
@@ -350,10 +380,11 @@ def search(query, index_dir, limit, page, filters, sort, as_json):
     engine = _engine(index_dir)
     result = engine.search(" ".join(query), page=page, per_page=limit, filters=filters, sort=sort)
     response = search_response(result, filters)      # the shape of GET /api/search
-    if as_json:
-        echo_json(response)
-    else:
-        print_search(response)
+    with reader_may_leave():
+        if as_json:
+            echo_json(response)
+        else:
+            print_search(response)
 
 
 @main.command()
@@ -411,7 +442,10 @@ def export(query, index_dir, filters, sort, fmt, fields, output, quiet):
 
     from web.export import csv_rows, export_columns, jsonl_rows
     columns = export_columns(fields)
-    total, rows = _engine(index_dir).matches(" ".join(query), filters, sort, body="body" in columns)
+    total, rows = _engine(index_dir).matches(
+        " ".join(query), filters, sort, body="body" in columns,
+        on_corrected=lambda fixed: click.echo(f"kgsearch: nothing for {' '.join(query)!r}; "
+                                              f"exported instead: {fixed}", err=True))
     show = not quiet and sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())
     bar = tqdm(total=total, unit=" rows", disable=not show, file=sys.stderr)
 

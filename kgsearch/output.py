@@ -8,8 +8,10 @@ when stdout is not a terminal), so ``kgsearch search … | grep`` sees the plain
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import sys
 
 import click
@@ -81,26 +83,49 @@ class Progress:
 
 MATCH = TerminalFormatter(lambda s: click.style(s, fg="yellow", bold=True))
 
+# C0 controls but tab and newline, DEL, C1 controls: an article's text could hold a terminal's
+# escape sequences (ESC ] … sets the window title, writes a link, ...); each becomes U+FFFD, one
+# character for one, so the snippet's match offsets still point at their words
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text) -> str:
+    """``text`` with the characters a terminal would act on replaced (``_CONTROLS``)."""
+    return _CONTROLS.sub("\ufffd", str(text))
+
+
+@contextlib.contextmanager
+def reader_may_leave():
+    """``kgsearch search … | head``: a reader that closes the pipe early ends the command with
+    exit 0 and no message (nothing after the lines it read is lost)."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+
 
 def print_search(result: dict) -> None:
     """A page of results as text: the counts, corrections and expansions, then each hit."""
     click.echo(f"{result['total']} found · page {result['page']} of {max(result['pages'], 1)} · "
                f"{result['took_ms']} ms")
     if result.get("corrected_from"):      # query expansion (search/expand.py)
-        click.echo(f"nothing for {result['corrected_from']!r}; searched instead: {result['did_you_mean']}")
+        click.echo(printable(f"nothing for {result['corrected_from']!r}; searched instead: {result['did_you_mean']}"))
     elif result.get("did_you_mean"):
-        click.echo(f"did you mean: {result['did_you_mean']}")
+        click.echo(printable(f"did you mean: {result['did_you_mean']}"))
     for e in result.get("expansions", []):
-        click.echo(f"also searched ({e['kind']}): {e['from']} → {', '.join(e['to'])}")
+        click.echo(printable(f"also searched ({e['kind']}): {e['from']} → {', '.join(e['to'])}"))
     first = (result["page"] - 1) * result["per_page"] + 1
     for n, hit in enumerate(result["hits"], start=first):
         click.echo()
-        click.echo(click.style(f"{n}. {hit['title']}", bold=True))
-        meta = [hit["date"] or "no date", hit["id"]]
+        click.echo(click.style(f"{n}. {printable(hit['title'])}", bold=True))
+        meta = [hit["date"] or "no date", printable(hit["id"])]
         if hit["score"] is not None:
             meta.append(f"score {hit['score']:.2f}")
         click.echo("   " + " · ".join(meta))
-        click.echo("   " + MATCH.format(Fragment.of(hit["snippet_text"], hit["snippet_marks"])))
+        click.echo("   " + MATCH.format(Fragment.of(printable(hit["snippet_text"]), hit["snippet_marks"])))
 
 
 def print_stats(s: dict) -> None:
