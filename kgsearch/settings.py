@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,11 +24,12 @@ from pathlib import Path
 
 
 def _setting(default, env: str, help: str, minimum=None, choices: tuple[str, ...] | None = None,
-             what: str | None = None):
-    """A field: its default, environment variable, help; ``minimum`` / ``choices`` bound a value
-    from the environment, ``what`` says what it must be when it is not."""
+             what: str | None = None, pattern: str | None = None):
+    """A field: its default, environment variable, help; ``minimum`` / ``choices`` / ``pattern``
+    (a regular expression the whole text matches) bound a value from the environment, ``what``
+    says what it must be when it is not."""
     return field(default=default, metadata={"env": env, "help": help, "minimum": minimum,
-                                            "choices": choices, "what": what})
+                                            "choices": choices, "what": what, "pattern": pattern})
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class Settings:
         minimum=0)
     # -- serve ------------------------------------------------------------------------------
     host: str = _setting("127.0.0.1", "KGSEARCH_HOST", "Address to bind (loopback by default).")
+    public_url: str = _setting(
+        "", "KGSEARCH_PUBLIC_URL", "The address people reach the server at (https://news.example.kg or "
+        "with a path): the absolute links of the Atom feeds and the OpenAPI document use it instead "
+        "of the request's Host header (set it behind a proxy or on a public address).",
+        what="an http:// or https:// address without a query", pattern=r"https?://[^\s/?#]+(/[^\s?#]*)?")
     port: int = _setting(8000, "KGSEARCH_PORT", "Port to listen on (0: any free port).", minimum=0)
     threads: int = _setting(
         8, "KGSEARCH_THREADS", "Request threads per process (a thread is taken only by a fully "
@@ -185,6 +192,8 @@ def _parse(f, raw: str):
     if kind is str:
         if f.metadata["choices"] and text not in f.metadata["choices"]:
             raise ValueError("one of " + ", ".join(f.metadata["choices"]))
+        if f.metadata.get("pattern") and not re.fullmatch(f.metadata["pattern"], text):
+            raise ValueError(f.metadata["what"])
         return text
     minimum = f.metadata["minimum"]
     what = "a whole number" if kind is int else "a number"

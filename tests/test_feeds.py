@@ -109,3 +109,25 @@ def test_control_characters_never_break_the_feed(client, qs):
     root = check_atom(r.data)
     assert not feedparser.parse(r.data).bozo
     assert "\x1b" not in root.find(ATOM + "title").text and "\x02" not in root.find(ATOM + "title").text
+
+
+def test_absolute_links_follow_the_public_url_not_the_host_header(dated_store):
+    """A client picks its Host header: with ``KGSEARCH_PUBLIC_URL`` set, the feed's links and the
+    OpenAPI server are that address whatever Host says; unset, they follow the request."""
+    from kgsearch.settings import Settings
+    engine = SearchEngine(store=dated_store)
+    public = create_app({"ENGINE": engine, "TESTING": True},
+                        settings=Settings().replace(public_url="https://news.example.kg/kg/")).test_client()
+    for client, want in ((public, "https://news.example.kg/kg"), (create_app({"ENGINE": engine, "TESTING": True},
+                                                                             settings=Settings()).test_client(),
+                                                                  "http://evil.example")):
+        xml = client.get("/feed.atom?q=сот", headers={"Host": "evil.example"}).data
+        root = ET.fromstring(xml)
+        hrefs = [link.get("href") for link in root.iter(ATOM + "link")]
+        ids = [e.find(ATOM + "id").text for e in root.findall(ATOM + "entry")]
+        assert hrefs and all(h.startswith(want + "/") for h in hrefs), hrefs[:3]
+        assert ids and all(i.startswith(f"tag:{want.split('//')[1].split('/')[0]},") for i in ids)
+        servers = client.get("/openapi.json", headers={"Host": "evil.example"}).get_json()["servers"]
+        assert servers == [{"url": want}]
+    assert "public_url" in Settings.from_env({"KGSEARCH_PUBLIC_URL": "news.example.kg"}).problems
+    assert Settings.from_env({"KGSEARCH_PUBLIC_URL": "https://news.example.kg"}).public_url == "https://news.example.kg"

@@ -4,34 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, request, url_for
 
-from search.engine import NoIndex
-
-from web.context import engine
+from web.context import engine, public_root
 from web.api_params import int_arg
 from web.export import _query
-from web.errors import MAX_MESSAGE, UNAVAILABLE
-from web.params import BadRequest, search_args
-from web.safety import shorten, xml_text
+from web.params import search_args
+from web.safety import xml_text
 from web.views import doc_link
 
 bp = Blueprint("feeds", __name__)
 
 
-# A feed is read by programs: its errors are the API's JSON {"error": …, "status": …}, not a page.
-@bp.errorhandler(BadRequest)
-def _bad_request(exc):
-    return jsonify({"error": shorten(str(exc), MAX_MESSAGE), "status": 400}), 400
-
-
-@bp.errorhandler(NoIndex)
-def _no_index(exc):
-    current_app.logger.error("503 on %s: %s", request.path, exc)
-    return jsonify({"error": UNAVAILABLE, "status": 503}), 503
+# A feed is read by programs: its errors (400, 405, 429, 503…) are the API's JSON {"error": …,
+# "status": …}, in English unless asked otherwise — web/errors.py and web/i18n.py (FEED_PATH).
 
 FEED_TITLE = "KG·издөө"
 TAG_DATE = "2025"          # the date part of the entries' tag: URIs (RFC 4151); never changes
@@ -61,7 +50,8 @@ def _changed_at(generation: str) -> dt.datetime | None:
 def feed_link(raw: dict, external: bool = False) -> str:
     """The Atom feed of the search ``raw`` (SearchArgs.raw), newest first whatever its sort."""
     query = {k: v for k, v in _query(raw).items() if k != "sort"}
-    return url_for("feeds.feed", _external=external, **query)
+    path = url_for("feeds.feed", **query)
+    return public_root() + path if external else path
 
 
 @bp.get("/feed.atom")
@@ -99,12 +89,12 @@ def feed():
                 f"(found {result['total']}, the newest {len(hits)} dated; {undated} undated left out)")
     fg.link(href=self_url, rel="self", type="application/atom+xml")
     search_query = {k: v for k, v in _query(a.raw).items() if k != "sort"}
-    fg.link(href=url_for("views.index", _external=True, **search_query), rel="alternate", type="text/html")
+    fg.link(href=public_root() + url_for("views.index", **search_query), rel="alternate", type="text/html")
     fg.language("ky")
     fg.generator("kgsearch")
     fg.updated(latest)
-    host = (request.host.split(":")[0] or "localhost").lower()
-    root = request.host_url.rstrip("/")
+    root = public_root()
+    host = (urlsplit(root).hostname or "localhost").lower()
     for h in hits:
         fe = fg.add_entry(order="append")
         fe.id(f"tag:{host},{TAG_DATE}:doc/{quote(h['id'], safe='')}")

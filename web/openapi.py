@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template
 
 from indexer.fields import FACETS, KEYWORDS, PLACE, YEAR
 from search.response import HIT_KEYS
 from web.api_params import FILTERS, PARAMS, SEARCH, wire
+from web.context import public_root
 
 bp = Blueprint("openapi", __name__)
 
@@ -121,7 +122,12 @@ ENDPOINTS = {
                     ("q", *FILTERS, "sort", "format", "fields"),
                     {"description": "The rows, as an attachment kgsearch-YYYY-MM-DD.csv / .jsonl.",
                      "headers": {"X-Total-Count": {"schema": {"type": "integer"},
-                                                   "description": "Rows in the export."}},
+                                                   "description": "Rows in the export."},
+                                 "X-Searched-Instead": {"schema": {"type": "string"},
+                                                        "description": "Set when the query as typed found "
+                                                        "nothing and its correction (did_you_mean, "
+                                                        "percent-encoded UTF-8) was exported instead, "
+                                                        "as the result page searches it."}},
                      "content": {"text/csv": {"schema": {"type": "string"}},
                                  "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/ExportRow"}}}}),
     "/api/timeline": ("timeline", "Timeline of the matches",
@@ -200,9 +206,9 @@ def document(server_url: str | None = None) -> dict:
 
 @bp.get("/openapi.json")
 def openapi_json():
-    return jsonify(document(request.host_url.rstrip("/")))
+    return jsonify(document(public_root()))
 
 
 @bp.get("/api")
 def api_docs():
-    return render_template("api_docs.html", doc=document(request.host_url.rstrip("/")))
+    return render_template("api_docs.html", doc=document(public_root()))
