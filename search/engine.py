@@ -31,7 +31,7 @@ from search import ranking, results
 from search.backend.whoosh_backend import WhooshBackend
 from search.budget import PREFIX_TERMS, QUERY_POSTINGS, QUERY_TERMS  # noqa: F401  (re-exported)
 from search.compile import compile_plan
-from search.evaluate import evaluate, is_cut
+from search.evaluate import corrected, evaluate, is_cut
 from search.facets import kind_of
 from search.filters import Filters
 from search.generation import Generation, IndexUnavailable, NoIndex, Served  # noqa: F401  (re-exported)
@@ -171,21 +171,16 @@ class SearchEngine:
         The set, the order and the scores are computed now (docnum arrays); the stored fields
         are read lazily, ``chunk`` documents at a time, by readers of the export's own (no
         shared lock), so memory stays constant however many documents match.  Row keys:
-        search/results.py ``EXPORT_KEYS``, and body if asked.
-
-        A query that finds nothing at all is corrected as the page corrects it (``did_you_mean``
-        searched instead): the export holds what the page lists; ``on_corrected(query)`` is
-        told the query exported instead."""
+        search/results.py ``EXPORT_KEYS``, and body if asked.  A query that finds nothing is
+        corrected as the page corrects it, and ``on_corrected(query)`` told so."""
         parsed = parse(q)
         sort = _sort(parsed, sort)
         gen = self._served.enter()               # kept open until the rows are read (``leave``)
         try:
             ev = evaluate(gen, parsed, filters, self.expand)
-            fixed = self._corrected(gen, parsed, ev, filters)
-            if fixed is not None:
+            if (fixed := corrected(gen, parsed, ev, filters, self.expand)) is not None:
+                (on_corrected or (lambda _q: None))(fixed[0])
                 ev = fixed[1]
-                if on_corrected is not None:
-                    on_corrected(fixed[0])
             order, scores = self._order(gen, ev, sort)
             reader = gen.reader.export_reader(int(order[0]) if len(order) else None)
         except BaseException:
@@ -202,17 +197,6 @@ class SearchEngine:
                 self._served.leave(gen)
 
         return len(order), rows()
-
-    def _corrected(self, gen, parsed: ParsedQuery, ev, filters: Filters):
-        """(the did-you-mean query, its evaluation) when ``parsed`` finds nothing at all and the
-        correction finds something (what the page then lists), else None."""
-        if not self.expand or parsed.empty or len(ev.docs) or ev.partial_total:
-            return None
-        suggestion = gen.expander.suggest(to_text(parsed.tree))
-        if not suggestion:
-            return None
-        fixed = evaluate(gen, parse(suggestion), filters, self.expand)
-        return (suggestion, fixed) if len(fixed.docs) else None
 
     @staticmethod
     def _order(gen, ev, sort: str):

@@ -17,7 +17,7 @@ from search.docsets import filter_docs
 from search.facets import facets
 from search.filters import Filters
 from search.plan import Plan
-from search.query import ParsedQuery, to_text
+from search.query import ParsedQuery, parse, to_text
 from search.timeline import timeline
 
 
@@ -40,6 +40,18 @@ def evaluate(gen, parsed: ParsedQuery, filters: Filters, expand: bool) -> Evalua
     if got is None:
         got = gen.queries.put(key, _evaluate(gen, parsed, filters, expand))
     return got
+
+
+def corrected(gen, parsed: ParsedQuery, ev: Evaluated, filters: Filters, expand: bool):
+    """(the did-you-mean query, its evaluation) when ``parsed`` (evaluated: ``ev``) finds nothing
+    at all and the correction finds something — what the page then lists — else None."""
+    if not expand or parsed.empty or len(ev.docs) or ev.partial_total:
+        return None
+    suggestion = gen.expander.suggest(to_text(parsed.tree))
+    if not suggestion:
+        return None
+    fixed = evaluate(gen, parse(suggestion), filters, expand)
+    return (suggestion, fixed) if len(fixed.docs) else None
 
 
 def is_cut(gen, parsed: ParsedQuery, expand: bool) -> bool:

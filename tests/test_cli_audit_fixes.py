@@ -170,7 +170,10 @@ def test_ctrl_c_during_reindex_leaves_the_served_index(tmp_path, procs):
         for i in range(4000)])
     proc = subprocess.Popen([*KGSEARCH, "reindex", str(big), "--index", str(index), "--procs", procs, "-q",
                              "--allow-shrink"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)       # its own group, like a terminal's job
+                            text=True, start_new_session=True,       # its own group, like a terminal's job
+                            # as from a terminal: a suite started in the background (`make test &`,
+                            # nohup) has SIGINT ignored, and an ignored signal is inherited across exec
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list((index / "generations").iterdir())) < 2:
         time.sleep(0.05)                                        # the new generation is being written
