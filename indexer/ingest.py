@@ -29,6 +29,7 @@ the run goes on.  In particular:
 """
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -145,6 +146,16 @@ def _binary_line(raw: bytes) -> str | None:
     if _looks_binary(raw):
         return "binary data, not text (control bytes)"
     return None
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)   # what Windows' Notepad calls "Unicode"
+
+
+def _utf16(data: bytes) -> bytes | None:
+    """A page saved as UTF-16 (it starts with a UTF-16 byte-order mark), as UTF-8; else None."""
+    if not data.startswith(_UTF16_BOMS):
+        return None
+    return data.decode("utf-16", errors="replace").encode("utf-8")
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:
@@ -342,6 +353,9 @@ class Ingestor:
         if not data.strip():
             self._problem(path, None, "error", "empty file")
             return None
+        if (converted := _utf16(data)) is not None:    # its NUL bytes are not binary data
+            self._problem(path, None, "warning", "UTF-16 text (byte-order mark); read as UTF-16")
+            data = converted
         if _looks_binary(data):
             self._problem(path, None, "error", "binary file, not text")
             return None
@@ -412,6 +426,10 @@ class Ingestor:
         # message per "line" of binary data.
         head = fh.read(8192)
         fh.seek(0)
+        if head.startswith(_UTF16_BOMS):     # not binary data: text in another encoding
+            self._problem(path, None, "error", "UTF-16 text (byte-order mark), but JSON Lines are read as "
+                          f"UTF-8: convert it (iconv -f UTF-16 -t UTF-8 {display_path(path)} > new.jsonl)")
+            return
         binary_head = _looks_binary(head)
         self._held = []
         nonblank = False

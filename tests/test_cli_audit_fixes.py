@@ -248,3 +248,21 @@ def test_search_piped_into_a_reader_that_stops_early_exits_0(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.startswith("100 found"), (r.returncode, r.stderr)
     assert "Traceback" not in r.stderr and "Broken pipe" not in r.stderr, r.stderr
+
+
+# -- 8. UTF-16 input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_page_is_read_and_a_utf16_jsonl_is_named(tmp_path, encoding):
+    text = "10.12.2025\nАталыш\nКоррупцияга каршы иш-чаралар талкууланды.\n"
+    bom = b"\xfe\xff" if encoding == "utf-16-be" else b""
+    page = tmp_path / "p.txt"
+    page.write_bytes(bom + text.encode(encoding))
+    problems = []
+    docs = list(Ingestor(on_problem=problems.append).documents([page]))
+    assert len(docs) == 1 and docs[0].title == "Аталыш" and docs[0].date == dt.date(2025, 12, 10)
+    assert [str(p) for p in problems] == [f"{page}: warning: UTF-16 text (byte-order mark); read as UTF-16"]
+    lines = tmp_path / "d.jsonl"
+    lines.write_bytes(bom + json.dumps({"id": "a", "body": "Коррупция."}, ensure_ascii=False).encode(encoding))
+    problems.clear()
+    assert list(Ingestor(on_problem=problems.append).documents([lines])) == []
+    assert len(problems) == 1 and "UTF-16 text" in str(problems[0]) and "iconv" in str(problems[0])
