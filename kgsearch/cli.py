@@ -167,6 +167,18 @@ def _interrupted(store: IndexStore, served_before: str | None) -> str:
     return f"interrupted after the switch; generation {now} is served"
 
 
+# `kgsearch search коррупция -пара`: a word after a minus is a query word (NOT), not an option
+QUERY_WORDS = {"ignore_unknown_options": True}
+
+
+def _query_words(ctx, param, words):
+    """The query's words; a mistyped long option (``--limt``) is still an error, not a word."""
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            raise click.NoSuchOption(word.split("=", 1)[0], ctx=ctx)
+    return words
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
 lock_timeout_option = setting_option("lock_timeout", "--lock-timeout", type=click.FloatRange(0))
 
@@ -367,8 +379,8 @@ def rollback(index_dir, as_json, lock_timeout):
                    f"built {manifest.get('built_at')}); `kgsearch rollback` returns to {before}", err=True)
 
 
-@main.command()
-@click.argument("query", nargs=-1)
+@main.command(context_settings=QUERY_WORDS)
+@click.argument("query", nargs=-1, type=click.UNPROCESSED, callback=_query_words)
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
@@ -424,8 +436,8 @@ def stats(index_dir, as_json):
         print_stats(s)
 
 
-@main.command()
-@click.argument("query", nargs=-1)
+@main.command(context_settings=QUERY_WORDS)
+@click.argument("query", nargs=-1, type=click.UNPROCESSED, callback=_query_words)
 @index_option
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,

@@ -266,3 +266,20 @@ def test_a_utf16_page_is_read_and_a_utf16_jsonl_is_named(tmp_path, encoding):
     problems.clear()
     assert list(Ingestor(on_problem=problems.append).documents([lines])) == []
     assert len(problems) == 1 and "UTF-16 text" in str(problems[0]) and "iconv" in str(problems[0])
+
+
+# -- 9. a minus word on the command line ------------------------------------------------------------
+def test_a_minus_word_is_a_query_word_not_an_option(tmp_path):
+    src = write_jsonl(tmp_path / "m.jsonl", [{"id": "a", "body": "Коррупция жана пара."},
+                                            {"id": "b", "body": "Коррупция боюнча сот."}])
+    index = tmp_path / "ix"
+    assert run_cli("reindex", src, "--index", index, "-q").returncode == 0
+    r = run_cli("search", "коррупция", "-пара", "--json", "--index", index)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["query"] == "коррупция -пара" and [h["id"] for h in out["hits"]] == ["b"]
+    r = run_cli("export", "коррупция", "-пара", "--format", "jsonl", "--index", index)
+    assert r.returncode == 0 and [json.loads(x)["id"] for x in r.stdout.splitlines()] == ["b"], r.stderr
+    assert json.loads(run_cli("search", "коррупция", "-n", "1", "--json", "--index", index).stdout)["per_page"] == 1
+    r = run_cli("search", "коррупция", "--limt", "3", "--index", index)
+    assert r.returncode == 2 and "No such option '--limt'" in r.stderr
