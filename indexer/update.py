@@ -94,6 +94,8 @@ def update(
     kind = "add" if sources else "delete"
     if on_total and sources:
         on_total(count_documents(sources))
+    if not sources:
+        _must_exist(store, "nothing to delete")
     with WriteTransaction(store, kind, lock_timeout=lock_timeout, started=started) as txn:
         if txn.served is None and not sources:
             raise NoIndexToChange(f"no index at {store.root}; nothing to delete")
@@ -203,11 +205,19 @@ def _publish(txn: WriteTransaction, batch: _Batch, before: int) -> BuildResult:
     return batch.result(txn.name, True, documents=count, segments=segments, **compact)
 
 
+def _must_exist(store: IndexStore, what: str) -> None:
+    """A command that changes an index refuses a folder that does not exist before taking the
+    lock, which would create it (a mistyped ``--index`` leaves nothing behind)."""
+    if not store.root.is_dir():
+        raise NoIndexToChange(f"no index at {store.root}; {what}")
+
+
 def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
     """Merge the served generation's segments (and drop deleted documents) into one,
     copy-on-write like ``update``."""
     started = time.perf_counter()
     report = IngestReport()
+    _must_exist(store, "nothing to optimize")
     with WriteTransaction(store, "optimize", lock_timeout=lock_timeout, started=started) as txn:
         if txn.served is None:
             raise NoIndexToChange(f"no index at {store.root}; nothing to optimize")
@@ -233,6 +243,7 @@ def optimize(store: IndexStore, *, lock_timeout: float = 30.0) -> BuildResult:
 
 def rollback(store: IndexStore, *, lock_timeout: float = 30.0) -> str:
     """Serve the previous generation again (under the write lock); returns its name."""
+    _must_exist(store, "nothing to roll back to")
     with store.write_lock(timeout=lock_timeout, what="rollback"):
         prev = store.previous()
         if prev and store.path(prev).is_dir():

@@ -283,3 +283,12 @@ def test_a_minus_word_is_a_query_word_not_an_option(tmp_path):
     assert json.loads(run_cli("search", "коррупция", "-n", "1", "--json", "--index", index).stdout)["per_page"] == 1
     r = run_cli("search", "коррупция", "--limt", "3", "--index", index)
     assert r.returncode == 2 and "No such option '--limt'" in r.stderr
+
+
+# -- 10. a mistyped --index ---------------------------------------------------------------------------
+@pytest.mark.parametrize("cmd", [["delete", "a1"], ["optimize"], ["rollback"]])
+def test_a_mistyped_index_folder_is_left_uncreated(tmp_path, cmd):
+    typo = tmp_path / "no-such-index"
+    r = run_cli(*cmd, "--index", typo)
+    assert r.returncode == 1 and f"no index at {typo}" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not typo.exists()
