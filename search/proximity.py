@@ -27,7 +27,7 @@ import numpy as np
 from search.plan import ProxWord
 
 SPAN = 10             # consecutive positions a cover may take
-WEIGHT = 0.2          # the bonus of a full cover, as a share of the tier's best score
+WEIGHT = 0.4          # the bonus of a full cover, as a share of the tier's best score (RESULTS.md: the sweep)
 WINDOW = 20           # candidates per tier rescored (the first two pages of ten)
 
 
