@@ -45,6 +45,7 @@ from indexer.pages import parse_page
 from kgsearch.settings import Settings
 from kgsearch.settings import current as current_settings
 
+IGNORED_EXAMPLES = 3                    # files of other formats named in the run's summary
 PAGE_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = PAGE_SUFFIXES | JSONL_SUFFIXES
@@ -204,6 +205,7 @@ class IngestReport:
     read: int = 0                      # documents accepted
     files: int = 0
     ignored_files: int = 0             # files in a folder that are not a document format
+    ignored_examples: list[str] = field(default_factory=list)   # the first few of them
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -279,6 +281,8 @@ class Ingestor:
                                 yield path
                         else:
                             self.report.ignored_files += 1
+                            if len(self.report.ignored_examples) < IGNORED_EXAMPLES:
+                                self.report.ignored_examples.append(display_path(path))
             elif stat.S_ISREG(mode):
                 yield root
             else:
@@ -336,10 +340,14 @@ class Ingestor:
                     yield from self._read_jsonl(path, fh)
                     return
                 if suffix not in PAGE_SUFFIXES:   # a file named on its own: JSON Lines if it looks so
-                    looks_jsonl = fh.read(4096).lstrip()[:1] == b"{"
+                    start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
                     fh.seek(0)
-                    if looks_jsonl:
+                    if start[:1] == b"{":
                         yield from self._read_jsonl(path, fh)
+                        return
+                    if start[:14].lower().startswith((b"<!doctype html", b"<html")):
+                        self._problem(path, None, "error", "an HTML page, not text: its markup would be "
+                                      "indexed as words; save the page as text (.txt) or as JSON Lines")
                         return
                 doc = self._read_page(path, fh)
             except OSError as exc:

@@ -70,6 +70,7 @@ class BuildResult:
             "warnings": len(self.report.warnings),
             "files": self.report.files,
             "ignored_files": self.report.ignored_files,
+            "ignored_examples": list(self.report.ignored_examples),
             "seconds": round(self.seconds, 3),
             "docs_per_second": round(self.indexed / self.seconds, 1) if self.seconds else None,
             "reason": self.reason,

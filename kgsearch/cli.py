@@ -237,6 +237,7 @@ def reindex(sources, index_dir, strict, quiet, as_json, lock_timeout, procs, mul
         rate = f", {summary['docs_per_second']} docs/s" if summary["docs_per_second"] else ""
         click.echo(f"indexed {summary['indexed']} · skipped {summary['skipped']} · "
                    f"warnings {summary['warnings']} · {summary['seconds']} s{rate}", err=True)
+        _report_ignored(summary)
         if summary.get("replaced") or summary.get("kept_deleted"):
             click.echo(f"kgsearch: as served: {summary.get('replaced', 0)} document(s) taken from a later "
                        f"`add` than their first source, {summary.get('kept_deleted', 0)} deleted "
@@ -281,6 +282,17 @@ def _recorded_sources(store: IndexStore, as_json: bool) -> tuple[list[str], list
     return recorded, steps
 
 
+def _report_ignored(summary: dict) -> None:
+    """The files of the named folders that were not read (not a document format), on stderr."""
+    n = summary.get("ignored_files") or 0
+    if n:
+        from indexer.ingest import SUPPORTED_SUFFIXES
+        shown = ", ".join(summary.get("ignored_examples") or [])
+        click.echo(f"kgsearch: {n} file(s) in the folders not read (only {' '.join(sorted(SUPPORTED_SUFFIXES))} "
+                   f"are documents): {shown}{', …' if n > len(summary.get('ignored_examples') or []) else ''}",
+                   err=True)
+
+
 def _report_change(result, store, as_json) -> None:
     summary = result.summary()
     if as_json:
@@ -292,6 +304,7 @@ def _report_change(result, store, as_json) -> None:
             click.echo(f"kgsearch: not in the index: {', '.join(summary['not_found'])}", err=True)
         click.echo(f"{line} · skipped {summary['skipped']} · warnings {summary['warnings']} · "
                    f"{summary['seconds']} s", err=True)
+        _report_ignored(summary)
         if result.published:
             click.echo(f"serving generation {result.generation} ({summary.get('documents')} documents) "
                        f"from {store.root}", err=True)

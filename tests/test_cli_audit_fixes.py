@@ -292,3 +292,28 @@ def test_a_mistyped_index_folder_is_left_uncreated(tmp_path, cmd):
     r = run_cli(*cmd, "--index", typo)
     assert r.returncode == 1 and f"no index at {typo}" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not typo.exists()
+
+
+# -- 11. files of other formats in a folder are named, not silently passed over ---------------------
+def test_files_a_folder_holds_in_other_formats_are_reported(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("10.12.2025\nАталыш\nКоррупция боюнча текст.\n", encoding="utf-8")
+    for name in ("b.html", "c.pdf", "d.docx", "e.csv"):
+        (src / name).write_bytes(b"x")
+    r = run_cli("reindex", src, "--index", tmp_path / "ix", "-q")
+    assert r.returncode == 0, r.stderr
+    line = [ln for ln in r.stderr.splitlines() if "not read" in ln]
+    assert line == [f"kgsearch: 4 file(s) in the folders not read (only .jsonl .ndjson .text .txt are documents): "
+                    f"{src / 'b.html'}, {src / 'c.pdf'}, {src / 'd.docx'}, …"], r.stderr
+    r = run_cli("add", src, "--index", tmp_path / "ix", "-q", "--json")
+    assert json.loads(r.stdout)["ignored_files"] == 4 and "4 file(s) in the folders not read" not in r.stdout
+
+
+def test_an_html_file_named_on_its_own_is_an_error_not_words(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html>\n<html><body><p>Коррупция</p></body></html>\n", encoding="utf-8")
+    problems = []
+    assert list(Ingestor(on_problem=problems.append).documents([page])) == []
+    assert [str(p) for p in problems] == [f"{page}: error: an HTML page, not text: its markup would be indexed "
+                                          "as words; save the page as text (.txt) or as JSON Lines"]
