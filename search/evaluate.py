@@ -68,7 +68,7 @@ def is_cut(gen, parsed: ParsedQuery, expand: bool) -> bool:
 
 def _evaluate(gen, parsed: ParsedQuery, filters: Filters, expand: bool) -> Evaluated:
     plan = compile_plan(gen, parsed, expand)
-    notes: list[dict] = list(parsed.notes) + plan.notes
+    notes: list[dict] = list(parsed.notes) + plan.notes + _empty_fields(gen, parsed)
     allowed = filter_docs(gen, filters)
     partial = None
     if not plan.units:
@@ -88,6 +88,15 @@ def _evaluate(gen, parsed: ParsedQuery, filters: Filters, expand: bool) -> Evalu
                       "message": f"no document has all the words; {partial_total} have some of them"})
     return Evaluated(plan, full, partial, docs, partial_total, notes,
                      facets(gen, unfiltered, filters, filter_docs), timeline(gen, docs))
+
+
+def _empty_fields(gen, parsed: ParsedQuery) -> list[dict]:
+    """A note for each field the query names that no document of the index has a word in
+    (``title:`` on an input without titles: it can find nothing, whatever the word)."""
+    named = sorted({a.field for a in parsed.positive_atoms() if a.field})
+    return [{"kind": "empty_field", "field": name,
+             "message": f"no document of this index has a {name}, so {name}: finds nothing; "
+                        "search without it"} for name in named if not gen.reader.field_words(name)]
 
 
 def _units(gen, plan: Plan):

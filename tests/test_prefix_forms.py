@@ -44,3 +44,19 @@ def test_a_whole_inflected_word_as_a_prefix(engine):
     # a prefix shorter than the stems is unchanged: the stems that start with it
     assert _ids(engine.search("корр*")) == {"m1", "k1", "k2"}
     assert engine.search("макалабыз*")["total"] == 0        # no word of the index starts with it
+
+
+def test_a_field_no_document_has_says_so(engine, tmp_path):
+    """The fixture's JSON Lines give no titles: ``title:`` can find nothing, and a note says why."""
+    result = engine.search("title:коррупция")
+    assert result["total"] == 0
+    assert [n["kind"] for n in result["notes"]].count("empty_field") == 1
+    assert engine.search("body:коррупция")["total"] > 0
+    assert "empty_field" not in [n["kind"] for n in engine.search("body:коррупция")["notes"]]
+    titled = SearchEngine(store=build_index(tmp_path / "ix", [write_jsonl(
+        tmp_path / "t.jsonl", [{"id": "t", "title": "Коррупция", "body": "Текст."}])]))
+    try:
+        got = titled.search("title:коррупция")
+        assert got["total"] == 1 and "empty_field" not in [n["kind"] for n in got["notes"]]
+    finally:
+        titled.close()

@@ -121,6 +121,11 @@ class WhooshGeneration:
             return [(ti.doc_frequency(), t.decode("utf-8") if isinstance(t, bytes) else t)
                     for t, ti in self.searcher.reader().iter_prefix(fieldname, prefix)]
 
+    def field_words(self, fieldname: str) -> int:
+        """How many words the field holds over all documents (0: no document has one)."""
+        with self.wlock:
+            return int(self.searcher.reader().field_length(fieldname) or 0)
+
     def doc_frequency(self, term: str) -> int:
         """The most documents a text field has ``term`` in."""
         reader = self.searcher.reader()
