@@ -44,19 +44,11 @@ def occurrences(gen, words: list[ProxWord], fieldname: str, docs: np.ndarray):
     parts = []
     for wi, word in enumerate(words):
         for text in word.terms(fieldname):
-            keys = gen.reader.positions(fieldname, text)
+            keys = gen.reader.positions_in(fieldname, text, docs)    # those documents' only
             if not len(keys):
                 continue
-            owner = keys >> 32
-            lo = np.searchsorted(owner, docs, "left")
-            count = np.searchsorted(owner, docs, "right") - lo
-            total = int(count.sum())
-            if not total:
-                continue
-            starts = np.cumsum(count) - count
-            at = np.repeat(lo - starts, count) + np.arange(total)
-            parts.append(np.stack([np.repeat(np.arange(len(docs)), count),
-                                   keys[at] & 0xFFFFFFFF, np.full(total, wi)], axis=1))
+            parts.append(np.stack([np.searchsorted(docs, keys >> 32), keys & 0xFFFFFFFF,
+                                   np.full(len(keys), wi)], axis=1))
     if not parts:
         return np.zeros((0, 3), np.int64)
     occ = np.unique(np.concatenate(parts).astype(np.int64), axis=0)   # sorted rows, duplicates once

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import re
 
+import numpy as np
 import pytest
 
 from indexer.analysis import ANALYZER
@@ -156,3 +157,30 @@ def test_a_one_word_query_is_unchanged(sample_engine, request):
     sample_engine.state().pages.clear()
     after = [(h["id"], h["score"]) for h in sample_engine.search("коррупция", per_page=30)["hits"]]
     assert before == after and len(before) > 1
+
+
+def test_positions_of_some_documents_are_the_slice_of_the_whole_terms(tmp_path):
+    """``positions_in`` (what proximity reads) gives the keys ``positions`` gives for those
+    documents, on several segments, for frequent (compact) and rare (Whoosh) terms, before and
+    after the whole term's keys are cached."""
+    from indexer.update import update
+    store = IndexStore(tmp_path / "ix")
+    docs = _sample_docs(120, 11)
+    assert rebuild(store, [str(write_jsonl(tmp_path / "a.jsonl", docs[:80]))], procs=2).published
+    assert update(store, [str(write_jsonl(tmp_path / "b.jsonl", docs[80:]))]).published
+    engine = SearchEngine(store=store)
+    try:
+        gen = engine.state()
+        assert len(gen.reader.segments) >= 2
+        rng = random.Random(5)
+        terms = [t for t in gen.reader.field_terms("body") if t[:1].isalpha()]
+        for text in rng.sample(terms, 60):
+            for _ in range(3):
+                some = np.array(sorted(rng.sample(range(gen.n), 25)), np.int64)
+                fresh = gen.reader.positions_in("body", text, some).tolist()
+                whole = gen.reader.positions("body", text)
+                want = [k for k in whole.tolist() if (k >> 32) in set(some.tolist())]
+                assert fresh == want, text
+                assert gen.reader.positions_in("body", text, some).tolist() == want   # from the cached keys
+    finally:
+        engine.close()

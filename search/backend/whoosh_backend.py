@@ -44,6 +44,7 @@ class WhooshGeneration:
         self.dates = np.fromiter(reader.column_reader("date"), np.int64, self.n)   # yyyymmdd, 0 = undated
         self.terms = TermArrays(searcher, self.segments, self.wlock)
         self.term, self.positions = self.terms.term, self.terms.positions
+        self.positions_in = self.terms.positions_in
 
     def _segments(self, reader) -> list[Segment]:
         fields = positional_fields(self.searcher.schema)

@@ -153,6 +153,43 @@ class TermArrays:
         self.cache.grow((fieldname, text), entry, len(keys))    # counted while it is cached
         return keys
 
+    def positions_in(self, fieldname: str, text: str, docs: np.ndarray) -> np.ndarray:
+        """The position keys of a term in ``docs`` (ascending global docnums) only — what the
+        proximity of a few candidates reads — from the term's cached keys when a phrase built
+        them, else from each segment's postings of just those documents (building the keys
+        of a frequent term over the whole index would cost more than the rest of the page)."""
+        empty = np.zeros(0, np.int64)
+        if is_marked(text) or not len(docs):
+            return empty
+        entry = self.term(fieldname, text)
+        if entry.keys is not None:
+            owner = entry.keys >> 32
+            lo, hi = np.searchsorted(owner, docs, "left"), np.searchsorted(owner, docs, "right")
+            parts = [entry.keys[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+            return np.concatenate(parts) if parts else empty
+        hit, _ = entry.lookup(docs)
+        docs = docs[hit]                          # the candidates that have the term at all
+        parts = []
+        for seg in self.segments:
+            local = docs[(docs >= seg.offset) & (docs < seg.offset + seg.doc_count)] - seg.offset
+            if not len(local):
+                continue
+            compact = seg.compact.get(fieldname)
+            pos = compact.positions(text) if compact is not None else None
+            if pos is not None:
+                ids, tf = compact.postings(text)
+            else:
+                with self.wlock:
+                    if (fieldname, text) not in seg.reader:
+                        continue
+                    ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
+            ends = np.cumsum(tf.astype(np.int64))
+            at = np.searchsorted(ids, local)
+            for i in at[(at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == local)].tolist():
+                start = int(ends[i - 1]) if i else 0
+                parts.append(((int(ids[i]) + seg.offset) << 32) | pos[start:int(ends[i])].astype(np.int64))
+        return np.concatenate(parts) if parts else empty
+
     def _length_norm(self, fieldname, B, K1, avgfl) -> np.ndarray:
         key = (fieldname, B, K1, avgfl)
         norm = self._norms.get(key)
