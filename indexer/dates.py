@@ -461,6 +461,12 @@ def find_body_date(body: str) -> _dt.date | None:
     return found[0] if found else None
 
 
+def is_future(date: _dt.date, today: _dt.date | None = None) -> bool:
+    """A date after tomorrow (a day of slack: Bishkek is UTC+6, the machine may be behind it) —
+    a typo or a scheduled event, never the day an article was published."""
+    return date > (today or _dt.date.today()) + _dt.timedelta(days=1)
+
+
 def extract_date_evidence(header_date: str | None, field_date: str | None, body: str,
                           field_name: str = "date") -> tuple[_dt.date | None, str, str]:
     """(date, source, evidence): the page header first, then the JSONL field, then the body.
@@ -528,16 +534,15 @@ def parse_filter_date(value: str, end: bool = False) -> _dt.date:
         m = rx.fullmatch(text)
         if m:
             return _bound(int(m.group(yi)), int(m.group(mi)), end, value)
-    matches = _matches(text)
-    if matches:
-        date = matches[0][2]
+    # a full date, alone or with what a date line may hold (a time, year words, a weekday:
+    # data/lang/date_line_words.tsv) — not a date glued to other text (``2021-07-16x``)
+    is_date, date = header_date(value)
+    if is_date:
         if date is not None:
-            return date  # every line parse_date accepts (incl. "11:47, 12 января 2024, Бишкек")
-        start, stop = matches[0][0], matches[0][1]
-        if not re.search(r"\d", text[:start] + text[stop:]):
-            raise ValueError(f"{value!r} is not a valid calendar date (day or month out of "
-                             f"range, or year outside {MIN_YEAR}..{MAX_YEAR}); "
-                             f"expected {_FILTER_FORMS}")
+            return date
+        raise ValueError(f"{value!r} is not a valid calendar date (day or month out of "
+                         f"range, or year outside {MIN_YEAR}..{MAX_YEAR}); "
+                         f"expected {_FILTER_FORMS}")
     for rx in (_MONTH_YEAR_RE, _YEAR_MONTH_RE):
         m = rx.fullmatch(text)
         if m:

@@ -387,7 +387,12 @@ class Ingestor:
         if len(doc_id) > MAX_ID:
             self._problem(path, None, "error", f"the file name (the page's id) is longer than {MAX_ID} characters")
             return None
-        date, date_source, date_evidence = dates.extract_date_evidence(page.date_line, None, body)
+        date_line = page.date_line
+        if date_line and (given := dates.parse_date(date_line)) is not None and dates.is_future(given):
+            self._problem(path, None, "warning", f"the date line {date_line!r} is after today; "
+                                                 "the page is dated from its body, if at all")
+            date_line = None
+        date, date_source, date_evidence = dates.extract_date_evidence(date_line, None, body)
         return finish(Document(
             id=doc_id, title=page.title or first_sentence(body), body=body,
             title_source="given" if page.title else "lead",
@@ -508,8 +513,10 @@ class Ingestor:
         field_date = obj.get("date")
         if field_date is not None and not isinstance(field_date, str):
             field_date = str(field_date)
-        if field_date and dates.parse_date(field_date) is None:
-            self._problem(path, lineno, "warning", f'unrecognised "date" {shorten(field_date, 80)!r}; '
+        parsed = dates.parse_date(field_date) if field_date else None
+        if field_date and (parsed is None or dates.is_future(parsed)):
+            why = "unrecognised" if parsed is None else "after today:"
+            self._problem(path, lineno, "warning", f'{why} "date" {shorten(field_date, 80)!r}; '
                                                    'reading the date from the body')
             field_date = None
         date, date_source, date_evidence = dates.extract_date_evidence(None, field_date, body)

@@ -317,3 +317,19 @@ def test_an_html_file_named_on_its_own_is_an_error_not_words(tmp_path):
     assert list(Ingestor(on_problem=problems.append).documents([page])) == []
     assert [str(p) for p in problems] == [f"{page}: error: an HTML page, not text: its markup would be indexed "
                                           "as words; save the page as text (.txt) or as JSON Lines"]
+
+
+# -- 12. a date after today is no publication date ---------------------------------------------------
+def test_a_date_after_today_is_a_warning_and_not_the_date(tmp_path):
+    page = tmp_path / "p.txt"
+    page.write_text("10.12.2099\nАталыш\nКоррупция боюнча текст.\n", encoding="utf-8")
+    lines = write_jsonl(tmp_path / "d.jsonl", [{"id": "f", "body": "Текст.", "date": "2099-01-01"},
+                                               {"id": "t", "body": "Текст.",
+                                                "date": (dt.date.today() + dt.timedelta(days=1)).isoformat()}])
+    problems = []
+    docs = {d.id: d for d in Ingestor(on_problem=problems.append).documents([page, lines])}
+    assert docs["p"].date is None and docs["p"].date_source == "none" and docs["p"].title == "Аталыш"
+    assert docs["f"].date is None and docs["t"].date == dt.date.today() + dt.timedelta(days=1)   # a day of slack
+    assert [str(p) for p in problems] == [
+        f"{page}: warning: the date line '10.12.2099' is after today; the page is dated from its body, if at all",
+        f"{lines}:1: warning: after today: \"date\" '2099-01-01'; reading the date from the body"]

@@ -405,6 +405,8 @@ FILTERS = [
     ("март 2025", True, D(2025, 3, 31)),
     ("2025-жылдын декабры", True, D(2025, 12, 31)),
     ("2025-ж.", True, D(2025, 12, 31)),
+    ("Шаршемби, 10.12.2025", False, D(2025, 12, 10)),   # what a date line may hold besides the date
+    ("10.12.2025 13:54", False, D(2025, 12, 10)),
 ]
 
 
@@ -425,6 +427,9 @@ def test_parse_filter_date(value, end, expected):
     ("2025-02-30", "not a valid calendar date"),
     ("2025/", "'2025/'"),
     ("20250314", "'20250314'"),
+    ("2021-07-16x", "'2021-07-16x'"),            # a date glued to other text is no date
+    ("14 марта 2025 Бишкек", "not a date"),
+    ("31-февраль 2024", "not a valid calendar date"),
 ])
 def test_parse_filter_date_errors(value, fragment):
     with pytest.raises(ValueError) as err:

@@ -155,3 +155,10 @@ def test_past_the_end_of_one_page_goes_to_the_first_with_the_rest(client):
     assert "page" not in query
     assert query == {"q": ["коррупция"], "timeline": ["share"], "_external": ["1"], "endpoint": ["x"]}
     assert r.headers["Location"].startswith("/?")                          # never made absolute
+
+
+@pytest.mark.parametrize("value", ["2021-07-16x", "2021-07-16 сот", "x2021"])
+def test_a_date_glued_to_other_text_is_refused(client, value):
+    for name in ("from", "to"):
+        r = client.get("/api/search", query_string={"q": "", name: value})
+        assert r.status_code == 400 and value in r.get_json()["error"], (name, value, r.get_json())
