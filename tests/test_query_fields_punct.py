@@ -1,7 +1,6 @@
 """Query parsing: field prefixes before groups or a space, unknown fields, words glued by
 punctuation, deep nesting (search/query.py)."""
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from indexer.analysis import analyze
 from search.query import MAX_DEPTH, Atom, Node, parse, to_text
@@ -184,17 +183,3 @@ def test_long_runs_of_operators_do_not_recurse():
     assert units("NOT " * 5001 + "сот") == [Node("not", [W("сот")])]
     assert units("title:(" * 3000 + "сот" + ")" * 3000) == [W("сот", "title")]
     assert len(units("a," * 20000 + "b")) == 20001
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list('аңсөү "-+*:,;/|()ORANDNOTtitlebodyfoo«»5.\'')), max_size=60))
-def test_parser_never_raises_and_writes_back_the_same_tree(text):
-    p = parse(text)
-    def check(node):
-        if isinstance(node, Node):
-            assert node.children
-            for c in node.children:
-                check(c)
-    if p.tree is not None:
-        check(p.tree)
-        assert all(n["message"] for n in p.notes)
