@@ -509,13 +509,18 @@ _MONTH_YEAR_RE = re.compile(rf"{_M}\.?[\s,]*(?P<y>\d{{4}})\s*(?:-?\s*(?:жылы
 _YEAR_MONTH_RE = re.compile(rf"(?P<y>\d{{4}})\s*-?\s*(?:{_YEAR_WORD}\s*)?{_M}")
 
 
+class ImpossibleDate(ValueError):
+    """A filter value of a form we read whose day, month or year cannot be (``31.02.2025``,
+    ``2025-13``, ``1800``): another message than a value that is no date at all."""
+
+
 def _bound(year: int, month: int | None, end: bool, value: str) -> _dt.date:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"date {value!r}: year {year} is outside {MIN_YEAR}..{MAX_YEAR}")
+        raise ImpossibleDate(f"date {value!r}: year {year} is outside {MIN_YEAR}..{MAX_YEAR}")
     if month is None:
         return _dt.date(year, 12, 31) if end else _dt.date(year, 1, 1)
     if not 1 <= month <= 12:
-        raise ValueError(f"date {value!r}: month {month} is not 1..12")
+        raise ImpossibleDate(f"date {value!r}: month {month} is not 1..12")
     if end:
         return _dt.date(year, month, calendar.monthrange(year, month)[1])
     return _dt.date(year, month, 1)
@@ -540,7 +545,7 @@ def parse_filter_date(value: str, end: bool = False) -> _dt.date:
     if is_date:
         if date is not None:
             return date
-        raise ValueError(f"{value!r} is not a valid calendar date (day or month out of "
+        raise ImpossibleDate(f"{value!r} is not a valid calendar date (day or month out of "
                          f"range, or year outside {MIN_YEAR}..{MAX_YEAR}); "
                          f"expected {_FILTER_FORMS}")
     for rx in (_MONTH_YEAR_RE, _YEAR_MONTH_RE):

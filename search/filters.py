@@ -17,6 +17,10 @@ class InvalidFilter(ValueError):
     """A filter value that cannot be understood; the message says which and why."""
 
 
+class ImpossibleDateFilter(InvalidFilter):
+    """A ``from``/``to`` written as a date whose day, month or year cannot be (``31.02.2025``)."""
+
+
 @dataclass(frozen=True, init=False)
 class Filters:
     """A period and, per value facet, the values chosen (ORed within a facet, ANDed across).
@@ -94,6 +98,8 @@ def make_filters(date_from: str | None = None, date_to: str | None = None,
             start = dates.parse_filter_date(date_from.strip(), end=False)
         if date_to and date_to.strip():
             end = dates.parse_filter_date(date_to.strip(), end=True)
+    except dates.ImpossibleDate as exc:
+        raise ImpossibleDateFilter(str(exc)) from None
     except ValueError as exc:
         raise InvalidFilter(str(exc)) from None
     if start and end and start > end:

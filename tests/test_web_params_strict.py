@@ -162,3 +162,15 @@ def test_a_date_glued_to_other_text_is_refused(client, value):
     for name in ("from", "to"):
         r = client.get("/api/search", query_string={"q": "", name: value})
         assert r.status_code == 400 and value in r.get_json()["error"], (name, value, r.get_json())
+
+
+@pytest.mark.parametrize("value", ["31.02.2025", "2025-02-30", "2025-13", "1800"])
+def test_an_impossible_date_says_so_in_the_pages_language(client, value):
+    """A date of a form we read whose day, month or year cannot be is "no such date", not "a
+    date we cannot read", in the language asked for."""
+    for lang, words in (("ky", "мындай дата жок"), ("ru", "такой даты нет"), ("en", "no such date")):
+        r = client.get("/api/search", query_string={"q": "", "from": value, "lang": lang})
+        assert r.status_code == 400, r.get_json()
+        assert words in r.get_json()["error"] and value in r.get_json()["error"], (lang, r.get_json())
+    r = client.get("/api/search", query_string={"q": "", "from": "yesterday", "lang": "en"})
+    assert r.status_code == 400 and "not a date we can read" in r.get_json()["error"]

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from search.filters import Filters, InvalidFilter, facet_values, make_filters
+from indexer.dates import MAX_YEAR, MIN_YEAR
+from search.filters import Filters, ImpossibleDateFilter, InvalidFilter, facet_values, make_filters
 from web.api_params import FACETS, FILTERS, PARAMS
 from web.safety import shown
 
@@ -79,6 +80,10 @@ def _filters(args) -> Filters:
         value = args.get(name, "")
         try:
             make_filters(**{"date_" + name: value})
+        except ImpossibleDateFilter:
+            raise BadRequest(_l("'%(name)s': мындай дата жок: %(value)s (күнү, айы же жылы туура эмес; "
+                                "жылдар %(first)s…%(last)s)", name=name, value=shown(value),
+                                first=MIN_YEAR, last=MAX_YEAR)) from None
         except InvalidFilter:
             raise BadRequest(_l("'%(name)s': бул датаны окуй албайбыз: %(value)s (мисалы: 2024, 2024-06, "
                                 "2024-06-15, 15.06.2024)", name=name, value=shown(value))) from None
