@@ -40,7 +40,7 @@ from pathlib import Path
 
 from indexer import dates, places
 from indexer.documents import MAX_TITLE, Document, Problem
-from indexer.fields import FACETS, KEYWORDS, clean_values, keywords_problem
+from indexer.fields import FACETS, KEYWORDS, clean_values, json_kind, keywords_problem
 from indexer.pages import parse_page
 from kgsearch.settings import Settings
 from kgsearch.settings import current as current_settings
@@ -547,7 +547,8 @@ class Ingestor:
             self._problem(path, lineno, "error", 'missing "id"')
             return None
         if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-            self._problem(path, lineno, "error", '"id" must be a string or a number')
+            what = repr(doc_id) if isinstance(doc_id, float) else json_kind(doc_id)
+            self._problem(path, lineno, "error", f'"id" must be a string or a whole number, not {what}')
             return None
         doc_id = str(doc_id).strip()
         if len(doc_id) > MAX_ID:

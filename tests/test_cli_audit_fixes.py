@@ -333,3 +333,13 @@ def test_a_date_after_today_is_a_warning_and_not_the_date(tmp_path):
     assert [str(p) for p in problems] == [
         f"{page}: warning: the date line '10.12.2099' is after today; the page is dated from its body, if at all",
         f"{lines}:1: warning: after today: \"date\" '2099-01-01'; reading the date from the body"]
+
+
+def test_an_id_of_the_wrong_type_says_what_it_is(tmp_path):
+    src = write_jsonl(tmp_path / "i.jsonl", [{"id": 1.5, "body": "a"}, {"id": True, "body": "b"},
+                                            {"id": [1], "body": "c"}, {"id": 7, "body": "d"}])
+    problems = []
+    assert [d.id for d in Ingestor(on_problem=problems.append).documents([src])] == ["7"]
+    assert [str(p) for p in problems] == [f'{src}:1: error: "id" must be a string or a whole number, not 1.5',
+                                          f'{src}:2: error: "id" must be a string or a whole number, not true/false',
+                                          f'{src}:3: error: "id" must be a string or a whole number, not a list']
