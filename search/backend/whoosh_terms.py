@@ -134,15 +134,10 @@ class TermArrays:
             return entry.keys
         parts = []
         for seg in self.segments:
-            compact = seg.compact.get(fieldname)
-            pos = compact.positions(text) if compact is not None else None
-            if pos is not None:
-                ids, tf = compact.postings(text)
-            else:
-                with self.wlock:
-                    if (fieldname, text) not in seg.reader:
-                        continue
-                    ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
+            got = self._segment_positions(seg, fieldname, text)
+            if got is None:
+                continue
+            ids, tf, pos = got
             docs = np.repeat(ids.astype(np.int64) + seg.offset, tf.astype(np.int64))
             parts.append((docs << 32) | pos.astype(np.int64))
         keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
@@ -152,6 +147,19 @@ class TermArrays:
             entry.keys = keys
         self.cache.grow((fieldname, text), entry, len(keys))    # counted while it is cached
         return keys
+
+    def _segment_positions(self, seg: Segment, fieldname: str, text: str):
+        """(local ids, tf, positions document by document) of a term in one segment — from its
+        compact postings, else from Whoosh — or None when the segment lacks the term."""
+        compact = seg.compact.get(fieldname)
+        pos = compact.positions(text) if compact is not None else None
+        if pos is not None:
+            ids, tf = compact.postings(text)
+            return ids, tf, pos
+        with self.wlock:
+            if (fieldname, text) not in seg.reader:
+                return None
+            return read_term(seg.reader, fieldname, text, positions=True)
 
     def positions_in(self, fieldname: str, text: str, docs: np.ndarray) -> np.ndarray:
         """The position keys of a term in ``docs`` (ascending global docnums) only — what the
@@ -174,15 +182,10 @@ class TermArrays:
             local = docs[(docs >= seg.offset) & (docs < seg.offset + seg.doc_count)] - seg.offset
             if not len(local):
                 continue
-            compact = seg.compact.get(fieldname)
-            pos = compact.positions(text) if compact is not None else None
-            if pos is not None:
-                ids, tf = compact.postings(text)
-            else:
-                with self.wlock:
-                    if (fieldname, text) not in seg.reader:
-                        continue
-                    ids, tf, pos = read_term(seg.reader, fieldname, text, positions=True)
+            got = self._segment_positions(seg, fieldname, text)
+            if got is None:
+                continue
+            ids, tf, pos = got
             ends = np.cumsum(tf.astype(np.int64))
             at = np.searchsorted(ids, local)
             for i in at[(at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == local)].tolist():
