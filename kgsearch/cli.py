@@ -481,15 +481,11 @@ def export(query, index_dir, filters, sort, fmt, fields, output, quiet):
     lines = (csv_rows if fmt == "csv" else jsonl_rows)(counted(rows), columns)
     sys.stdout.flush()
     try:
-        with (open(output, "w", encoding="utf-8", newline="") if output
-              else open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)) as fh:
+        with reader_may_leave(bar.close), (open(output, "w", encoding="utf-8", newline="") if output
+                                           else open(sys.stdout.fileno(), "w", encoding="utf-8", newline="",
+                                                     closefd=False)) as fh:
             for piece in lines:
                 fh.write(piece)
-    except BrokenPipeError:                       # `kgsearch export … | head`: the reader had enough
-        bar.close()
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(ExitCode.OK)
     except OSError as exc:
         bar.close()
         click.echo(f"kgsearch: cannot write {display_path(output) if output else 'the output'}: "

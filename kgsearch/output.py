@@ -95,13 +95,16 @@ def printable(text) -> str:
 
 
 @contextlib.contextmanager
-def reader_may_leave():
-    """``kgsearch search … | head``: a reader that closes the pipe early ends the command with
-    exit 0 and no message (nothing after the lines it read is lost)."""
+def reader_may_leave(before_exit=None):
+    """``kgsearch search … | head``, ``kgsearch export … | head``: a reader that closes the pipe
+    early ends the command with exit 0 and no message (nothing after the lines it read is
+    lost); ``before_exit()`` (a progress bar's close) runs first."""
     try:
         yield
         sys.stdout.flush()
     except BrokenPipeError:
+        if before_exit is not None:
+            before_exit()
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)

@@ -31,7 +31,8 @@ from search import ranking, results
 from search.backend.whoosh_backend import WhooshBackend
 from search.budget import PREFIX_TERMS, QUERY_POSTINGS, QUERY_TERMS  # noqa: F401  (re-exported)
 from search.compile import compile_plan
-from search.evaluate import corrected, evaluate, is_cut
+from search.evaluate import corrected as corrected_query
+from search.evaluate import evaluate, is_cut
 from search.facets import kind_of
 from search.filters import Filters
 from search.generation import Generation, IndexUnavailable, NoIndex, Served  # noqa: F401  (re-exported)
@@ -114,10 +115,10 @@ class SearchEngine:
             xp = gen.expander
             expansions = xp.expansions((a.kind, a.text) for a in parsed.positive_atoms())
             did_you_mean = xp.suggest(to_text(parsed.tree))
-            if not len(ev.docs) and not ev.partial_total and did_you_mean and not corrected:   # nothing at all
+            # nothing at all, and the correction finds something (its evaluation is cached)
+            if not corrected and corrected_query(gen, parsed, ev, filters, True, did_you_mean):
                 fixed = self._search(gen, parse(did_you_mean), page, per_page, filters, sort, corrected=True)
-                if fixed["total"]:
-                    return {**fixed, "corrected_from": to_text(parsed.tree), "did_you_mean": did_you_mean}
+                return {**fixed, "corrected_from": to_text(parsed.tree), "did_you_mean": did_you_mean}
         # -- end of query expansion --
         return results.page(to_text(parsed.tree), ev, hits, page, per_page, sort, gen.generation,
                             expansions, did_you_mean)
@@ -178,8 +179,9 @@ class SearchEngine:
         gen = self._served.enter()               # kept open until the rows are read (``leave``)
         try:
             ev = evaluate(gen, parsed, filters, self.expand)
-            if (fixed := corrected(gen, parsed, ev, filters, self.expand)) is not None:
-                (on_corrected or (lambda _q: None))(fixed[0])
+            if (fixed := corrected_query(gen, parsed, ev, filters, self.expand)) is not None:
+                if on_corrected is not None:
+                    on_corrected(fixed[0])
                 ev = fixed[1]
             order, scores = self._order(gen, ev, sort)
             reader = gen.reader.export_reader(int(order[0]) if len(order) else None)

@@ -42,12 +42,14 @@ def evaluate(gen, parsed: ParsedQuery, filters: Filters, expand: bool) -> Evalua
     return got
 
 
-def corrected(gen, parsed: ParsedQuery, ev: Evaluated, filters: Filters, expand: bool):
+def corrected(gen, parsed: ParsedQuery, ev: Evaluated, filters: Filters, expand: bool,
+              suggestion: str | None = None):
     """(the did-you-mean query, its evaluation) when ``parsed`` (evaluated: ``ev``) finds nothing
-    at all and the correction finds something — what the page then lists — else None."""
+    at all and the correction finds something, else None: what the page lists instead, and the
+    export too.  ``suggestion``: the did-you-mean already asked for (else it is asked now)."""
     if not expand or parsed.empty or len(ev.docs) or ev.partial_total:
         return None
-    suggestion = gen.expander.suggest(to_text(parsed.tree))
+    suggestion = suggestion or gen.expander.suggest(to_text(parsed.tree))
     if not suggestion:
         return None
     fixed = evaluate(gen, parse(suggestion), filters, expand)

@@ -18,7 +18,7 @@ import numpy as np
 
 from indexer import fields as registry
 from indexer import stems
-from indexer.analysis import EXACT_MARK, fold, has_kyrgyz_letters, stem
+from indexer.analysis import fold, has_kyrgyz_letters, stem
 from indexer.store import GenerationUnusable, IndexStore, describe_error
 from search.cache import LRU
 from search.expand import Expander
@@ -94,7 +94,7 @@ class Generation:
     def exact_forms(self) -> dict[str, list[str]]:
         """Per text field, the word forms the index holds (its exact-form terms without the mark,
         indexer/marked.py), sorted."""
-        return {f: sorted(t[1:] for t in self.reader.field_terms(f) if t.startswith(EXACT_MARK)) for f in FIELDS}
+        return {f: self.reader.word_forms(f) for f in FIELDS}
 
     def stems_of_forms(self, fieldname: str, prefix: str) -> set[str]:
         """The stems of the field's word forms that start with ``prefix`` but whose stem does not

@@ -14,7 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
 
 from indexer import marked
-from indexer.analysis import is_marked
+from indexer.analysis import EXACT_MARK, is_marked
 from indexer.sidecar import SegmentPostings, positional_fields
 from search.backend.whoosh_query import exact_scores, without_marked
 from search.backend.whoosh_terms import Segment, TermArrays
@@ -115,6 +115,16 @@ class WhooshGeneration:
             if store is not None:
                 terms.update(store.term_list)
         return sorted(terms)
+
+    def word_forms(self, fieldname: str) -> list[str]:
+        """The word forms a text field holds (its exact-form marked terms without the mark),
+        sorted: read from the marked postings' term lists, not the whole lexicon."""
+        forms: set[str] = set()
+        for seg in self.segments:
+            store = seg.marked.get(fieldname)
+            if store is not None:
+                forms.update(t[1:] for t in store.term_list if t.startswith(EXACT_MARK))
+        return sorted(forms)
 
     def prefix_terms(self, fieldname: str, prefix: str) -> list[tuple[int, str]]:
         """[(document frequency, term)] of the terms of a field starting with ``prefix``."""
