@@ -3,7 +3,9 @@
 A word becomes, in title and body (title boosted ``TITLE_BOOST``), its stem, the stems a
 Russian keyboard may have meant by it (``FOLD_WEIGHT``) and its expansions (Latin readings,
 equivalents: search/expand.py) — the documents that have it; it scores with its exact-form and
-5-letter-prefix terms too (indexer/analysis.py: three representations, equal weights).  Several
+5-letter-prefix terms too (indexer/analysis.py: three representations, equal weights), all of
+them in a field as one ``Best`` (search/plan.py): the best reading counts fully, the others
+``TIE`` times — a word matched three ways is one word found, not three.  Several
 words of a phrase become a ``Phrase`` of such alternatives; a prefix becomes a constant-score
 ``Prefix`` of its most frequent index terms within the query's cost bound (search/budget.py).
 
@@ -19,11 +21,14 @@ from indexer.analysis import MARKS, analyze, has_kyrgyz_letters, is_stopword, no
 from search.budget import Budget
 from search.expand import LATIN_WEIGHT
 from search.highlight import TermMatcher
-from search.plan import And, AndNot, Not, Or, Phrase, Plan, Prefix, ProxWord, Term, Unit, any_of
+from search.plan import And, AndNot, Best, Not, Or, Phrase, Plan, Prefix, ProxWord, Term, Unit, any_of
 from search.query import FIELDS, Atom, Node, ParsedQuery
 
 TITLE_BOOST = 2.5
 FOLD_WEIGHT = 1.0          # a keyboard-fold variant scores as the word (bench/eval/RESULTS.md: vi-fold)
+# a word's readings in a field (stem, exact form, prefix, variants, expansions) score as their best
+# one plus TIE times the others (search/plan.py ``Best``; bench/eval/RESULTS.md "After the fifth change")
+TIE = 0.3
 BOOST = {"title": TITLE_BOOST, "body": 1.0}
 
 
@@ -141,34 +146,39 @@ def _atom(lexicon, atom: Atom, ctx: _Context, record: bool):
             for t, _, typed in alt:
                 ctx.exact[t] = ctx.exact.get(t, False) or typed
     alts = [[(t, w) for t, w, _ in alt] for alt in alts]
-    subs, extra = [], []
-    reps = _representations(lexicon, atom, analyzed[0], ctx) if record and len(alts) == 1 and \
-        atom.kind == "word" else []
+    one_word = record and len(alts) == 1 and atom.kind == "word"
+    reps = _representations(lexicon, atom, analyzed[0], ctx) if one_word else []
+    subs, readings = [], []
     for f in fields:
-        subs += _word(f, alts)
-        subs += [Phrase(f, tuple(((t, 1.0),) for t in terms), BOOST[f] * w) if len(terms) > 1
+        mine = _word(f, alts)
+        mine += [Phrase(f, tuple(((t, 1.0),) for t in terms), BOOST[f] * w) if len(terms) > 1
                  else Term(f, terms[0], BOOST[f] * w) for terms, w in phrases]
-        extra += [Term(f, t, BOOST[f] * w) for t, w in reps]
+        subs += mine
+        if one_word:
+            # the word's readings in this field: one piece of evidence (a ``Best``), each exact
+            # and prefix term as often as it stands for a representation
+            mine = mine + [Term(f, t, BOOST[f] * w) for t, w, times in reps for _ in range(times)]
+            readings.append(Best(tuple(mine), TIE) if len(mine) > 1 else mine[0])
     node = Or(tuple(subs))
     if record:
-        ctx.scoring.append(Or(tuple(subs + extra)) if extra else node)
+        ctx.scoring.append(any_of(readings) if readings else node)
     return node
 
 
-def _representations(lexicon, atom: Atom, token, ctx: _Context) -> list[tuple[str, float]]:
+def _representations(lexicon, atom: Atom, token, ctx: _Context) -> list[tuple[str, float, int]]:
     """The exact-form and prefix terms of a one-token word (indexer/analysis.py), with their
     keyboard-fold variants, and those of its Cyrillic readings when it is typed in Latin letters
-    (at the readings' weight), as (term, weight)."""
+    (at the readings' weight), as (term, weight, how many representations it stands for)."""
     forms = [(token.surface, atom.text, 1.0)]
     if ctx.expander is not None:
         forms += [(t.surface, reading, LATIN_WEIGHT) for reading in ctx.expander.latin(atom.text)[1]
                   for t in analyze(reading, "query")[:1]]
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, int]] = {}
     for surface, typed, w in forms:
         for term, times in representation_terms(surface):
             for x in [term] + _variants(lexicon, typed, term):
-                out.setdefault(x, w * times)
-    return list(out.items())
+                out.setdefault(x, (w, int(times)))
+    return [(t, w, times) for t, (w, times) in out.items()]
 
 
 def _word(f: str, alts: list) -> list:

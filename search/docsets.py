@@ -10,7 +10,7 @@ import numpy as np
 from indexer import fields as registry
 from search.facets import kind_of
 from search.filters import Filters
-from search.plan import And, AndNot, Not, Or, Phrase, Prefix, Term
+from search.plan import And, AndNot, Best, Not, Or, Phrase, Prefix, Term
 
 
 def docs(gen, node) -> np.ndarray:
@@ -18,7 +18,7 @@ def docs(gen, node) -> np.ndarray:
     kind = type(node)
     if kind is Term:
         return gen.mask(gen.reader.term(node.field, node.text).ids)
-    if kind is Or:
+    if kind is Or or kind is Best:
         mask = gen.mask()
         for sub in node.children:
             if type(sub) is Term:

@@ -14,6 +14,10 @@ Nodes (frozen, so equal nodes are one cache key):
 - ``Prefix(field, terms, score)`` — any of ``terms`` (what a ``word*`` expanded to), constant
   score ``score`` where it matches.
 - ``Or(children)``, ``And(children)``, ``Not(child)``, ``AndNot(positive, negative)``.
+- ``Best(children, tie)`` — matches as ``Or``; scores its best child's score plus ``tie`` times
+  the sum of the others' (Lucene's ``DisjunctionMaxQuery`` with a tie breaker).  The children are
+  leaves (``Term``, ``Phrase``): the readings of one typed word in one field (its stem, exact
+  form, prefix, keyboard variants, expansions), which are one piece of evidence, not several.
 
 The order of children is the order of the additions when scores are summed: it is kept as
 built, so that scores are bit-for-bit those of the backend's own matchers.
@@ -21,6 +25,8 @@ built, so that scores are bit-for-bit those of the backend's own matchers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from search.highlight import TermMatcher
 
@@ -58,6 +64,12 @@ class Prefix:
 @dataclass(frozen=True)
 class Or:
     children: tuple
+
+
+@dataclass(frozen=True)
+class Best:
+    children: tuple
+    tie: float
 
 
 @dataclass(frozen=True)
@@ -127,9 +139,47 @@ def scoring_terms(node, out: list | None = None) -> list:
             out.extend((node, node.field, t, (1.0 * node.boost) * w) for slot in node.slots for t, w in slot)
     elif kind is Prefix:
         out.append((node, None, None, 1.0 * node.score))
-    elif kind is Or or kind is And:
+    elif kind is Or or kind is And or kind is Best:
         for child in node.children:
             scoring_terms(child, out)
     else:
         raise TypeError(f"{kind.__name__} does not score")
     return out
+
+
+def best_groups(node) -> tuple:
+    """The ``Best`` nodes of a scoring node over its ``scoring_terms`` list: ((tie, (the
+    entries of child 0, of child 1, …)), …), each child's entries as (start, stop) indices of
+    that list; the entries outside every ``Best`` are summed as they are."""
+    out = []
+
+    def walk(n, at: int) -> int:
+        kind = type(n)
+        if kind is Best:
+            spans = []
+            for child in n.children:
+                size = len(scoring_terms(child))
+                spans.append((at, at + size))
+                at += size
+            out.append((n.tie, tuple(spans)))
+            return at
+        if kind is Or or kind is And:
+            for child in n.children:
+                at = walk(child, at)
+            return at
+        return at + len(scoring_terms(n))
+
+    walk(node, 0)
+    return tuple(out)
+
+
+def best_of(parts, tie: float):
+    """A ``Best`` node's score from its children's scores (floats or arrays, in child order):
+    the largest plus ``tie`` times the rest, the rest summed one child after another."""
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    best = parts[0]
+    for p in parts[1:]:
+        best = np.maximum(best, p)
+    return best + tie * (total - best)

@@ -15,7 +15,7 @@ import numpy as np
 from search import proximity
 from search.query import FIELDS
 from search.docsets import docs as node_docs
-from search.plan import scoring_terms
+from search.plan import best_groups, best_of, scoring_terms
 
 NEAR_TIE = 1e-9                   # relative score gap below which the backend's matchers decide the order
 
@@ -24,14 +24,15 @@ def top(gen, node, docs: np.ndarray, limit: int, memo: dict | None = None) -> li
     """The ``limit`` best (docnum, score) of the scoring ``node`` among ``docs`` (a mask), best
     first, ties by docnum — what ``searcher.search(q, limit=limit, filter=docs)`` returns."""
     terms = scoring_terms(node)
+    groups = best_groups(node)
     gates = {}
     for gate, _, _, _ in terms:
         if gate is not None and gate not in gates:
             gates[gate] = node_docs(gen, gate)
-    key = tuple(terms)
+    key = (tuple(terms), groups)
     scores = memo.get(key) if memo is not None else None
     if scores is None:
-        scores = score_array(gen, terms, gates)
+        scores = score_array(gen, terms, gates, groups)
         if memo is not None:
             memo[key] = scores
     cands = np.flatnonzero(docs)
@@ -100,24 +101,60 @@ def contributions(gen, terms, gates, docs: np.ndarray) -> np.ndarray:
     return out
 
 
-def score_array(gen, terms, gates) -> np.ndarray:
+def score_array(gen, terms, gates, groups=()) -> np.ndarray:
     """Σ boost · BM25F(term) per docnum over ``terms`` = [(gate, field, text, boost)], the sum
     Whoosh's matchers compute (up to the order of the additions).  A term of a phrase counts
     only in the documents the phrase matches (``gates[phrase]``): Whoosh scores a phrase match
-    as the sum of its words' scores."""
+    as the sum of its words' scores.  The entries of a ``Best`` node (``groups``, from
+    search/plan.py ``best_groups``) are not summed but combined by ``best_of``, after the rest."""
     scores = np.zeros(gen.n)
-    for gate, fieldname, text, boost in terms:
+    grouped = {i for _, spans in groups for a, b in spans for i in range(a, b)}
+    for i, (gate, fieldname, text, boost) in enumerate(terms):
+        if i in grouped:
+            continue
         if fieldname is None:             # a constant-score prefix: its score where it matches
             scores[gates[gate]] += boost
             continue
-        entry = gen.reader.term(fieldname, text)
-        if entry.contrib is None or not len(entry.ids):
-            continue
-        add = entry.contrib * boost if boost != 1.0 else entry.contrib
-        if gate is not None:
-            add = np.where(gates[gate][entry.ids], add, 0.0)
-        scores[entry.ids] += add          # a term's docnums are distinct
+        ids, add = _term_part(gen, gates, gate, fieldname, text, boost)
+        if ids is not None:
+            scores[ids] += add            # a term's docnums are distinct
+    for tie, spans in groups:
+        ids, value = _best_part(gen, terms, gates, spans, tie)
+        if ids is not None:
+            scores[ids] += value
     return scores
+
+
+def _term_part(gen, gates, gate, fieldname, text, boost):
+    """(docnums, what the term adds to each) of one scoring entry, (None, None) for nothing."""
+    entry = gen.reader.term(fieldname, text)
+    if entry.contrib is None or not len(entry.ids):
+        return None, None
+    add = entry.contrib * boost if boost != 1.0 else entry.contrib
+    if gate is not None:
+        add = np.where(gates[gate][entry.ids], add, 0.0)
+    return entry.ids, add
+
+
+def _best_part(gen, terms, gates, spans, tie):
+    """(docnums, score) of one ``Best`` node: each child's score (its entries summed) in a row
+    over the documents any child has, combined by ``best_of``."""
+    cols = []
+    for row, (a, b) in enumerate(spans):
+        for gate, fieldname, text, boost in terms[a:b]:
+            ids, add = _term_part(gen, gates, gate, fieldname, text, boost)
+            if ids is not None:
+                cols.append((row, ids, add))
+    if not cols:
+        return None, None
+    have = np.zeros(gen.n, bool)
+    for _, col_ids, _ in cols:
+        have[col_ids] = True
+    ids = np.flatnonzero(have)
+    parts = np.zeros((len(spans), len(ids)))
+    for row, col_ids, add in cols:
+        parts[row, np.searchsorted(ids, col_ids)] += add     # a term's docnums are distinct
+    return ids, best_of(list(parts), tie)
 
 
 def best(gen, plan, docs: np.ndarray, limit: int, memo: dict | None = None) -> list[tuple[int, float]]:

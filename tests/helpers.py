@@ -155,12 +155,34 @@ def reference_ranking(engine, node, docs_set) -> list[tuple[int, float]]:
     references outside the engine: Whoosh's own search for the terms Whoosh holds, plus, for each
     marked term (a word's exact form or prefix, indexer/marked.py), BM25F in plain Python with
     its counts taken afresh from every document's stored text (``analysis.marked_counts``) and
-    Whoosh's field lengths — added in the node's order, as the engine adds them."""
+    Whoosh's field lengths — added in the node's order, as the engine adds them; then each
+    ``Best`` node (a word's readings in a field) as its best child's score plus ``tie`` times the
+    others', from each child's score found the same way."""
+    from search.backend.whoosh_query import best_nodes, without_best
+    scores = _reference_sum(engine, without_best(node), docs_set)
+    for best in best_nodes(node):
+        parts = [_reference_sum(engine, child, docs_set) for child in best.children]
+        for d in sorted(set().union(*parts)):
+            values = [p.get(d, 0.0) for p in parts]
+            total = values[0]
+            for v in values[1:]:
+                total = total + v
+            top = max(values)
+            value = top + best.tie * (total - top)
+            scores[d] = scores[d] + value if d in scores else value
+    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+
+
+def _reference_sum(engine, node, docs_set) -> dict[int, float]:
+    """{docnum: score} of a scoring node without ``Best`` nodes (None: nothing), as
+    ``reference_ranking`` describes."""
     import math
 
     from indexer.analysis import is_marked
     from search.backend.whoosh_query import without_marked
     from search.plan import scoring_terms
+    if node is None:
+        return {}
     s = searcher(engine)
     rest = without_marked(node)
     scores = ({h.docnum: h.score for h in s.search(to_whoosh(rest), limit=None, filter=docs_set)}
@@ -177,7 +199,7 @@ def reference_ranking(engine, node, docs_set) -> list[tuple[int, float]]:
                 continue
             norm = K1 * ((1 - B) + B * (s.doc_field_length(d, f, 1) or 0) / avgfl)
             scores[d] = scores.get(d, 0.0) + idf * ((tf[d] * (K1 + 1)) / (tf[d] + norm)) * b
-    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+    return scores
 
 
 _MARKED_TF: dict = {}

@@ -102,9 +102,36 @@ def test_each_word_counts_three_ways():
 
 
 def test_a_short_word_scores_as_if_its_prefix_were_indexed(engine):
-    """``тоң`` has no ``^тоң`` term: its exact term counts twice, which is the same sum."""
+    """``тоң`` has no ``^тоң`` term: its exact term stands twice among the word's readings, as
+    its exact form and as its prefix."""
+    from search.plan import Best, scoring_terms
     plan = engine.plan("тоң")
-    from search.plan import scoring_terms
-    terms = [(f, t, b) for _, f, t, b in scoring_terms(plan.scoring)]
-    assert ("body", "тоң", 1.0) in terms and ("body", "=тоң", 2.0) in terms
-    assert not [t for _, t, _ in terms if t.startswith("^")]
+    body = [n for n in plan.scoring.children if n.children[0].field == "body"]
+    assert len(body) == 1 and type(body[0]) is Best
+    assert [(t.text, t.boost) for t in body[0].children] == [("тоң", 1.0), ("=тоң", 1.0), ("=тоң", 1.0)]
+    assert not [t for _, _, t, _ in scoring_terms(plan.scoring) if t.startswith("^")]
+
+
+def test_a_words_readings_score_as_their_best_plus_a_share_of_the_others(engine):
+    """A word's readings in a field (stem, exact form, prefix) are one piece of evidence: the best
+    of them counts fully and each other one ``TIE`` times (search/plan.py ``Best``), so a document
+    that has one query word in its exact form does not outscore one that has both words."""
+    from search import ranking
+    from search.compile import TIE
+    from search.plan import best_of
+    gen = engine.state()
+    plan = engine.plan("коррупцияга")
+    body = next(n for n in plan.scoring.children if n.children[0].field == "body")
+    docnum = next(d for d, f in enumerate(gen.reader.stored(range(gen.n))) if f["id"] == "exact-dative")
+    parts = []
+    for child in body.children:
+        entry = gen.reader.term(child.field, child.text)
+        hit, at = entry.lookup([docnum])
+        parts.append(float(entry.contrib[at[0]]) * child.boost if hit[0] else 0.0)
+    assert sum(p > 0 for p in parts) == 3                 # stem, exact form and prefix all match
+    expected = max(parts) + TIE * (sum(parts) - max(parts))
+    assert float(best_of(parts, TIE)) == pytest.approx(expected)
+    mask = gen.mask([docnum])
+    [(d, score)] = ranking.top(gen, plan.scoring, mask, 1)
+    assert d == docnum and score == pytest.approx(expected, rel=1e-12)   # no title: the body alone
+    assert score < sum(parts)

@@ -16,9 +16,9 @@ from whoosh.scoring import BM25F
 from indexer import marked
 from indexer.analysis import EXACT_MARK, is_marked
 from indexer.sidecar import SegmentPostings, positional_fields
-from search.backend.whoosh_query import exact_scores, without_marked
+from search.backend.whoosh_query import best_nodes, exact_scores, without_best, without_marked
 from search.backend.whoosh_terms import Segment, TermArrays
-from search.plan import scoring_terms
+from search.plan import best_of, scoring_terms
 from search.query import FIELDS
 
 
@@ -167,7 +167,18 @@ class WhooshGeneration:
     def exact_scores(self, node, candidates: list[int], gates: dict) -> dict[int, float]:
         """The score of a scoring plan node for each candidate, summed in a fixed order
         (search/ranking.py): Whoosh's own matchers' for its terms, then each marked term's
-        contribution (boost × BM25F, in the node's order), which Whoosh does not hold."""
+        contribution (boost × BM25F, in the node's order), which Whoosh does not hold; then each
+        ``Best`` node (search/plan.py) from its children's scores, in the node's order."""
+        bests = best_nodes(node)
+        if bests:
+            rest = without_best(node)
+            out = self.exact_scores(rest, candidates, gates) if rest is not None else {}
+            for best in bests:
+                parts = [self.exact_scores(child, candidates, gates) for child in best.children]
+                for d in sorted(set().union(*parts)):
+                    value = float(best_of([p.get(d, 0.0) for p in parts], best.tie))
+                    out[d] = out[d] + value if d in out else value
+            return out
         rest = without_marked(node)
         with self.wlock:
             out = exact_scores(self.searcher, rest, candidates, gates) if rest is not None else {}

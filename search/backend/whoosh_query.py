@@ -17,7 +17,7 @@ from whoosh.query import ConstantScoreQuery
 from whoosh.util import make_binary_tree
 
 from indexer.analysis import is_marked
-from search.plan import And, AndNot, Not, Or, Phrase, Prefix, Term
+from search.plan import And, AndNot, Best, Not, Or, Phrase, Prefix, Term
 
 
 def without_marked(node):
@@ -26,8 +26,36 @@ def without_marked(node):
     kind = type(node)
     if kind is Term:
         return None if is_marked(node.text) else node
-    if kind is Or or kind is And:
+    if kind is Or or kind is And or kind is Best:
         kept = tuple(c for c in (without_marked(c) for c in node.children) if c is not None)
+        if not kept:
+            return None
+        if len(kept) == 1 and kind is not And:
+            return kept[0]
+        return Best(kept, node.tie) if kind is Best else kind(kept)
+    return node
+
+
+def best_nodes(node, out: list | None = None) -> list:
+    """The ``Best`` nodes of a scoring node, in its order (search/plan.py ``best_groups``)."""
+    out = [] if out is None else out
+    kind = type(node)
+    if kind is Best:
+        out.append(node)
+    elif kind is Or or kind is And:
+        for child in node.children:
+            best_nodes(child, out)
+    return out
+
+
+def without_best(node):
+    """A scoring node without its ``Best`` nodes (scored apart: Whoosh has no such sum); None
+    when nothing is left."""
+    kind = type(node)
+    if kind is Best:
+        return None
+    if kind is Or or kind is And:
+        kept = tuple(c for c in (without_best(c) for c in node.children) if c is not None)
         if not kept:
             return None
         return kept[0] if len(kept) == 1 and kind is Or else kind(kept)
@@ -53,7 +81,7 @@ def to_whoosh(node, gates: dict | None = None, offset: int = 0, end: int = 0):
         return q
     if kind is Prefix:
         return ConstantScoreQuery(Q.Or([Q.Term(node.field, t) for t in node.terms]), score=node.score)
-    if kind is Or:
+    if kind is Or or kind is Best:      # a Best matches as an Or (it scores apart: exact_scores)
         return Q.Or([to_whoosh(c, gates, offset, end) for c in node.children])
     if kind is And:
         return Q.And([to_whoosh(c, gates, offset, end) for c in node.children])
