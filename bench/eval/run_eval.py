@@ -123,7 +123,8 @@ class V:
     stop: bool = True            # drop stop words from the query (as the engine does)
     B: float = 0.75
     K1: float = 1.2
-    combine: str = "sum"         # a word's representations: "sum" their scores, or "max"
+    combine: str = "sum"         # a word's representations: "sum" their scores, "max", or "tie"
+    tie: float = 0.3             # combine="tie": the best + tie × the others (search/plan.py Best)
     coord: str = "none"          # "none" | "hard" (docs with all words first) | "mult" (× (m/n)^p)
     p: float = 1.0
     coord_reps: tuple = ("ex", "st", "p5")   # which representations make a word count as matched
@@ -167,6 +168,10 @@ VARIANTS: list[V] = [
     V("3rep 1/0.5/1", "i-weights", F(body_ex=1, body_st=0.5, body_p5=1)),
     V("stem+prefix 1/1", "i-weights", F(body_st=1, body_p5=1)),
     V("3rep 1/1/1 max", "i-weights", F(**REC), combine="max", note="a word scores its best representation"),
+    V("3rep 1/1/1 tie 0.3", "i-weights", F(**REC), combine="tie", tie=0.3,
+      note="its best representation + 0.3 × the others (the engine's Best)"),
+    V("3rep 1/1/1 tie 0.15", "i-weights", F(**REC), combine="tie", tie=0.15),
+    V("3rep 1/1/1 tie 0.5", "i-weights", F(**REC), combine="tie", tie=0.5),
     # (ii)+(v) the lead sentence: as a boosted title, as its own weaker field, or not at all
     V("lead x2.5 (as title)", "ii-lead", F(**REC, **LEAD(2.5))),
     V("lead x1.5", "ii-lead", F(**REC, **LEAD(1.5))),
@@ -353,7 +358,13 @@ class PlainSystem:
                      if (s := self.term_scores(f, t, v.B, v.K1)) is not None]
             if not parts:
                 continue
-            word = np.max(parts, axis=0) if v.combine == "max" else np.sum(parts, axis=0)
+            if v.combine == "max":
+                word = np.max(parts, axis=0)
+            elif v.combine == "tie":          # the best representation + tie × the others (Lucene's dis_max)
+                best = np.max(parts, axis=0)
+                word = best + v.tie * (np.sum(parts, axis=0) - best)
+            else:
+                word = np.sum(parts, axis=0)
             total += word
             counted = [s for (f, t, w) in self.word_terms(v, tok) if _rep(f) in v.coord_reps
                        and (s := self.term_scores(f, t, v.B, v.K1)) is not None]
