@@ -119,9 +119,9 @@ def score_array(gen, terms, gates, groups=()) -> np.ndarray:
         if ids is not None:
             scores[ids] += add            # a term's docnums are distinct
     for tie, spans in groups:
-        ids, value = _best_part(gen, terms, gates, spans, tie)
-        if ids is not None:
-            scores[ids] += value
+        value = _best_part(gen, terms, gates, spans, tie)
+        if value is not None:
+            scores += value               # 0 where no reading matches: those sums are unchanged
     return scores
 
 
@@ -137,24 +137,47 @@ def _term_part(gen, gates, gate, fieldname, text, boost):
 
 
 def _best_part(gen, terms, gates, spans, tie):
-    """(docnums, score) of one ``Best`` node: each child's score (its entries summed) in a row
-    over the documents any child has, combined by ``best_of``."""
-    cols = []
-    for row, (a, b) in enumerate(spans):
+    """The score of one ``Best`` node per docnum (None: no reading matches anywhere): each
+    child's score (its entries summed), the children summed one after another and their largest
+    kept (every score is ≥ 0, so a document a child misses takes 0 from it), then ``best_of``'s
+    formula — the same additions, in the same order, as ``best_of`` over the children."""
+    total = best = None
+    for a, b in spans:
+        child = None
         for gate, fieldname, text, boost in terms[a:b]:
             ids, add = _term_part(gen, gates, gate, fieldname, text, boost)
-            if ids is not None:
-                cols.append((row, ids, add))
-    if not cols:
-        return None, None
-    have = np.zeros(gen.n, bool)
-    for _, col_ids, _ in cols:
-        have[col_ids] = True
-    ids = np.flatnonzero(have)
-    parts = np.zeros((len(spans), len(ids)))
-    for row, col_ids, add in cols:
-        parts[row, np.searchsorted(ids, col_ids)] += add     # a term's docnums are distinct
-    return ids, best_of(list(parts), tie)
+            if ids is None:
+                continue
+            if b - a == 1:
+                child = (ids, add)
+            else:                          # a phrase: its words summed first
+                if child is None:
+                    child = (None, np.zeros(gen.n))
+                child[1][ids] += add
+        if child is None:
+            continue
+        ids, add = child
+        if total is None:                 # the first child that matches: 0 + x, max(0, x) = x
+            total, best = np.zeros(gen.n), np.zeros(gen.n)
+            if ids is None:
+                total += add
+                best += add
+            else:
+                total[ids] = add
+                best[ids] = add
+            continue
+        if ids is None:
+            total += add
+            np.maximum(best, add, out=best)
+        else:
+            total[ids] += add             # a term's docnums are distinct
+            best[ids] = np.maximum(best[ids], add)
+    if total is None:
+        return None
+    total -= best                         # best + tie · (total − best), in place
+    total *= tie
+    total += best
+    return total
 
 
 def best(gen, plan, docs: np.ndarray, limit: int, memo: dict | None = None) -> list[tuple[int, float]]:
