@@ -38,6 +38,7 @@ class _Context:
     budget: Budget
     expander: object = None                         # search/expand.py's, None: no expansion
     drop_stopwords: bool = False
+    loose: bool = False                             # compiling a phrase's words one by one
     highlight: set = field(default_factory=set)
     prefixes: list = field(default_factory=list)
     exact: dict = field(default_factory=dict)       # term → typed with its exact letters somewhere
@@ -161,8 +162,27 @@ def _atom(lexicon, atom: Atom, ctx: _Context, record: bool):
             readings.append(Best(tuple(mine), TIE) if len(mine) > 1 else mine[0])
     node = Or(tuple(subs))
     if record:
-        ctx.scoring.append(any_of(readings) if readings else node)
+        scoring = any_of(readings) if readings else node
+        if len(alts) > 1 and not ctx.loose:
+            scoring = Or((scoring,) + _loose_words(lexicon, atom, analyzed, ctx))
+        ctx.scoring.append(scoring)
     return node
+
+
+def _loose_words(lexicon, atom: Atom, analyzed, ctx: _Context) -> tuple:
+    """The scoring nodes of a phrase's words as if typed without quotes (each once, stop words
+    left out): a document that lacks the phrase — a partial match, or a pasted headline whose
+    «quoted» part the article words differently — still scores the words it has, and one that
+    has the phrase scores them on top of the phrase.  Counting and highlighting are the
+    phrase's alone."""
+    scratch = _Context(budget=ctx.budget, expander=ctx.expander, drop_stopwords=True, loose=True)
+    seen = set()
+    for token in analyzed:
+        if token.text in seen:
+            continue
+        seen.add(token.text)
+        _compile(lexicon, Atom("word", token.surface, atom.field), scratch, negated=False)
+    return tuple(scratch.scoring)
 
 
 def _representations(lexicon, atom: Atom, token, ctx: _Context) -> list[tuple[str, float, int]]:
