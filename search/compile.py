@@ -39,6 +39,7 @@ class _Context:
     expander: object = None                         # search/expand.py's, None: no expansion
     drop_stopwords: bool = False
     loose: bool = False                             # compiling a phrase's words one by one
+    alone: bool = False                             # the query is one unit
     highlight: set = field(default_factory=set)
     prefixes: list = field(default_factory=list)
     exact: dict = field(default_factory=dict)       # term → typed with its exact letters somewhere
@@ -56,6 +57,8 @@ def compile_plan(lexicon, parsed: ParsedQuery, expand: bool = True) -> Plan:
     ctx.drop_stopwords = any(a.kind != "word" or not is_stopword(normalize(a.text))
                              for a in parsed.positive_atoms())
     units = []
+    # a phrase alone: every document listed has it, so its words need not score loose
+    ctx.alone = len(parsed.units()) == 1 and isinstance(parsed.units()[0], Atom)
     for unit in parsed.units():
         kind = "soft"
         if isinstance(unit, Node) and unit.op in ("required", "not"):
@@ -163,7 +166,7 @@ def _atom(lexicon, atom: Atom, ctx: _Context, record: bool):
     node = Or(tuple(subs))
     if record:
         scoring = any_of(readings) if readings else node
-        if len(alts) > 1 and not ctx.loose:
+        if len(alts) > 1 and not ctx.loose and not ctx.alone:
             scoring = Or((scoring,) + _loose_words(lexicon, atom, analyzed, ctx))
         ctx.scoring.append(scoring)
     return node
@@ -174,7 +177,7 @@ def _loose_words(lexicon, atom: Atom, analyzed, ctx: _Context) -> tuple:
     left out): a document that lacks the phrase — a partial match, or a pasted headline whose
     «quoted» part the article words differently — still scores the words it has, and one that
     has the phrase scores them on top of the phrase.  Counting and highlighting are the
-    phrase's alone."""
+    phrase's alone.  A query of one unit has no partial matches: there the phrase scores alone."""
     scratch = _Context(budget=ctx.budget, expander=ctx.expander, drop_stopwords=True, loose=True)
     seen = set()
     for token in analyzed:
