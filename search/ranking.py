@@ -15,9 +15,10 @@ import numpy as np
 from search import proximity
 from search.query import FIELDS
 from search.docsets import docs as node_docs
-from search.plan import best_groups, best_of, scoring_terms
+from search.plan import best_groups, scoring_terms
 
 NEAR_TIE = 1e-9                   # relative score gap below which the backend's matchers decide the order
+SPARSE_SHARE = 8                  # a Best's readings with fewer postings than 1/8 of the documents: sparse
 
 
 def top(gen, node, docs: np.ndarray, limit: int, memo: dict | None = None) -> list[tuple[int, float]]:
@@ -106,7 +107,8 @@ def score_array(gen, terms, gates, groups=()) -> np.ndarray:
     Whoosh's matchers compute (up to the order of the additions).  A term of a phrase counts
     only in the documents the phrase matches (``gates[phrase]``): Whoosh scores a phrase match
     as the sum of its words' scores.  The entries of a ``Best`` node (``groups``, from
-    search/plan.py ``best_groups``) are not summed but combined by ``best_of``, after the rest."""
+    search/plan.py ``best_groups``) are not summed but combined as ``best_of`` does, after the
+    rest (``_add_best``)."""
     scores = np.zeros(gen.n)
     grouped = {i for _, spans in groups for a, b in spans for i in range(a, b)}
     for i, (gate, fieldname, text, boost) in enumerate(terms):
@@ -118,10 +120,10 @@ def score_array(gen, terms, gates, groups=()) -> np.ndarray:
         ids, add = _term_part(gen, gates, gate, fieldname, text, boost)
         if ids is not None:
             scores[ids] += add            # a term's docnums are distinct
-    for tie, spans in groups:
-        value = _best_part(gen, terms, gates, spans, tie)
-        if value is not None:
-            scores += value               # 0 where no reading matches: those sums are unchanged
+    if groups:
+        peak = np.zeros(gen.n)            # each Best's largest reading per docnum; 0 between groups
+        for tie, spans in groups:
+            _add_best(gen, terms, gates, spans, tie, scores, peak)
     return scores
 
 
@@ -136,48 +138,39 @@ def _term_part(gen, gates, gate, fieldname, text, boost):
     return entry.ids, add
 
 
-def _best_part(gen, terms, gates, spans, tie):
-    """The score of one ``Best`` node per docnum (None: no reading matches anywhere): each
-    child's score (its entries summed), the children summed one after another and their largest
-    kept (every score is ≥ 0, so a document a child misses takes 0 from it), then ``best_of``'s
-    formula — the same additions, in the same order, as ``best_of`` over the children."""
-    total = best = None
+def _add_best(gen, terms, gates, spans, tie, scores, peak) -> None:
+    """Adds one ``Best`` node's score to ``scores``: best + tie · (total − best) written as
+    tie · Σ readings + (1 − tie) · best, so the sum goes straight into ``scores`` and only the
+    largest reading per document is kept (in ``peak``, zeros on entry and on return).  Rare
+    readings are read back over their own docnums only (whole headlines have dozens of these
+    nodes), frequent ones in two passes over every document.  Equal to ``best_of`` up to the
+    last bits; near ties are rescored by the backend."""
+    children = []
     for a, b in spans:
-        child = None
-        for gate, fieldname, text, boost in terms[a:b]:
-            ids, add = _term_part(gen, gates, gate, fieldname, text, boost)
-            if ids is None:
-                continue
-            if b - a == 1:
-                child = (ids, add)
-            else:                          # a phrase: its words summed first
-                if child is None:
-                    child = (None, np.zeros(gen.n))
-                child[1][ids] += add
-        if child is None:
-            continue
-        ids, add = child
-        if total is None:                 # the first child that matches: 0 + x, max(0, x) = x
-            total, best = np.zeros(gen.n), np.zeros(gen.n)
-            if ids is None:
-                total += add
-                best += add
-            else:
-                total[ids] = add
-                best[ids] = add
-            continue
-        if ids is None:
-            total += add
-            np.maximum(best, add, out=best)
-        else:
-            total[ids] += add             # a term's docnums are distinct
-            best[ids] = np.maximum(best[ids], add)
-    if total is None:
-        return None
-    total -= best                         # best + tie · (total − best), in place
-    total *= tie
-    total += best
-    return total
+        if b - a == 1:
+            ids, add = _term_part(gen, gates, *terms[a])
+        else:                              # a phrase: its words summed first (rare: expansions)
+            child = np.zeros(gen.n)
+            for entry in terms[a:b]:
+                ids, add = _term_part(gen, gates, *entry)
+                if ids is not None:
+                    child[ids] += add
+            ids = np.flatnonzero(child)
+            add = child[ids]
+        if ids is not None and len(ids):
+            children.append((ids, add))
+    for ids, add in children:
+        scores[ids] += tie * add           # a term's docnums are distinct
+        peak[ids] = np.maximum(peak[ids], add)
+    rest = 1.0 - tie
+    if sum(len(ids) for ids, _ in children) * SPARSE_SHARE < gen.n:
+        for ids, _ in children:            # each document's peak once: then zeroed
+            scores[ids] += rest * peak[ids]
+            peak[ids] = 0.0
+    else:                                  # frequent readings: two passes over every document
+        peak *= rest
+        scores += peak
+        peak[:] = 0.0
 
 
 def best(gen, plan, docs: np.ndarray, limit: int, memo: dict | None = None) -> list[tuple[int, float]]:

@@ -253,3 +253,30 @@ def _compare_rankings_with_whoosh(engine) -> int:
                 assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], rel=1e-12)
                 compared += 1
     return compared
+
+
+@pytest.mark.parametrize("q", ["президент", "Бишкек шаары", "ЖК депутаттары", "айыл чарба министрлиги"])
+def test_a_words_readings_score_alike_read_back_sparse_or_dense(corpus_engine, monkeypatch, q):
+    """A ``Best`` node's largest reading is read back over its readings' own docnums when they
+    are rare and in two passes over every document when they are frequent (search/ranking.py
+    ``SPARSE_SHARE``): both give the same scores, and the order of the reference."""
+    gen = corpus_engine.state()
+    node = corpus_engine.plan(q).scoring
+    arrays = []
+    for share in (0, 10 ** 9):                   # every node sparse / every node dense
+        monkeypatch.setattr(ranking, "SPARSE_SHARE", share)
+        arrays.append(ranking.score_array(gen, *_scoring_inputs(gen, node)))
+    assert np.count_nonzero(arrays[0]) > 10
+    assert arrays[0] == pytest.approx(arrays[1], rel=1e-12, abs=0)
+    docs_set = set(np.flatnonzero(arrays[0]).tolist())
+    reference = helpers.reference_ranking(corpus_engine, node, docs_set)
+    ours = ranking.top(gen, node, gen.mask(sorted(docs_set)), 20)
+    assert [d for d, _ in ours] == [d for d, _ in reference[:20]]
+
+
+def _scoring_inputs(gen, node):
+    from search.docsets import docs as node_docs
+    from search.plan import best_groups, scoring_terms
+    terms = scoring_terms(node)
+    gates = {g: node_docs(gen, g) for g, *_ in terms if g is not None}
+    return terms, gates, best_groups(node)
