@@ -23,11 +23,23 @@ from search.plan import And, AndNot, Best, Not, Or, Phrase, Prefix, Term
 def without_marked(node):
     """A scoring node without its marked terms (a word's exact form and prefix, which Whoosh does
     not hold: indexer/marked.py); None when nothing is left."""
+    return _without(node, lambda n: type(n) is Term and is_marked(n.text))
+
+
+def without_best(node):
+    """A scoring node without its ``Best`` nodes (scored apart: Whoosh has no such sum); None
+    when nothing is left."""
+    return _without(node, lambda n: type(n) is Best)
+
+
+def _without(node, drop):
+    """``node`` with every node ``drop`` picks taken out of its ``Or``/``And``/``Best`` nodes
+    (one child left of an ``Or`` or ``Best``: that child); None when nothing is left."""
+    if drop(node):
+        return None
     kind = type(node)
-    if kind is Term:
-        return None if is_marked(node.text) else node
     if kind is Or or kind is And or kind is Best:
-        kept = tuple(c for c in (without_marked(c) for c in node.children) if c is not None)
+        kept = tuple(c for c in (_without(c, drop) for c in node.children) if c is not None)
         if not kept:
             return None
         if len(kept) == 1 and kind is not And:
@@ -46,20 +58,6 @@ def best_nodes(node, out: list | None = None) -> list:
         for child in node.children:
             best_nodes(child, out)
     return out
-
-
-def without_best(node):
-    """A scoring node without its ``Best`` nodes (scored apart: Whoosh has no such sum); None
-    when nothing is left."""
-    kind = type(node)
-    if kind is Best:
-        return None
-    if kind is Or or kind is And:
-        kept = tuple(c for c in (without_best(c) for c in node.children) if c is not None)
-        if not kept:
-            return None
-        return kept[0] if len(kept) == 1 and kind is Or else kind(kept)
-    return node
 
 
 def to_whoosh(node, gates: dict | None = None, offset: int = 0, end: int = 0):
