@@ -4,7 +4,8 @@ The pipeline is Whoosh-style, ``Tokenizer | Filter | Filter``, each filter a
 small generator over tokens:
 
     KyTokenizer      words (Cyrillic incl. ң ө ү, Latin, hyphen compounds), numbers
-    CleanFilter      NFC, invisible characters, Latin look-alikes, ё→е, abbreviation endings, lowercase
+    CleanFilter      NFC, invisible characters, letters standing for ң ө ү, Latin look-alikes, ё→е,
+                     abbreviation endings, lowercase
     CompoundFilter   ``Ысык-Көл`` → whole + parts; ``2025-жылдын`` → ``2025`` + ``жыл``
     StemFilter       the Kyrgyz / Russian stemmer (cached)
 
@@ -38,7 +39,8 @@ from indexer.morphology import stem_word
 # built with another version needs a reindex.
 # ky-5: each word indexed three ways (stem, exact form, 5-letter prefix), all three in Whoosh;
 # ky-6: the same terms, the marked ones in the marked postings beside Whoosh (indexer/marked.py).
-ANALYZER_VERSION = "ky-6"
+# ky-7: the letters that stand for ң ө ү read as them (data/lang/letter_variants.tsv).
+ANALYZER_VERSION = "ky-7"
 
 # Each indexed word counts in its field three ways (bench/eval/RESULTS.md: the three summed beat
 # any one): its stem (unmarked, Whoosh's: what counting, phrases, ``корр*`` prefixes and
@@ -69,22 +71,29 @@ TOKEN_RE = re.compile(rf"(?:{_WORD}|\d+)(?:[{_HYPHENS}](?:{_WORD}|\d+))*")
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _HYPHEN_RE = re.compile(f"[{_HYPHENS}]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-_LATIN_RE = re.compile(r"[A-Za-z]")
+# A Latin letter the repair inside a Cyrillic word may change: look-alikes and ö ü ɵ.
+_LATIN_RE = re.compile("[A-Za-z" + "".join(sorted(lang.LETTER_VARIANTS_MIXED)) + "]")
+# Letters that always stand for ң ө ү (жаӊы, ѳкмѳт).
+_VARIANT_RE = re.compile("[" + "".join(sorted(lang.LETTER_VARIANTS)) + "]")
 # An upper-case abbreviation with a lower-case case ending glued on (УКМКнын, ИИМдин)
 # or hyphened on (УКМК-нын, 10-да).
 _ABBREV_RE = re.compile(r"^([A-ZА-ЯЁҢӨҮ]{2,}|\d+)[-\u2010\u2011]?([a-zа-яёңөү]{1,8})$")
 
 FOLD_TABLE = str.maketrans(lang.KEYBOARD_FOLD)
-HOMOGLYPH_TABLE = str.maketrans(lang.HOMOGLYPHS)
+HOMOGLYPH_TABLE = str.maketrans(lang.HOMOGLYPHS | lang.LETTER_VARIANTS_MIXED)
+VARIANT_TABLE = str.maketrans(lang.LETTER_VARIANTS)
 
 
 @lru_cache(maxsize=262_144)
 def normalize(word: str) -> str:
-    """NFC, no invisible characters, Latin look-alikes inside Cyrillic words repaired,
+    """NFC, no invisible characters, the letters standing for ң ө ү read as them (жаӊы → жаңы,
+    ``data/lang/letter_variants.tsv``), Latin look-alikes inside Cyrillic words repaired,
     lower case, ё → е, one kind of hyphen."""
     if word.isascii():
         return word.lower()
     word = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", word))
+    if _VARIANT_RE.search(word):
+        word = word.translate(VARIANT_TABLE)
     if _LATIN_RE.search(word) and _CYRILLIC_RE.search(word):
         word = word.translate(HOMOGLYPH_TABLE)
     word = word.lower()

@@ -111,6 +111,37 @@ def test_latin_lookalikes_inside_cyrillic_words_are_repaired():
     assert normalize("kg") == "kg"                       # an all-Latin word is left alone
 
 
+@pytest.mark.parametrize("typed, expected", [
+    ("жаӊы", "жаңы"),            # U+04CA en with tail (24.kg has it)
+    ("ЖАӉЫ", "жаңы"),
+    ("жаҥы", "жаңы"),            # U+04A5 ligature en ghe
+    ("чоӈ", "чоң"),              # U+04C8 en with hook
+    ("Ѳкмѳт", "өкмөт"),          # U+0472 / U+0473 fita
+    ("Ӧкмӧт", "өкмөт"),          # Altai o with diaeresis
+    ("о\u0308кмо\u0308т", "өкмөт"),  # the same, decomposed
+    ("кӱбӧ", "күбө"),            # Altai u with diaeresis
+    ("мɵɵнɵт", "мөөнөт"),        # Latin barred o inside a Cyrillic word
+    ("бöлүм", "бөлүм"),          # Latin o / u with diaeresis inside a Cyrillic word
+    ("күбüлүк", "күбүлүк"),
+])
+def test_letters_standing_for_kyrgyz_letters_are_read_as_them(typed, expected):
+    assert normalize(typed) == expected
+    assert stem(typed) == stem(expected)
+
+
+def test_latin_words_keep_their_diaeresis_and_barred_o():
+    assert normalize("Müller") == "müller"
+    assert normalize("Gözde") == "gözde"
+    assert normalize("ɵ") == "ɵ"
+
+
+def test_letter_variants_keep_offsets_and_positions():
+    text = "Кеӊештин жаӊы мыйзамы"
+    assert [(t.text, t.pos, t.start, t.end) for t in analyze(text)] == \
+        [(t.text, t.pos, t.start, t.end) for t in analyze("Кеңештин жаңы мыйзамы")]
+    assert [text[t.start:t.end] for t in analyze(text)] == ["Кеӊештин", "жаӊы", "мыйзамы"]
+
+
 def test_nfc_and_yo():
     assert normalize("и\u0306") == "й"                   # decomposed й
     assert normalize("Ёлка") == "елка"
