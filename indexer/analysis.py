@@ -71,8 +71,8 @@ TOKEN_RE = re.compile(rf"(?:{_WORD}|\d+)(?:[{_HYPHENS}](?:{_WORD}|\d+))*")
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _HYPHEN_RE = re.compile(f"[{_HYPHENS}]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-# A Latin letter the repair inside a Cyrillic word may change: look-alikes and ö ü ɵ.
-_LATIN_RE = re.compile("[A-Za-z" + "".join(sorted(lang.LETTER_VARIANTS_MIXED)) + "]")
+# A Latin letter the repair inside a Cyrillic word changes (look-alikes, ö ü ɵ: homoglyphs.tsv).
+_LATIN_RE = re.compile("[" + "".join(sorted(lang.HOMOGLYPHS)) + "]")
 # Letters that always stand for ң ө ү (жаӊы, ѳкмѳт).
 _VARIANT_RE = re.compile("[" + "".join(sorted(lang.LETTER_VARIANTS)) + "]")
 # An upper-case abbreviation with a lower-case case ending glued on (УКМКнын, ИИМдин)
@@ -80,14 +80,15 @@ _VARIANT_RE = re.compile("[" + "".join(sorted(lang.LETTER_VARIANTS)) + "]")
 _ABBREV_RE = re.compile(r"^([A-ZА-ЯЁҢӨҮ]{2,}|\d+)[-\u2010\u2011]?([a-zа-яёңөү]{1,8})$")
 
 FOLD_TABLE = str.maketrans(lang.KEYBOARD_FOLD)
-HOMOGLYPH_TABLE = str.maketrans(lang.HOMOGLYPHS | lang.LETTER_VARIANTS_MIXED)
+HOMOGLYPH_TABLE = str.maketrans(lang.HOMOGLYPHS)
 VARIANT_TABLE = str.maketrans(lang.LETTER_VARIANTS)
 
 
 @lru_cache(maxsize=262_144)
 def normalize(word: str) -> str:
-    """NFC, no invisible characters, the letters standing for ң ө ү read as them (жаӊы → жаңы,
-    ``data/lang/letter_variants.tsv``), Latin look-alikes inside Cyrillic words repaired,
+    """NFC, no invisible characters, the Cyrillic letters standing for ң ө ү read as them (жаӊы →
+    жаңы, ``data/lang/letter_variants.tsv``), Latin look-alikes (and ɵ ö ü) inside Cyrillic words
+    repaired,
     lower case, ё → е, one kind of hyphen."""
     if word.isascii():
         return word.lower()

@@ -67,11 +67,8 @@ def read_words(name: str) -> frozenset[str]:
 
 KEYBOARD_FOLD = {row["letter"]: row["typed_as"] for row in read_table("keyboard_fold.tsv")}
 HOMOGLYPHS = {row["latin"]: row["cyrillic"] for row in read_table("homoglyphs.tsv")}
-# Characters that stand for ң ө ү (жаӊы, ѳкмѳт, мɵɵнɵт): always, or only inside a Cyrillic word.
-_VARIANT_ROWS = read_table("letter_variants.tsv")
-LETTER_VARIANTS = {row["variant"]: row["letter"] for row in _VARIANT_ROWS if row["where"] == "any"}
-LETTER_VARIANTS_MIXED = {row["variant"]: row["letter"] for row in _VARIANT_ROWS
-                         if row["where"] == "mixed"}
+# Cyrillic letters of other alphabets that stand for ң ө ү (жаӊы, ѳкмѳт).
+LETTER_VARIANTS = {row["variant"]: row["letter"] for row in read_table("letter_variants.tsv")}
 STOPWORDS_KY = read_words("stopwords_ky.tsv")
 STOPWORDS_RU = read_words("stopwords_ru.tsv")
 STOPWORDS = STOPWORDS_KY | STOPWORDS_RU
@@ -82,19 +79,18 @@ ABBREVIATION_ENDINGS = read_words("abbreviation_endings.tsv")
 
 
 def _match_table() -> dict[int, str]:
-    """Lowercase, ң→н ө→о ү→у (and the letters standing for them: ӊ→н ѳ→о), ё→е, Latin look-alikes → Cyrillic, dashes → '-', odd spaces → ' '.
+    """Lowercase, ң→н ө→о ү→у, ё→е, Latin look-alikes and the letters standing for ң ө ү →
+    Cyrillic (folded: ӊ→н, ö→о), dashes → '-', odd spaces → ' '.
 
     One character to one character, so offsets in the folded text are offsets in the original:
     the date and place scanners match on folded text and cut the original at the same places.
     """
     table: dict[int, str] = {}
-    for latin, cyr in HOMOGLYPHS.items():
-        if len(latin) == 1 and len(cyr) == 1:
-            table[ord(latin)] = cyr.lower()
     for letter, typed in KEYBOARD_FOLD.items():
         table[ord(letter)] = typed.lower()
-    for variant, letter in (LETTER_VARIANTS | LETTER_VARIANTS_MIXED).items():
-        table[ord(variant)] = table.get(ord(letter), letter).lower()
+    for other, letter in (HOMOGLYPHS | LETTER_VARIANTS).items():
+        if len(other) == 1 and len(letter) == 1:
+            table[ord(other)] = table.get(ord(letter), letter.lower())
     for code in list(range(0x410, 0x430)) + list(range(ord("A"), ord("Z") + 1)):
         table.setdefault(code, chr(code).lower())
     table[ord("ё")] = table[ord("Ё")] = "е"
