@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from kgsearch.settings import DEFAULTS
@@ -12,6 +13,9 @@ from kgsearch.settings import DEFAULTS
 # MAX_TITLE characters is shortened at a word boundary; a body longer than MAX_BODY
 # characters is indexed cut at a sentence end (or a space) before the limit, with a warning.
 MAX_TITLE = 300
+MAX_LEAD = 4 * MAX_TITLE              # characters of the first paragraph a lead sentence is sought in
+# a sentence ends at . ! ? … followed by space and what starts a sentence
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁҢӨҮ0-9])")
 MAX_BODY = DEFAULTS.max_body          # KGSEARCH_MAX_BODY overrides it (kgsearch/settings.py)
 
 
@@ -57,3 +61,10 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.level == "error"
+
+
+def lead_sentence(body: str) -> str:
+    """The body's first sentence (of its first paragraph, within its first ``MAX_LEAD``
+    characters): the shown title of a document without one, and the indexed ``lead`` field."""
+    first_para = body.strip()[:MAX_LEAD].split("\n", 1)[0]
+    return SENTENCE_END.split(first_para, 1)[0].strip()

@@ -26,10 +26,20 @@ def N_(msgid: str) -> str:
 class TextField:
     name: str
     boost: float                  # BM25F weight of a match in this field
+    # a query names it (``title:word``), and its matches decide what a query finds, counts and
+    # marks; a field that is not queried only adds to the scores of the documents found
+    queried: bool = True
 
 
-TEXT_FIELDS = (TextField("title", 2.5), TextField("body", 1.0))
+# ``lead``: the body's first sentence (``documents.lead_sentence``), for every document, titled
+# or not: news is written lead-first, so another outlet's headline is mostly restated there.
+# It is part of the body, so it only scores; its weight (a fraction of the body's) was set on
+# bench/eval (RESULTS.md "A lead field").  A title the input gives keeps its ×2.5; a document
+# without one gets no title to score (indexer/schema.py ``indexed_title``).
+TEXT_FIELDS = (TextField("title", 2.5), TextField("body", 1.0), TextField("lead", 0.25, queried=False))
 TEXT_FIELD_NAMES = tuple(f.name for f in TEXT_FIELDS)
+QUERY_FIELD_NAMES = tuple(f.name for f in TEXT_FIELDS if f.queried)
+SCORE_FIELD_NAMES = tuple(f.name for f in TEXT_FIELDS if not f.queried)
 BOOSTS = {f.name: f.boost for f in TEXT_FIELDS}
 
 # facet kinds

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import dates, places
-from indexer.documents import MAX_TITLE, Document, Problem
+from indexer.documents import MAX_TITLE, Document, Problem, lead_sentence
 from indexer.fields import FACETS, KEYWORDS, clean_values, json_kind, keywords_problem
 from indexer.pages import parse_page
 from kgsearch.settings import Settings
@@ -49,7 +49,6 @@ IGNORED_EXAMPLES = 3                    # files of other formats named in the ru
 PAGE_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = PAGE_SUFFIXES | JSONL_SUFFIXES
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁҢӨҮ0-9])")
 MAX_BODY_ENV = Settings.env("max_body")     # overrides MAX_BODY (a number of characters)
 MAX_ID = 200                            # characters; a longer id is a bad item
 # A JSON Lines file that starts like a binary file (``_looks_binary``) and has no good line
@@ -108,9 +107,8 @@ def shorten(text: str, limit: int = MAX_TITLE) -> str:
 
 
 def first_sentence(body: str) -> str:
-    """The first sentence of a body, for documents that come without a title."""
-    first_para = body.strip()[: 4 * MAX_TITLE].split("\n", 1)[0]
-    return shorten(_SENTENCE_END.split(first_para, 1)[0].strip())
+    """The first sentence of a body, shortened: the title shown for documents that come without one."""
+    return shorten(lead_sentence(body))
 
 
 def truncate_body(body: str, limit: int) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from indexer import fields as registry
 from indexer.analysis import ANALYZER
-from indexer.documents import Document
+from indexer.documents import Document, lead_sentence
 
 # a keyword facet's values are one a line: a value may hold commas and spaces, never a line break
 VALUE_SEPARATOR = "\n"
@@ -28,7 +28,8 @@ def _facet_field(facet: registry.Facet):
 
 def make_schema() -> Schema:
     spec = {"id": ID(stored=True, unique=True)}
-    spec.update({f.name: TEXT(analyzer=ANALYZER, stored=True, phrase=True) for f in registry.TEXT_FIELDS})
+    # a field that only scores (the lead) is not stored: its text is read again from the body
+    spec.update({f.name: TEXT(analyzer=ANALYZER, stored=f.queried, phrase=True) for f in registry.TEXT_FIELDS})
     spec.update({f.field: _facet_field(f) for f in registry.FACETS})
     spec.update({name: STORED() for name in registry.STORED_FIELDS if name not in spec})
     return Schema(**spec)
@@ -63,13 +64,9 @@ def indexed_title(title: str, title_source: str) -> str:
 def indexed_texts(stored: dict) -> dict[str, str]:
     """What each text field of a document indexed, from its stored fields (the marked postings
     are computed from them after a commit: indexer/marked.py)."""
-    out = {}
-    for f in registry.TEXT_FIELDS:
-        text = stored.get(f.name) or ""
-        if f.name == "title":
-            text = indexed_title(text, stored.get("title_source") or "")
-        out[f.name] = text
-    return out
+    body = stored.get("body") or ""
+    return {"title": indexed_title(stored.get("title") or "", stored.get("title_source") or ""),
+            "body": body, "lead": lead_sentence(body)}
 
 
 def to_fields(doc: Document) -> dict:
@@ -80,6 +77,7 @@ def to_fields(doc: Document) -> dict:
         _stored_title=doc.title,
         title_source=doc.title_source,
         body=doc.body,
+        lead=lead_sentence(doc.body),      # scores only; not stored (``indexed_texts``)
         date=date_to_int(doc.date),
         date_source=doc.date_source,
         date_evidence=doc.date_evidence,

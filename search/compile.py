@@ -18,18 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexer.analysis import MARKS, analyze, has_kyrgyz_letters, is_stopword, normalize, representation_terms
+from indexer.fields import BOOSTS, SCORE_FIELD_NAMES
 from search.budget import Budget
 from search.expand import LATIN_WEIGHT
 from search.highlight import TermMatcher
 from search.plan import And, AndNot, Best, Not, Or, Phrase, Plan, Prefix, ProxWord, Term, Unit, any_of
 from search.query import FIELDS, Atom, Node, ParsedQuery
 
-TITLE_BOOST = 2.5
+TITLE_BOOST = BOOSTS["title"]
 FOLD_WEIGHT = 1.0          # a keyboard-fold variant scores as the word (bench/eval/RESULTS.md: vi-fold)
 # a word's readings in a field (stem, exact form, prefix, variants, expansions) score as their best
 # one plus TIE times the others (search/plan.py ``Best``; bench/eval/RESULTS.md "After the fifth change")
 TIE = 0.3
-BOOST = {"title": TITLE_BOOST, "body": 1.0}
+BOOST = dict(BOOSTS)       # per text field (indexer/fields.py); the lead's only adds to scores
 
 
 @dataclass
@@ -153,11 +154,12 @@ def _atom(lexicon, atom: Atom, ctx: _Context, record: bool):
     one_word = record and len(alts) == 1 and atom.kind == "word"
     reps = _representations(lexicon, atom, analyzed[0], ctx) if one_word else []
     subs, readings = [], []
-    for f in fields:
+    for f in fields + (_score_fields(lexicon, atom) if one_word else ()):
         mine = _word(f, alts)
         mine += [Phrase(f, tuple(((t, 1.0),) for t in terms), BOOST[f] * w) if len(terms) > 1
                  else Term(f, terms[0], BOOST[f] * w) for terms, w in phrases]
-        subs += mine
+        if f in fields:
+            subs += mine              # what finds documents: the queried fields only
         if one_word:
             # the word's readings in this field: one piece of evidence (a ``Best``), each exact
             # and prefix term as often as it stands for a representation
@@ -170,6 +172,15 @@ def _atom(lexicon, atom: Atom, ctx: _Context, record: bool):
             scoring = Or((scoring,) + _loose_words(lexicon, atom, analyzed, ctx))
         ctx.scoring.append(scoring)
     return node
+
+
+def _score_fields(lexicon, atom: Atom) -> tuple:
+    """The fields a word only scores in (the lead: part of the body, indexer/fields.py), when
+    the word is not restricted to the title and the index has them (one built before has not)."""
+    if atom.field not in (None, "body"):
+        return ()
+    has = getattr(lexicon, "has_field", None)
+    return tuple(f for f in SCORE_FIELD_NAMES if has is None or has(f))
 
 
 def _loose_words(lexicon, atom: Atom, analyzed, ctx: _Context) -> tuple:

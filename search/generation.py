@@ -68,6 +68,9 @@ class Generation:
                     fmap[fold(term)].add(term)
         return {k: sorted(v) for k, v in fmap.items()}
 
+    def has_field(self, fieldname: str) -> bool:
+        return self.reader.has_field(fieldname)
+
     def fold_variants(self, term: str) -> list[str]:
         return self.fold_map.get(term, [])
 

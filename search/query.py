@@ -39,9 +39,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.fields import TEXT_FIELD_NAMES
+from indexer.fields import QUERY_FIELD_NAMES
 
-FIELDS = TEXT_FIELD_NAMES          # the fields ``title:word`` may name (indexer/fields.py)
+FIELDS = QUERY_FIELD_NAMES         # the fields ``title:word`` may name (indexer/fields.py)
 _LETTERS = r"[^\W\d_]+"
 _TOKEN_RE = re.compile(
     r'(?P<lp>\()|(?P<rp>\))'

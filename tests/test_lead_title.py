@@ -30,3 +30,61 @@ def test_given_title_still_ranks_first(tmp_path):
     engine = _engine(tmp_path)
     # "салык" stands once in each document's text; only "given" has it in a title
     assert engine.search("салык")["hits"][0]["id"] == "given"
+
+
+# -- the lead field: the body's first sentence, for every document, scoring only ----------
+
+def test_lead_sentence_is_the_first_sentence_of_the_first_paragraph():
+    from indexer.documents import MAX_LEAD, lead_sentence
+    assert lead_sentence("  Салык кызматы текшерүү жүргүздү. Бишкекте тергөө уланууда.") == \
+        "Салык кызматы текшерүү жүргүздү."
+    assert lead_sentence("Аталышсыз абзац\nЭкинчи абзац. Дагы.") == "Аталышсыз абзац"
+    assert lead_sentence("1,2 млрд сом. Кайтарылды.") == "1,2 млрд сом."   # a decimal comma is no end
+    assert lead_sentence("") == ""
+    long = "сөз " * 1000
+    assert len(lead_sentence(long)) <= MAX_LEAD
+
+
+def _same_words(tmp_path):
+    """Two documents of the same sentences in another order (the same words, the same lengths):
+    only ``early`` has «коррупция» in its first sentence; ``late`` comes first in the index."""
+    a, b, c = "Коррупция боюнча иш козголду.", "Шаарда курулуш уланууда.", "Бишкекте жаңы мектеп ачылды."
+    src = write_jsonl(tmp_path / "docs.jsonl", [
+        {"id": "late", "body": f"{c} {b} {a}"},
+        {"id": "early", "body": f"{a} {b} {c}"},
+        {"id": "other", "body": f"{c} {b} Тергөө уланууда."},
+    ])
+    return build_index(tmp_path / "ix", [src])
+
+
+def test_the_lead_adds_to_the_score_and_never_to_the_count(tmp_path, monkeypatch):
+    store = _same_words(tmp_path)
+    engine = SearchEngine(store=store)
+    got = engine.search("коррупция")
+    assert [h["id"] for h in got["hits"]] == ["early", "late"]
+    assert got["total"] == 2 and got.get("partial_total", 0) == 0
+    assert got["hits"][0]["score"] > got["hits"][1]["score"]
+    # two words, one of them in the lead of "early" only: both documents have both words
+    # ("other" has one of them: a partial match after them)
+    got = engine.search("коррупция мектеп")
+    assert [h["id"] for h in got["hits"]] == ["early", "late", "other"] and got["total"] == 2
+    assert [bool(h.get("partial")) for h in got["hits"]] == [False, False, True]
+    # the lead is not a field a query may name, and it is no title
+    assert engine.search("title:коррупция")["total"] == 0
+    # without the lead's weight the two tie, and the index order decides
+    from search import compile as plan_compiler
+    monkeypatch.setitem(plan_compiler.BOOST, "lead", 0.0)
+    again = SearchEngine(store=store).search("коррупция")
+    assert [h["id"] for h in again["hits"]] == ["late", "early"] and again["total"] == 2
+    assert again["hits"][0]["score"] == again["hits"][1]["score"]
+
+
+def test_an_index_without_the_lead_field_scores_without_it(tmp_path, monkeypatch):
+    from search.generation import Generation
+    from search.plan import scoring_terms
+    engine = SearchEngine(store=_same_words(tmp_path))
+    fields = {f for _, f, _, _ in scoring_terms(engine.plan("коррупция").scoring)}
+    assert fields == {"title", "body", "lead"}
+    monkeypatch.setattr(Generation, "has_field", lambda self, name: name != "lead")
+    fields = {f for _, f, _, _ in scoring_terms(SearchEngine(store=engine.store).plan("коррупция").scoring)}
+    assert fields == {"title", "body"}

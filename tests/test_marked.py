@@ -17,6 +17,7 @@ import pytest
 from indexer import marked, sidecar
 from indexer.analysis import ANALYZER, is_marked, marked_counts, marked_terms
 from indexer.build import rebuild
+from indexer.fields import TEXT_FIELD_NAMES
 from indexer.ingest import Ingestor
 from indexer.schema import indexed_texts
 from indexer.segfiles import file_name
@@ -73,12 +74,12 @@ def check_generation(store: IndexStore) -> int:
         gen = engine.state().reader
         path = store.path(store.current())
         for seg in gen.segments:
-            expect: dict[str, dict[str, list]] = {"title": {}, "body": {}}
+            expect: dict[str, dict[str, list]] = {f: {} for f in TEXT_FIELD_NAMES}
             for local in range(seg.doc_count):
                 for f, text in indexed_texts(seg.reader.stored_fields(local)).items():
                     for term, n in marked_counts(text).items():
                         expect[f].setdefault(term, []).append((local, n))
-            for f in ("title", "body"):
+            for f in TEXT_FIELD_NAMES:              # the lead's too (read again from the body)
                 store_ = seg.marked[f]                 # present and valid
                 assert set(store_.terms) == set(expect[f])
                 for term, rows in expect[f].items():

@@ -39,7 +39,10 @@ def test_every_facet_is_in_the_schema_filters_params_and_cli():
             assert f"--{facet.name}" in {o for p in command.params for o in p.opts}, (command.name, facet.name)
     for text in registry.TEXT_FIELDS:
         assert text.name in schema.names() and schema[text.name].format.field_boost == 1.0
-    assert registry.BOOSTS == {"title": 2.5, "body": 1.0}
+    assert registry.BOOSTS == {"title": 2.5, "body": 1.0, "lead": 0.25}
+    # a query names (and counts, and marks) the title and the body; the lead only scores
+    assert registry.QUERY_FIELD_NAMES == ("title", "body") and registry.SCORE_FIELD_NAMES == ("lead",)
+    assert not schema["lead"].stored and schema["body"].stored
 
 
 def test_filters_are_hashable_and_equal_however_made():
@@ -70,7 +73,8 @@ def test_a_missing_registry_field_means_a_reindex():
     good = {"analyzer_version": __import__("indexer.analysis").analysis.ANALYZER_VERSION,
             **index_dependencies()}
     assert needs_reindex(good) is None
-    assert "topic" in needs_reindex({**good, "index_fields": [f for f in good["index_fields"] if f != "topic"]})
+    for name in ("topic", "lead"):
+        assert name in needs_reindex({**good, "index_fields": [f for f in good["index_fields"] if f != name]})
     old = {k: v for k, v in good.items() if k != "index_fields"}
     assert "no list of its fields" in needs_reindex(old)
 

@@ -121,17 +121,22 @@ def test_a_words_readings_score_as_their_best_plus_a_share_of_the_others(engine)
     from search.plan import best_of
     gen = engine.state()
     plan = engine.plan("коррупцияга")
-    body = next(n for n in plan.scoring.children if n.children[0].field == "body")
     docnum = next(d for d, f in enumerate(gen.reader.stored(range(gen.n))) if f["id"] == "exact-dative")
-    parts = []
-    for child in body.children:
-        entry = gen.reader.term(child.field, child.text)
-        hit, at = entry.lookup([docnum])
-        parts.append(float(entry.contrib[at[0]]) * child.boost if hit[0] else 0.0)
-    assert sum(p > 0 for p in parts) == 3                 # stem, exact form and prefix all match
-    expected = max(parts) + TIE * (sum(parts) - max(parts))
-    assert float(best_of(parts, TIE)) == pytest.approx(expected)
+    expected, everything = {}, 0.0
+    for node in plan.scoring.children:                    # one Best per field: title, body, lead
+        parts = []
+        for child in node.children:
+            entry = gen.reader.term(child.field, child.text)
+            hit, at = entry.lookup([docnum])
+            parts.append(float(entry.contrib[at[0]]) * child.boost if hit[0] else 0.0)
+        expected[node.children[0].field] = max(parts) + TIE * (sum(parts) - max(parts))
+        assert float(best_of(parts, TIE)) == pytest.approx(expected[node.children[0].field])
+        everything += sum(parts)
+        if node.children[0].field == "body":
+            assert sum(p > 0 for p in parts) == 3         # stem, exact form and prefix all match
+    assert expected["title"] == 0.0                       # no title
     mask = gen.mask([docnum])
     [(d, score)] = ranking.top(gen, plan.scoring, mask, 1)
-    assert d == docnum and score == pytest.approx(expected, rel=1e-12)   # no title: the body alone
-    assert score < sum(parts)
+    # the body's best reading plus a share of the others, and the same in the lead, 0.25 times
+    assert d == docnum and score == pytest.approx(expected["body"] + expected["lead"], rel=1e-12)
+    assert score < everything

@@ -405,6 +405,9 @@ class PlainSystem:
 
 # ---------------------------------------------------------------- the kgsearch engine
 
+LEAD_WEIGHTS = (0.0, 0.25, 0.5, 1.0)    # engine rows: the lead field at these weights (body 1.0)
+
+
 class EngineSystem:
     """The engine as it is: ``indexer.build.rebuild`` into a temp store, ``SearchEngine.search``."""
 
@@ -423,17 +426,20 @@ class EngineSystem:
             print(f"warning: engine indexed {result.indexed} of {len(docs)} documents", file=sys.stderr)
         self.engine = SearchEngine(store=IndexStore(root))
 
-    def run(self, text: str, window: int | None = None) -> list[str]:
+    def run(self, text: str, window: int | None = None, lead: float | None = None) -> list[str]:
         """The first page's ids; ``window``: search/proximity.py's WINDOW for this query (0: no
-        proximity), the page cache emptied so the page is computed with it."""
+        proximity); ``lead``: the lead field's weight (search/compile.py ``BOOST``; 0: the lead
+        does not score); the page cache emptied so the page is computed with them."""
+        from search import compile as plan_compiler
         from search import proximity
-        saved = proximity.WINDOW
+        saved, saved_lead = proximity.WINDOW, plan_compiler.BOOST["lead"]
         proximity.WINDOW = saved if window is None else window
+        plan_compiler.BOOST["lead"] = saved_lead if lead is None else lead
         try:
             self.engine.state().pages.clear()
             return [h["id"] for h in self.engine.search(text, per_page=10)["hits"]]
         finally:
-            proximity.WINDOW = saved
+            proximity.WINDOW, plan_compiler.BOOST["lead"] = saved, saved_lead
 
 
 # ---------------------------------------------------------------- metrics and report
@@ -509,6 +515,9 @@ def main(argv=None) -> int:
             systems.append(("kgsearch engine", "base", {s: engines[s].run for s in engines}))
             systems.append(("kgsearch engine, no proximity", "engine",
                             {s: (lambda text, e=engines[s]: e.run(text, window=0)) for s in engines}))
+            for w in LEAD_WEIGHTS:         # the lead field's weight, the same index (indexer/fields.py)
+                systems.append((f"kgsearch engine, lead ×{w:g}", "engine",
+                                {s: (lambda text, e=engines[s], w=w: e.run(text, lead=w)) for s in engines}))
         for v in variants:
             systems.append((v.name, v.group, {s: (lambda text, v=v, s=s: plain[s].run(v, text)) for s in plain}))
         # the engine row right after the plain baselines

@@ -103,6 +103,10 @@ class WhooshGeneration:
         return StoredReader(self, first)
 
     # -- the lexicon -------------------------------------------------------------------
+    def has_field(self, fieldname: str) -> bool:
+        """Whether the index has the field (an index built before a field was added has not)."""
+        return fieldname in self.searcher.schema
+
     def field_terms(self, fieldname: str) -> list[str]:
         """The index terms of a field, sorted (none when the schema has no such field): Whoosh's
         and, for a text field, the marked terms of its marked postings."""
