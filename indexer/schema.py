@@ -64,20 +64,21 @@ def indexed_title(title: str, title_source: str) -> str:
 def indexed_texts(stored: dict) -> dict[str, str]:
     """What each text field of a document indexed, from its stored fields (the marked postings
     are computed from them after a commit: indexer/marked.py)."""
-    body = stored.get("body") or ""
-    return {"title": indexed_title(stored.get("title") or "", stored.get("title_source") or ""),
-            "body": body, "lead": lead_sentence(body)}
+    return _texts(stored.get("title") or "", stored.get("title_source") or "", stored.get("body") or "")
+
+
+def _texts(title: str, title_source: str, body: str) -> dict[str, str]:
+    """The text of each text field of the registry: the title when given, the body, its lead."""
+    return {"title": indexed_title(title, title_source), "body": body, "lead": lead_sentence(body)}
 
 
 def to_fields(doc: Document) -> dict:
     """A ``Document`` as the keyword arguments of ``writer.add_document``."""
     return dict(
         id=doc.id,
-        title=indexed_title(doc.title, doc.title_source),   # indexed (and boosted) when given
+        **_texts(doc.title, doc.title_source, doc.body),   # a title indexed when given; the lead not stored
         _stored_title=doc.title,
         title_source=doc.title_source,
-        body=doc.body,
-        lead=lead_sentence(doc.body),      # scores only; not stored (``indexed_texts``)
         date=date_to_int(doc.date),
         date_source=doc.date_source,
         date_evidence=doc.date_evidence,

@@ -1,6 +1,6 @@
 """``ParsedQuery`` (search/query.py) → ``Plan`` (search/plan.py).
 
-A word becomes, in title and body (title boosted ``TITLE_BOOST``), its stem, the stems a
+A word becomes, in title and body (each field boosted as ``BOOST`` says: indexer/fields.py), its stem, the stems a
 Russian keyboard may have meant by it (``FOLD_WEIGHT``) and its expansions (Latin readings,
 equivalents: search/expand.py) — the documents that have it; it scores with its exact-form and
 5-letter-prefix terms too (indexer/analysis.py: three representations, equal weights), all of
@@ -25,7 +25,6 @@ from search.highlight import TermMatcher
 from search.plan import And, AndNot, Best, Not, Or, Phrase, Plan, Prefix, ProxWord, Term, Unit, any_of
 from search.query import FIELDS, Atom, Node, ParsedQuery
 
-TITLE_BOOST = BOOSTS["title"]
 FOLD_WEIGHT = 1.0          # a keyboard-fold variant scores as the word (bench/eval/RESULTS.md: vi-fold)
 # a word's readings in a field (stem, exact form, prefix, variants, expansions) score as their best
 # one plus TIE times the others (search/plan.py ``Best``; bench/eval/RESULTS.md "After the fifth change")
@@ -179,8 +178,7 @@ def _score_fields(lexicon, atom: Atom) -> tuple:
     the word is not restricted to the title and the index has them (one built before has not)."""
     if atom.field not in (None, "body"):
         return ()
-    has = getattr(lexicon, "has_field", None)
-    return tuple(f for f in SCORE_FIELD_NAMES if has is None or has(f))
+    return tuple(f for f in SCORE_FIELD_NAMES if lexicon.has_field(f))
 
 
 def _loose_words(lexicon, atom: Atom, analyzed, ctx: _Context) -> tuple:
