@@ -403,9 +403,24 @@ def time_requests(system, reqs, repeat_first=False) -> tuple[list[float], list[i
     return lat, totals
 
 
+def read_through(path: Path) -> dict:
+    """Read every file under ``path`` once (into the OS page cache), as a server that has been
+    up a while has it: the query figures then measure the engine, not the disk.  An index reused
+    from an earlier run on a machine restarted since is otherwise read from the disk by the
+    first queries (seconds each on a network disk)."""
+    t = time.perf_counter()
+    size = 0
+    for f in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+        with open(f, "rb") as fh:
+            while chunk := fh.read(1 << 23):
+                size += len(chunk)
+    return {"bytes": size, "seconds": round(time.perf_counter() - t, 2)}
+
+
 def child_query(args) -> dict:
     cls = SYSTEM_CLASSES[args.system]
     queries = json.loads(Path(args.queries).read_text(encoding="utf-8"))
+    cache = None if args.cold else read_through(Path(args.index))
     t = time.perf_counter()
     system = cls(Path(args.index))
     warm = queries.pop("_warmup")
@@ -414,7 +429,8 @@ def child_query(args) -> dict:
     first_ms = (time.perf_counter() - t_open) * 1000
     for req in warm[1:]:
         system.page(req)
-    out = {"open_and_first_query_ms": round((t_open - t) * 1000 + first_ms, 1), "types": {}}
+    out = {"open_and_first_query_ms": round((t_open - t) * 1000 + first_ms, 1), "types": {},
+           "page_cache": cache or "cold: index files not read beforehand"}
     for kind, _ in QUERY_TYPES:
         lat, totals = time_requests(system, queries[kind], repeat_first=(kind == "repeated"))
         out["types"][kind] = {"lat_ms": lat, "median_total": statistics.median(totals) if totals else 0}
@@ -432,7 +448,10 @@ def child_query(args) -> dict:
 def run_child(kind: str, **kw) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
     for k, v in kw.items():
-        cmd += [f"--{k.replace('_', '-')}", str(v)]
+        if v is True:                                  # a flag
+            cmd.append(f"--{k.replace('_', '-')}")
+        elif v is not False and v is not None:
+            cmd += [f"--{k.replace('_', '-')}", str(v)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
@@ -645,6 +664,8 @@ def table(results: dict) -> str:
         row("index size, MB", safe(lambda s: round(b[s]["index_bytes"] / 1e6, 1)))
         row("peak RSS build, MB", safe(lambda s: b[s]["peak_rss_mb"]))
         row("peak RSS queries, MB", safe(lambda s: r["query"][s]["peak_rss_mb"]))
+        row("index files read into the page cache first, s",
+            safe(lambda s: r["query"][s]["page_cache"]["seconds"]))
         row("open + first query, ms", safe(lambda s: r["query"][s]["open_and_first_query_ms"]))
         row("analyzer, tokens/s", safe(lambda s: r["query"][s]["analyzer"]["tokens_per_s"]))
         for kind, label in QUERY_TYPES:
@@ -679,7 +700,8 @@ def targets(results: dict) -> list[str]:
     try:
         ours = big["query"]["ours"]["all_fresh"]["p95"]
         stock = big["query"]["whoosh"]["all_fresh"]["p95"]
-        out.append(f"results page p95 ≤ 120 ms at N={n_big}: {ours} ms → {'met' if ours <= 120 else 'MISSED'}")
+        out.append(f"results page p95 ≤ 30 ms at N={n_big} (issue 12): {ours} ms → "
+                   f"{'met' if ours <= 30 else 'MISSED'}")
         out.append(f"≥ 4× faster than stock Whoosh at p95: {stock / ours:.1f}× → "
                    f"{'met' if stock / ours >= 4 else 'MISSED'}")
     except (KeyError, TypeError, ZeroDivisionError):
@@ -745,6 +767,9 @@ def main(argv=None) -> int:
     ap.add_argument("--builds-from", default=None,
                     help="with --reuse-index: take the build figures of reused indexes from this earlier JSON")
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--cold", action="store_true",
+                    help="query an index not read into the page cache first (by default every index "
+                         "file is read once before a system's queries, for both systems alike)")
     ap.add_argument("--serve-workers", type=int, default=2,
                     help="`kgsearch serve --workers` for the HTTP part (default 2)")
     ap.add_argument("--parallel-build", type=int, default=0,
@@ -832,7 +857,8 @@ def main(argv=None) -> int:
             save()
         for s in systems:
             log(f"   {s}: queries …")
-            r["query"][s] = run_child("query", system=s, corpus=corpus, index=work / f"{s}-{n}", queries=qpath)
+            r["query"][s] = run_child("query", system=s, corpus=corpus, index=work / f"{s}-{n}", queries=qpath,
+                                      cold=args.cold)
             save()
         if "ours" in systems and not args.no_http:
             log("   ours over HTTP …")

@@ -387,6 +387,18 @@ def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, remo
         shift += plan[2]
 
 
+def plain_token_terms(raw: str) -> tuple[str, str] | None:
+    """(surface, stem) when ``ANALYZER`` reads ``raw`` as one plain token spanning all of it —
+    exactly the one token it would yield — else None (a compound, several tokens, none, or an
+    analyzer composed otherwise: run the analyzer then)."""
+    if not _FUSED:
+        return None
+    m = TOKEN_RE.match(raw)
+    if m is None or m.end() != len(raw):
+        return None
+    return _plain_terms(raw)
+
+
 def make_analyzer():
     return KyAnalyzer(KyTokenizer(), CleanFilter(), CompoundFilter(), StemFilter())
 
@@ -394,6 +406,7 @@ def make_analyzer():
 # The one analyzer: the schema's text fields, the query builder, highlighting and everything
 # that reads terms use it.
 ANALYZER = make_analyzer()
+_FUSED = type(ANALYZER) is KyAnalyzer and list(map(type, ANALYZER.items)) == _STAGES
 
 
 def marked_counts(text: str) -> dict[str, int]:

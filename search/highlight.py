@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html import escape
 from operator import itemgetter
 
-from indexer.analysis import ANALYZER, TOKEN_RE
+from indexer.analysis import ANALYZER, TOKEN_RE, plain_token_terms
 
 SNIPPET_CHARS = 260
 _SENTENCE_RE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|\n|$)")
@@ -134,13 +134,19 @@ def analyzer_tokens(text: str) -> list[tuple[int, int, str]]:
 
 
 def _word_parts(word: str) -> tuple[tuple[int, int, str], ...]:
-    """The analyzer's (start, end, term) for one raw token, memoized."""
+    """The analyzer's (start, end, term) for one raw token, memoized.  A plain token (one
+    word or number, no hyphen) is one term over the whole of it: the analyzer's own lookup
+    (``plain_token_terms``) without a run of the analyzer; anything else runs it."""
     memo = _TOKEN_MEMO
     parts = memo.get(word)
     if parts is None:
         if len(memo) >= _TOKEN_MEMO_MAX:
             memo.clear()
-        parts = memo[word] = tuple(analyzer_tokens(word))
+        got = plain_token_terms(word)
+        if got is not None:
+            parts = memo[word] = ((0, len(word), got[1]),)
+        else:
+            parts = memo[word] = tuple(analyzer_tokens(word))
     return parts
 
 
@@ -231,15 +237,11 @@ def _matched_tokens(text: str, matcher: TermMatcher) -> list[tuple[int, int, str
         if not parts:
             continue
         n = len(chunk)
-        left = chunks.count(chunk)
         at = text.find(chunk)
-        while at >= 0:
+        while at >= 0:                # every occurrence as a whole chunk (str.find: C speed)
             end = at + n
             if (at == 0 or text[at - 1].isspace()) and (end == size or text[end].isspace()):
                 found.append((at, parts))
-                left -= 1
-                if not left:
-                    break
                 at = text.find(chunk, end + 1)
             else:                     # inside a longer chunk
                 at = text.find(chunk, at + 1)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer import analysis
 from indexer.analysis import TOKEN_RE, analyze
 from search import highlight
 from search.highlight import (SNIPPET_CHARS, Fragment, HtmlFormatter, TerminalFormatter, TermMatcher,
@@ -166,6 +167,36 @@ def test_memoized_tokens_equal_the_analyzer_over_the_real_corpus():
 def test_memoized_tokens_equal_the_analyzer_on_hard_cases(text):
     assert index_tokens(text) == analyzer_tokens(text)
     assert index_tokens(text) == analyzer_tokens(text)     # second time from the memo
+
+
+def test_plain_token_terms_is_the_analyzers_one_token_or_none():
+    """The shortcut highlighting takes for a plain word: exactly the analyzer's one token
+    over the whole word, and None for whatever the analyzer reads otherwise."""
+    words = set()
+    for art in load_articles(200):
+        words.update(TOKEN_RE.findall(art["body"]))
+        words.update(art["body"].split()[:300])          # chunks with punctuation too
+    words.update(["Ысык-Көл", "УКМКнын", "ИИМ-дин", "2025-жылдын", "сай\u00adты", "aйдoo", "«коррупция»",
+                  "", " ", "...", "12", "жаӊы"])
+    seen_plain = seen_none = 0
+    for word in sorted(words):
+        got = analysis.plain_token_terms(word)
+        tokens = analyzer_tokens(word)
+        if got is None:
+            seen_none += 1
+            continue
+        seen_plain += 1
+        assert tokens == [(0, len(word), got[1])], word
+    assert seen_plain > 1000 and seen_none > 100
+    assert analysis.plain_token_terms("Ысык-Көл") is None          # a compound: the analyzer's work
+    assert analysis.plain_token_terms("сот,") is None               # not one token
+
+
+def test_word_parts_run_the_analyzer_when_it_is_composed_otherwise(monkeypatch):
+    monkeypatch.setattr(analysis, "_FUSED", False)
+    monkeypatch.setattr(highlight, "_TOKEN_MEMO", {})
+    assert analysis.plain_token_terms("коррупцияга") is None
+    assert highlight._word_parts("коррупцияга") == tuple(analyzer_tokens("коррупцияга"))
 
 
 def test_compound_marked_whole_and_parts_not_twice():
