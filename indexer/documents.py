@@ -13,7 +13,12 @@ from kgsearch.settings import DEFAULTS
 # MAX_TITLE characters is shortened at a word boundary; a body longer than MAX_BODY
 # characters is indexed cut at a sentence end (or a space) before the limit, with a warning.
 MAX_TITLE = 300
-MAX_LEAD = 4 * MAX_TITLE              # characters of the first paragraph a lead sentence is sought in
+MAX_LEAD = 4 * MAX_TITLE              # characters of the body's start a lead is sought in
+# A lead has at least this many words (of two letters or more): shorter first sentences — a
+# dateline (``БИШКЕК, 25-фев. — Кабар.``), a photo credit, a cut after an initial (``И.``), a
+# one-word line — are joined with the sentences after them until it has.
+MIN_LEAD_WORDS = 4
+_LEAD_WORD = re.compile(r"[^\W\d_]{2,}")
 # a sentence ends at . ! ? … followed by space and what starts a sentence
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"A-ZА-ЯЁҢӨҮ0-9])")
 MAX_BODY = DEFAULTS.max_body          # KGSEARCH_MAX_BODY overrides it (kgsearch/settings.py)
@@ -64,7 +69,19 @@ class Problem:
 
 
 def lead_sentence(body: str) -> str:
-    """The body's first sentence (of its first paragraph, within its first ``MAX_LEAD``
-    characters): the shown title of a document without one, and the indexed ``lead`` field."""
-    first_para = body.strip()[:MAX_LEAD].split("\n", 1)[0]
-    return SENTENCE_END.split(first_para, 1)[0].strip()
+    """The body's first sentence, within its first ``MAX_LEAD`` characters: the shown title of
+    a document without one, and the indexed ``lead`` field.  A first sentence of fewer than
+    ``MIN_LEAD_WORDS`` words takes the following sentences (across line breaks) until the
+    lead has that many, or the text ends."""
+    parts: list[str] = []
+    words = 0
+    for line in body.strip()[:MAX_LEAD].split("\n"):
+        for sentence in SENTENCE_END.split(line):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            parts.append(sentence)
+            words += len(_LEAD_WORD.findall(sentence))
+            if words >= MIN_LEAD_WORDS:
+                return " ".join(parts)
+    return " ".join(parts)

@@ -29,6 +29,9 @@ class TextField:
     # a query names it (``title:word``), and its matches decide what a query finds, counts and
     # marks; a field that is not queried only adds to the scores of the documents found
     queried: bool = True
+    # how the field's text is made from a document when that is a rule of ours, not a field of
+    # the input (recorded in the manifest: an index made by another rule needs a reindex)
+    rule: str = ""
 
 
 # ``lead``: the body's first sentence (``documents.lead_sentence``), for every document, titled
@@ -36,7 +39,9 @@ class TextField:
 # It is part of the body, so it only scores; its weight (a fraction of the body's) was set on
 # bench/eval (RESULTS.md "A lead field").  A title the input gives keeps its ×2.5; a document
 # without one gets no title to score (indexer/schema.py ``indexed_title``).
-TEXT_FIELDS = (TextField("title", 2.5), TextField("body", 1.0), TextField("lead", 0.25, queried=False))
+TEXT_FIELDS = (TextField("title", 2.5), TextField("body", 1.0),
+               TextField("lead", 0.25, queried=False,
+                         rule="lead-2: the first sentence, joined with the next ones to 4 words"))
 TEXT_FIELD_NAMES = tuple(f.name for f in TEXT_FIELDS)
 QUERY_FIELD_NAMES = tuple(f.name for f in TEXT_FIELDS if f.queried)
 SCORE_FIELD_NAMES = tuple(f.name for f in TEXT_FIELDS if not f.queried)
@@ -194,6 +199,11 @@ def by_plural(plural: str) -> Facet:
         if plural in (f.plural, f.name):
             return f
     raise KeyError(plural)
+
+
+def field_rules() -> dict[str, str]:
+    """The rule each derived text field is made by (``TextField.rule``), recorded in the manifest."""
+    return {f.name: f.rule for f in TEXT_FIELDS if f.rule}
 
 
 def index_fields() -> list[str]:

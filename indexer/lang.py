@@ -145,9 +145,9 @@ def facet_values() -> dict[str, list[str]]:
 
 def index_dependencies() -> dict:
     """The manifest fields that say which data and which fields an index was built with."""
-    from indexer.fields import index_fields
+    from indexer.fields import field_rules, index_fields
     return {"data_fingerprint": data_fingerprint(), "facet_values": facet_values(),
-            "index_fields": index_fields()}
+            "index_fields": index_fields(), "field_rules": field_rules()}
 
 
 def needs_reindex(manifest: dict) -> str | None:
@@ -177,11 +177,18 @@ def needs_reindex(manifest: dict) -> str | None:
 
 def _missing_fields(manifest: dict) -> str | None:
     """Why an index lacks fields of the registry (``indexer/fields.py``), or ``None``."""
-    from indexer.fields import index_fields
+    from indexer.fields import field_rules, index_fields
     recorded = manifest.get("index_fields")
     if not isinstance(recorded, list):
         return "the index records no list of its fields (it was built before the topic facet)"
     missing = [name for name in index_fields() if name not in recorded]
     if missing:
         return f"the index has no field {', '.join(missing)} (added to the code since it was built)"
+    recorded_rules = manifest.get("field_rules")
+    recorded_rules = recorded_rules if isinstance(recorded_rules, dict) else {}
+    for name, rule in field_rules().items():
+        if recorded_rules.get(name) != rule:
+            made = recorded_rules.get(name)
+            return (f"the index's field {name} was made by {'rule ' + repr(made) if made else 'an earlier rule'}, "
+                    f"the code makes it by {rule!r}")
     return None

@@ -189,6 +189,8 @@ _MANIFEST_FIELDS = {
     "data_fingerprint": (lambda v: isinstance(v, dict), "an object"),
     "facet_values": (lambda v: isinstance(v, dict), "an object"),
     "index_fields": (_list_of(_is_text), "a list of field names (text)"),
+    "field_rules": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+                    "an object of texts"),
 }
 
 

@@ -38,11 +38,40 @@ def test_lead_sentence_is_the_first_sentence_of_the_first_paragraph():
     from indexer.documents import MAX_LEAD, lead_sentence
     assert lead_sentence("  Салык кызматы текшерүү жүргүздү. Бишкекте тергөө уланууда.") == \
         "Салык кызматы текшерүү жүргүздү."
-    assert lead_sentence("Аталышсыз абзац\nЭкинчи абзац. Дагы.") == "Аталышсыз абзац"
-    assert lead_sentence("1,2 млрд сом. Кайтарылды.") == "1,2 млрд сом."   # a decimal comma is no end
+    assert lead_sentence("Аталышсыз бир узун абзац\nЭкинчи абзац. Дагы.") == "Аталышсыз бир узун абзац"
+    assert lead_sentence("Бюджетке 1,2 млрд сом кайтарылды. Тергөө.") == "Бюджетке 1,2 млрд сом кайтарылды."
     assert lead_sentence("") == ""
     long = "сөз " * 1000
     assert len(lead_sentence(long)) <= MAX_LEAD
+
+
+def test_a_lead_shorter_than_four_words_takes_the_next_sentences():
+    """A dateline, a photo credit, a cut after an initial or a one-word line is no lead: the
+    sentences after it are joined on (across lines) until the lead has four words."""
+    from indexer.documents import MIN_LEAD_WORDS, lead_sentence
+    assert MIN_LEAD_WORDS == 4
+    assert lead_sentence("БИШКЕК, 25-фев. — Кабар. Жогорку Кеңеш мыйзамды кабыл алды. Андан кийин.") == \
+        "БИШКЕК, 25-фев. — Кабар. Жогорку Кеңеш мыйзамды кабыл алды."
+    assert lead_sentence(" Фото Интернеттен алынды \nАлия Шагиеванын пикиринде, бийлик жалган айтат. Алар.") == \
+        "Фото Интернеттен алынды Алия Шагиеванын пикиринде, бийлик жалган айтат."
+    assert lead_sentence("И. Исаков кечээ сотко чакырылды. Тергөө уланууда.") == "И. Исаков кечээ сотко чакырылды."
+    assert lead_sentence("Тектеш\n\n Талас облусунда кырсык болду\nАйтымында.") == \
+        "Тектеш Талас облусунда кырсык болду"
+    assert lead_sentence("Өкмөт баардык чыгымдарды кыскартты. Экинчи сүйлөм.") == \
+        "Өкмөт баардык чыгымдарды кыскартты."                       # four words: a headline-like lead
+    assert lead_sentence("Кыска. Дагы.") == "Кыска. Дагы."            # the text ends first
+
+
+def test_an_index_made_by_another_lead_rule_needs_a_reindex():
+    from indexer.analysis import ANALYZER_VERSION
+    from indexer.fields import field_rules
+    from indexer.lang import index_dependencies, needs_reindex
+    good = {"analyzer_version": ANALYZER_VERSION, **index_dependencies()}
+    assert needs_reindex(good) is None and "lead" in field_rules()
+    before = {k: v for k, v in good.items() if k != "field_rules"}        # built before rules were recorded
+    assert "field lead was made by an earlier rule" in needs_reindex(before)
+    other = {**good, "field_rules": {"lead": "lead-1: the first sentence"}}
+    assert "'lead-1: the first sentence'" in needs_reindex(other)
 
 
 def _same_words(tmp_path):

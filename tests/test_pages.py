@@ -61,7 +61,10 @@ def test_header_lines_in_any_order(text, title, views, date_line):
 
 
 def test_page_without_header_gets_first_sentence_as_title():
-    long_para = "Биринчи сүйлөм ушул. " + "Экинчи сүйлөм узун. " * 30
+    long_para = "Биринчи сүйлөм ушул жерде. " + "Экинчи сүйлөм узун. " * 30
     page = parse_page(long_para)
     assert page.title == ""
-    assert first_sentence(page.body) == "Биринчи сүйлөм ушул."
+    assert first_sentence(page.body) == "Биринчи сүйлөм ушул жерде."
+    # a first sentence of fewer than four words is no title: the next one is joined on
+    assert first_sentence(parse_page("Бишкек, 3-март. " + "Экинчи сүйлөм узун. " * 30).body) == \
+        "Бишкек, 3-март. Экинчи сүйлөм узун."
