@@ -387,15 +387,17 @@ def _analyze_fused(value, positions=False, chars=False, keeporiginal=False, remo
         shift += plan[2]
 
 
-def plain_token_terms(raw: str) -> tuple[str, str] | None:
+def plain_token_terms(raw: str, is_token: bool = False) -> tuple[str, str] | None:
     """(surface, stem) when ``ANALYZER`` reads ``raw`` as one plain token spanning all of it —
     exactly the one token it would yield — else None (a compound, several tokens, none, or an
-    analyzer composed otherwise: run the analyzer then)."""
+    analyzer composed otherwise: run the analyzer then).  ``is_token``: the caller knows ``raw``
+    is one whole ``TOKEN_RE`` match (skips matching it again)."""
     if not _FUSED:
         return None
-    m = TOKEN_RE.match(raw)
-    if m is None or m.end() != len(raw):
-        return None
+    if not is_token:
+        m = TOKEN_RE.match(raw)
+        if m is None or m.end() != len(raw):
+            return None
     return _plain_terms(raw)
 
 

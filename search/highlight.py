@@ -134,7 +134,8 @@ def analyzer_tokens(text: str) -> list[tuple[int, int, str]]:
 
 
 def _word_parts(word: str) -> tuple[tuple[int, int, str], ...]:
-    """The analyzer's (start, end, term) for one raw token, memoized.  A plain token (one
+    """The analyzer's (start, end, term) for one raw token (a whole ``TOKEN_RE`` match: what both
+    callers pass), memoized.  A plain token (one
     word or number, no hyphen) is one term over the whole of it: the analyzer's own lookup
     (``plain_token_terms``) without a run of the analyzer; anything else runs it."""
     memo = _TOKEN_MEMO
@@ -142,7 +143,7 @@ def _word_parts(word: str) -> tuple[tuple[int, int, str], ...]:
     if parts is None:
         if len(memo) >= _TOKEN_MEMO_MAX:
             memo.clear()
-        got = plain_token_terms(word)
+        got = plain_token_terms(word, is_token=True)
         if got is not None:
             parts = memo[word] = ((0, len(word), got[1]),)
         else:

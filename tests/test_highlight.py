@@ -182,6 +182,8 @@ def test_plain_token_terms_is_the_analyzers_one_token_or_none():
     for word in sorted(words):
         got = analysis.plain_token_terms(word)
         tokens = analyzer_tokens(word)
+        if TOKEN_RE.fullmatch(word):              # what highlighting passes: one whole token
+            assert analysis.plain_token_terms(word, is_token=True) == got, word
         if got is None:
             seen_none += 1
             continue
