@@ -135,9 +135,9 @@ def analyzer_tokens(text: str) -> list[tuple[int, int, str]]:
 
 def _word_parts(word: str) -> tuple[tuple[int, int, str], ...]:
     """The analyzer's (start, end, term) for one raw token (a whole ``TOKEN_RE`` match: what both
-    callers pass), memoized.  A plain token (one
-    word or number, no hyphen) is one term over the whole of it: the analyzer's own lookup
-    (``plain_token_terms``) without a run of the analyzer; anything else runs it."""
+    callers pass), memoized.  A plain token (one word or number, no hyphen) is one term over the
+    whole of it: the analyzer's own lookup (``plain_token_terms``) without a run of the
+    analyzer; anything else runs it."""
     memo = _TOKEN_MEMO
     parts = memo.get(word)
     if parts is None:
