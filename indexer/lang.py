@@ -176,7 +176,8 @@ def needs_reindex(manifest: dict) -> str | None:
 
 
 def _missing_fields(manifest: dict) -> str | None:
-    """Why an index lacks fields of the registry (``indexer/fields.py``), or ``None``."""
+    """Why an index lacks fields of the registry (``indexer/fields.py``) or made a derived one
+    by another rule (``TextField.rule``), or ``None``."""
     from indexer.fields import field_rules, index_fields
     recorded = manifest.get("index_fields")
     if not isinstance(recorded, list):
