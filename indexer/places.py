@@ -25,7 +25,9 @@ oblast only.  Neither kind is in ``DISTRICTS`` or ``OBLASTS``; ``explain_places`
 
 Matching works on a lowercased, keyboard-folded copy of the text (ң→н ө→о ү→у, Latin
 look-alikes repaired; the copy has the same length, so capitals are checked on the
-original), split into words once; names are looked up in dicts built at import.
+original); names are looked up in dicts built at import.  A scan jumps from one word that may
+start a name (or a level word written before its name) to the next, found by one regular
+expression over the folded text, and splits into words only what a reading looks at.
 
 Rules:
 
@@ -290,8 +292,9 @@ def _first_matches(w0: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _candidates(words, i):
+def _candidates(scan: "_Scan", i: int):
     """Names starting at word i: (name words, index after the name, ending of its last word)."""
+    words = scan.words
     splits = _first_matches(words[i][2])
     if not splits:
         return ()
@@ -302,13 +305,12 @@ def _candidates(words, i):
             if n == 1:
                 out.append((name, i + 1, suffix))
                 continue
-            if suffix or i + n > len(words):
+            if suffix or not scan.has(i + n - 1):
                 continue
             ok = True
             for k in range(1, n):
-                prev_end = words[i + k - 1][1]
-                start, _end, w, _f = words[i + k]
-                if words[i + k - 1][3][prev_end:start] not in ("-", " "):
+                w = words[i + k][2]
+                if scan.gap(i + k) not in ("-", " "):
                     ok = False
                     break
                 if k < n - 1:
@@ -328,21 +330,100 @@ def _candidates(words, i):
     return out
 
 
+def _unfolded() -> dict[str, str]:
+    """Each folded letter → a character class of every character that folds to it."""
+    sources: dict[str, set[str]] = {}
+    for code, to in lang.MATCH_TABLE.items():
+        sources.setdefault(to, set()).add(chr(code))
+    classes = {}
+    for to, chars in sources.items():
+        if ord(to) not in lang.MATCH_TABLE:
+            chars = chars | {to}
+        classes[to] = "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+    return classes
+
+
+def _starts_pattern(prefixes, exact) -> re.Pattern:
+    """A word (of ``_WORD_RE``) of the *original* text whose folded form starts with one of
+    ``prefixes`` (folded) or is one of ``exact``.
+
+    Each letter matches every character that folds to it, so the text need not be folded first
+    (folding keeps letters letters and other characters not letters: the words are the same);
+    the prefixes are compiled as a trie, so the text is scanned once at the speed of ``re``.
+    """
+    classes = _unfolded()
+
+    def char(c: str) -> str:
+        if c in classes:
+            return classes[c]
+        if ord(c) in lang.MATCH_TABLE:
+            return "(?!)"          # a character folding changes: no folded text has it
+        return re.escape(c)
+
+    def trie(strings: list[str]) -> str:
+        if "" in strings:
+            return ""                      # a shorter prefix already matches
+        groups: dict[str, list[str]] = {}
+        for x in strings:
+            groups.setdefault(x[0], []).append(x[1:])
+        parts = [char(c) + trie(rest) for c, rest in sorted(groups.items())]
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    branches = []
+    if prefixes:
+        branches.append(trie(sorted(set(prefixes))))
+    if exact:
+        branches.append("(?:" + "|".join("".join(map(char, x)) for x in
+                                         sorted(set(exact), key=len, reverse=True))
+                        + r")(?![^\W_])")
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(branches) + ")")
+
+
+# Every word a scan starts from begins with the first word of a name or is (begins with) a level
+# word that stands before its name (город, село, г.); the scan jumps from one such word to the next.
+_START_RE = _starts_pattern(
+    list(_BY_FIRST) + [p for p, h in _HEAD_PREFIX if h.before],
+    [w for w, h in _HEAD_EXACT.items() if h.before])
+_WORD_CHAR_RE = re.compile(r"[^\W_]")
+
+
 class _Scan:
-    __slots__ = ("text", "folded", "words", "districts", "oblasts", "found")
+    """One text: finds the words a name or a level word may start at (``_START_RE``), and reads
+    the words from each such start on, only as far as a reading looks (``has``).  Only the
+    words and gaps it reads are folded."""
+    __slots__ = ("text", "words", "_more", "districts", "oblasts", "found")
 
     def __init__(self, text: str):
         self.text = text
-        self.folded = _fold(text)
-        f = self.folded
-        self.words = [(m.start(), m.end(), m.group(), f) for m in _WORD_RE.finditer(f)]
+        self.words: list[tuple[int, int, str]] = []   # (start, end, folded word)
+        self._more = iter(())
         self.districts: set[str] = set()
         self.oblasts: set[str] = set()
         self.found: list[tuple[str, int, int]] | None = None
 
+    def window(self, pos: int) -> None:
+        """Words 0, 1, … are now the text's words from the one starting at ``pos``."""
+        self.words = []
+        self._more = _WORD_RE.finditer(self.text, pos)
+
+    def has(self, j: int) -> bool:
+        """Whether the text has a word j (of the window); reads words up to it."""
+        words = self.words
+        while len(words) <= j:
+            m = next(self._more, None)
+            if m is None:
+                return False
+            words.append((m.start(), m.end(), _fold(m.group())))
+        return True
+
     def gap(self, i: int) -> str:
-        """Text between word i-1 and word i."""
-        return self.folded[self.words[i - 1][1]:self.words[i][0]]
+        """Text between word i-1 and word i (i ≥ 1)."""
+        return _fold(self.text[self.words[i - 1][1]:self.words[i][0]])
+
+    def dash_before(self, pos: int) -> bool:
+        """The word at ``pos`` follows another word across a hyphen (ends a compound)."""
+        t = self.text
+        return pos >= 2 and _fold(t[pos - 1]) == "-" and _WORD_CHAR_RE.match(t, pos - 2) is not None
 
     def emit(self, unit_name: str, i: int = 0, j: int = 0) -> None:
         """Record a unit found in words i..j-1 (j exclusive)."""
@@ -367,10 +448,10 @@ class _Scan:
     def cancelled(self, j: int) -> bool:
         """Word j is followed by a word that undoes its reading (not_places.tsv)."""
         nexts = _NOT_BEFORE.get(self.words[j][2])
-        return bool(nexts) and j + 1 < len(self.words) and self.words[j + 1][2].startswith(nexts)
+        return bool(nexts) and self.has(j + 1) and self.words[j + 1][2].startswith(nexts)
 
     def head_at(self, j: int) -> _Head | None:
-        if j >= len(self.words):
+        if not self.has(j):
             return None
         if not self.gap(j).isspace():
             return None
@@ -385,7 +466,7 @@ class _Scan:
         k = i
         words = self.words
         while True:
-            cands = [c for c in _candidates(words, k)
+            cands = [c for c in _candidates(self, k)
                      if (c[2] == "" and c[0] in _NAMES) or (c[0] in _ADJS and c[2] in _RU_ADJ)]
             if not cands:
                 return 0
@@ -399,11 +480,11 @@ class _Scan:
             h = self.head_at(end)
             if h is not None:
                 break
-            if end >= len(words) or len(items) > 8:
+            if not self.has(end) or len(items) > 8:
                 return 0
             sep = self.gap(end).strip()
             if words[end][2] in _JOINERS and sep in ("", ","):
-                if end + 1 >= len(words) or self.gap(end + 1).strip() not in ("", ","):
+                if not self.has(end + 1) or self.gap(end + 1).strip() not in ("", ","):
                     return 0
                 k = end + 1
             elif sep == ",":
@@ -436,51 +517,62 @@ class _Scan:
             return False
         if self.cancelled(end - 1):
             return False
+        self.has(end + 2)
         if suffix == "" and any(w[2].startswith(_ANY_NOT_BEFORE) for w in self.words[end:end + 3]):
             return False  # "Токмок жана Жеңиш проспектилери", "Лейлек туюк көчөсү": a street
-        f = self.folded
-        if start >= 2 and f[start - 1] == "-" and f[start - 2].isalpha():
-            return False
-        if stop + 1 < len(f) and f[stop] == "-" and f[stop + 1].isalpha():
-            return False
+        t = self.text
+        if start >= 2:
+            before = _fold(t[start - 2:start])
+            if before[1] == "-" and before[0].isalpha():
+                return False
+        if stop + 1 < len(t):
+            after = _fold(t[stop:stop + 2])
+            if after[0] == "-" and after[1].isalpha():
+                return False
         self.emit(bare.unit, i, end)
         return True
 
+    def read_at(self, pos: int) -> int:
+        """Read what starts at the word at ``pos`` (word 0 of a new window); the index of the
+        word the scan goes on from."""
+        self.window(pos)
+        self.has(0)
+        w = self.words[0][2]
+        if w[:2] in _HEAD_FIRST2 and self.has(1):
+            h = _head(w)
+            if h is not None and h.before and self.gap(1).strip(" ") in ("", "."):
+                for name, end, suffix in _candidates(self, 1):
+                    ok = suffix == "" or suffix in _SUFFIX_CLASSES["ru"]
+                    unit = _NAMES.get(name, {}).get(h.level) if ok else None
+                    if unit is None and suffix in _RU_ADJ and name in _ADJS:
+                        unit = _ADJS[name].get(h.level)   # село Беловодское
+                    if unit:
+                        self.emit(unit, 0, end)
+                        return end
+                return 1
+        if not _first_matches(w) or self.dash_before(pos):
+            return 1   # no name starts here, or the word ends a compound (Кара-Кочкор, Бишкек-Ош)
+        after = self.try_list(0)
+        if after:
+            return after
+        for name, end, suffix in _candidates(self, 0):
+            if self.head_at(end) is not None:
+                continue  # a level word of a level this name does not have
+            if self.try_bare(0, end, name, suffix):
+                return end
+        return 1
+
     def run(self) -> None:
-        words = self.words
-        n = len(words)
-        i = 0
-        while i < n:
-            w = words[i][2]
-            if w[:2] in _HEAD_FIRST2 and i + 1 < n:
-                h = _head(w)
-                if h is not None and h.before and self.gap(i + 1).strip(" ") in ("", "."):
-                    for name, end, suffix in _candidates(words, i + 1):
-                        ok = suffix == "" or suffix in _SUFFIX_CLASSES["ru"]
-                        unit = _NAMES.get(name, {}).get(h.level) if ok else None
-                        if unit is None and suffix in _RU_ADJ and name in _ADJS:
-                            unit = _ADJS[name].get(h.level)   # село Беловодское
-                        if unit:
-                            self.emit(unit, i, end)
-                            i = end
-                            break
-                    else:
-                        i += 1
-                    continue
-            if not _first_matches(w) or (i and self.gap(i) == "-"):
-                i += 1   # no name starts here, or the word ends a compound (Кара-Кочкор, Бишкек-Ош)
-                continue
-            after = self.try_list(i)
-            if after:
-                i = after
-                continue
-            for name, end, suffix in _candidates(words, i):
-                if self.head_at(end) is not None:
-                    continue  # a level word of a level this name does not have
-                if self.try_bare(i, end, name, suffix):
-                    i = end - 1
-                    break
-            i += 1
+        text = self.text
+        pos = 0
+        while True:
+            m = _START_RE.search(text, pos)
+            if m is None:
+                return
+            after = self.read_at(m.start())
+            if not self.has(after):
+                return
+            pos = self.words[after][0]
 
 
 def detect_places(text: str) -> Places:

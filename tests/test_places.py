@@ -377,6 +377,58 @@ def test_empty_and_odd_input():
     assert detect_places("Тоң") == P()
 
 
+# ---------------------------------------------------------------- the scan's jumps
+
+_EVERY_WORD = places.re.compile(r"(?<![^\W_])[^\W_]")
+
+
+def _found_reading_every_word(monkeypatch, texts):
+    """explain_places with the scan starting at every word, not only where _START_RE says."""
+    with monkeypatch.context() as m:
+        m.setattr(places, "_START_RE", _EVERY_WORD)
+        return [explain_places(t) for t in texts]
+
+
+def _variants(texts):
+    """Each text, upper-cased, with hyphens for spaces, and cut at random places."""
+    import random
+    rng = random.Random(14)
+    out = []
+    for t in texts:
+        out += [t, t.upper(), t.replace(" ", "-"), t.replace(" ", "_")]
+        for _ in range(3):
+            a = rng.randrange(len(t) + 1)
+            out.append(t[a:a + rng.randrange(1, 80)])
+    return out
+
+
+def test_the_scan_jumps_over_no_place(monkeypatch):
+    """The scan reads only from the words _START_RE finds (the first word of a name, a level
+    word before its name): it finds exactly what reading from every word would find."""
+    texts = _variants([t for t, _d, _o in DETECT] + TRAPS + [
+        "Tоң районунда", "TОҢ PАЙОНУНДА", "тон району", "Ысык‑Көл облусунда",   # Latin look-alikes, a no-break hyphen
+        "город Ош", "Г. Ош", "в селе Беловодское", "СЕЛО Беловодское"])
+    assert [explain_places(t) for t in texts] == _found_reading_every_word(monkeypatch, texts)
+
+
+def test_the_scan_jumps_over_no_place_in_the_corpus(monkeypatch):
+    texts = list(_corpus().values())
+    texts = texts + _variants(texts[:200])
+    assert [explain_places(t) for t in texts] == _found_reading_every_word(monkeypatch, texts)
+
+
+def test_a_long_list_and_a_late_place_are_read():
+    """Words are read from a start only as far as a reading looks: a list of nine names before
+    its plural level word, and a name after 20,000 words."""
+    names = ["Ала-Бука", "Аксы", "Ноокат", "Алай", "Кара-Суу", "Чаткал", "Тогуз-Торо",
+             "Базар-Коргон", "Сузак"]
+    text = ", ".join(names[:-1]) + " жана " + names[-1] + " райондорунда"
+    assert len(detect_places(text).districts) == 9
+    late = "сөз " * 20_000 + "Тоң районунда"
+    assert detect_places(late) == P(["Тоң району"], ["Ысык-Көл облусу"])
+    assert explain_places(late) == [("Тоң району", "Тоң районунда")]
+
+
 def test_places_is_frozen():
     result = detect_places("Тоң районунда")
     with pytest.raises(Exception):
