@@ -37,7 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh import multiproc as whoosh_multiproc
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer import sidecar, stems, testhooks
@@ -97,7 +100,50 @@ class _CommitPoint:
         return super()._commit_toc(segments)
 
 
-class Writer(_CommitPoint, SegmentWriter):
+_BYTE_TO_LENGTH = tuple(byte_to_length(b) if b else 0 for b in range(256))
+
+
+class _SegmentLengths:
+    """The field lengths of the segment being written, each field's column read once into a
+    list.  Whoosh's ``add_postings`` asks for the length of every posting's document (for its
+    blocks' length bounds), and its reader answers each with a seek, a read and an unpack."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._fields: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._fields.get(fieldname)
+        if lengths is None:
+            lengths = self._fields[fieldname] = self._load(fieldname)
+        return lengths[docnum] if docnum < len(lengths) else 0
+
+    def _load(self, fieldname: str) -> list[int]:
+        column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return []
+        return [_BYTE_TO_LENGTH[b] for b in column.load()]
+
+
+class _FastFlush:
+    """``SegmentWriter._flush_segment`` with the field lengths read once (``_SegmentLengths``);
+    the postings written are the same."""
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        reader = self.per_document_reader() if self.codec.length_stats else None
+        lengths = _SegmentLengths(reader) if reader is not None else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if reader is not None:
+            reader.close()
+
+
+class _SubWriter(_FastFlush, SegmentWriter):
+    """The writer of a sub-writer process."""
+
+
+class Writer(_CommitPoint, _FastFlush, SegmentWriter):
     """Whoosh's one-process writer."""
 
 
@@ -118,6 +164,7 @@ class _ChildTask(SubWriterTask):
         for fd in held_lock_fds():
             with contextlib.suppress(OSError):
                 os.close(fd)
+        whoosh_multiproc.SegmentWriter = _SubWriter   # this process only: its writer flushes faster
         super().run()
 
 

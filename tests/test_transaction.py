@@ -3,6 +3,7 @@ removes the new generation and leaves ``CURRENT`` and the lock as they were."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,56 @@ def test_the_lock_is_held_for_the_whole_transaction(store):
             with WriteTransaction(store, "add", lock_timeout=0):
                 pass
     assert _lock_is_free(store)
+
+
+# ---------------------------------------------------------------- the writers' flush
+
+def _segment_files(tmp_path, name, writer_class, docs) -> dict[str, bytes]:
+    """The postings, terms and columns files one writer makes of ``docs`` (not compound)."""
+    from whoosh import index as whoosh_index
+    from indexer.schema import make_schema, to_fields
+    path = tmp_path / name
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), make_schema())
+    writer = writer_class(ix, compound=False)
+    for doc in docs:
+        writer.add_document(**to_fields(doc))
+    writer.commit()
+    # MAIN_<random segment name>.pst, .trm, ._body_len.col, ._stored.col, .date.col, …
+    return {p.name.split(".", 1)[1]: p.read_bytes() for p in path.iterdir()
+            if p.suffix in (".pst", ".trm", ".col")}
+
+
+def test_the_writers_flush_writes_what_whoosh_writes(tmp_path):
+    """Writer (and the sub-writer processes, _SubWriter) read each field's lengths once when
+    they write the postings; the files are byte for byte Whoosh's own."""
+    from whoosh.writing import SegmentWriter
+    from indexer.ingest import Ingestor
+    from indexer.transaction import Writer, _SubWriter
+    docs = list(Ingestor().documents([str(SAMPLE)]))
+    docs += [dataclasses_replace(d, id=f"{d.id}-{k}", body=d.body * (k + 1)) for k in range(40) for d in docs[:3]]
+    theirs = _segment_files(tmp_path, "whoosh", SegmentWriter, docs)
+    assert {"pst", "trm", "_body_len.col", "_lead_len.col", "_title_len.col"} <= set(theirs)
+    assert _segment_files(tmp_path, "ours", Writer, docs) == theirs
+    assert _segment_files(tmp_path, "sub", _SubWriter, docs) == theirs
+
+
+def test_segment_lengths_answer_as_whoosh_reads_them(tmp_path):
+    from whoosh import index as whoosh_index
+    from indexer.transaction import _SegmentLengths
+    store = IndexStore(tmp_path / "ix")
+    assert rebuild(store, [str(SAMPLE)]).published
+    ix = whoosh_index.open_dir(str(store.path(store.current())))
+    with ix.reader() as reader:
+        leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+        assert leaves
+        for leaf in leaves:
+            pdr = leaf._perdoc
+            ours = _SegmentLengths(pdr)
+            n = leaf.doc_count_all()
+            for fieldname in ("title", "body", "lead", "id", "nofield"):
+                for docnum in range(n + 2):
+                    expected = (pdr.doc_field_length(docnum, fieldname) or 0) if docnum < n else 0
+                    assert ours.doc_field_length(docnum, fieldname) == expected, (fieldname, docnum)
+                if fieldname in ("title", "body"):
+                    assert any(ours.doc_field_length(d, fieldname) for d in range(n))
