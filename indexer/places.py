@@ -23,11 +23,12 @@ Towns of oblast significance lie in no district (Каракол, Балыкчы,
 Баткен, Кызыл-Кыя, Сүлүктү, Таш-Көмүр, Кара-Көл, Майлуу-Суу, Манас/Жалал-Абад): they tag the
 oblast only.  Neither kind is in ``DISTRICTS`` or ``OBLASTS``; ``explain_places`` names the town.
 
-Matching works on a lowercased, keyboard-folded copy of the text (ң→н ө→о ү→у, Latin
-look-alikes repaired; the copy has the same length, so capitals are checked on the
-original); names are looked up in dicts built at import.  A scan jumps from one word that may
-start a name (or a level word written before its name) to the next, found by one regular
-expression over the folded text, and splits into words only what a reading looks at.
+Matching works on lowercased, keyboard-folded words (ң→н ө→о ү→у, Latin look-alikes
+repaired; folding keeps lengths, so capitals are checked on the original); names are looked up
+in dicts built at import.  A scan jumps from one word that may start a name (or a level word
+written before its name) to the next, found in the original text by one regular expression
+(``_START_RE``: a trie whose letters match everything that folds to them), and splits into
+words and folds only what a reading looks at.
 
 Rules:
 
