@@ -113,6 +113,8 @@ class _SegmentLengths:
         self._fields: dict[str, list[int]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        """Whoosh's signature; 0 for no length (where Whoosh's reader answers None or
+        ``default``: ``add_postings`` takes any false value as no length)."""
         lengths = self._fields.get(fieldname)
         if lengths is None:
             lengths = self._fields[fieldname] = self._load(fieldname)
