@@ -148,6 +148,12 @@ def LEAD(x: float) -> dict:
 
 
 BASE = V("3rep 1/1/1", "i-weights", F(**W3))
+OLD_ENGINE = "plain stem + lead-as-title 2.5 + hard tier"
+
+# The issue's held-out table (MRR@10: whole headline, 3 words), for the systems this harness runs
+# the same way; ``--calibrate`` and calibrate.py compare the ``p:`` sets with it.
+HELD_OUT = {"plain exact": (0.829, 0.661), "plain prefix-5": (0.909, 0.776), "plain stem": (0.912, 0.739),
+            "plain 3rep": (0.913, 0.825), OLD_ENGINE: (0.866, 0.756)}
 
 VARIANTS: list[V] = [
     # baselines: plain Whoosh OR, body only, stop words kept
@@ -157,6 +163,8 @@ VARIANTS: list[V] = [
     V("plain 3rep", "base", F(**W3), stop=False, note="exact+stem+prefix-5, weight 1 each"),
     V("plain stem + lead-as-title 2.5", "base", F(body_st=1, lead_st=2.5), stop=False,
       note="the engine's fake title in plain Whoosh"),
+    V(OLD_ENGINE, "base", F(body_st=1, lead_st=2.5), coord="hard", coord_reps=("st",),
+      note="the engine the issue measured: its stem, the first sentence as a ×2.5 title, all words first"),
     # (i) representations and weights (stop words dropped from here on)
     BASE,
     V("3rep 2/1/1", "i-weights", F(body_ex=2, body_st=1, body_p5=1)),
@@ -464,11 +472,15 @@ class Cell:
 
 
 SET_ORDER = [("full", "known"), ("full", "lead"), ("full", "lead3"), ("full", "lead3fold"), ("full", "rare"),
-             ("unseen", "head"), ("unseen", "head3"), ("unseen", "head3fold"), ("unseen", "known")]
+             ("unseen", "head"), ("unseen", "head3"), ("unseen", "head3fold"), ("unseen", "known"),
+             ("para", "head"), ("para", "head3"), ("para", "head3fold")]
+MEAN_SETS = SET_ORDER[:9]          # "mean": the nine sets the harness had before ``p:`` (comparable)
+PARA_SETS = SET_ORDER[9:]
+INDEX_OF = {"full": "full", "unseen": "unseen", "para": "full"}   # the para setup searches the full index
 
 
 def label(setup, name):
-    return name if setup == "full" else f"u:{name}"
+    return {"full": "", "unseen": "u:", "para": "p:"}[setup] + name
 
 
 def main(argv=None) -> int:
@@ -484,6 +496,8 @@ def main(argv=None) -> int:
     ap.add_argument("--compare", action="append", default=[], metavar="A|B",
                     help="paired difference A − B per set with a 95%% bootstrap interval (repeatable)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="also compare the p: sets of the plain baselines with the issue's held-out table")
     ap.add_argument("--out", help="write every cell (and per-query reciprocal ranks) as JSON")
     args = ap.parse_args(argv)
     if not qsets.CORPUS.exists():
@@ -503,6 +517,11 @@ def main(argv=None) -> int:
             plain[setup] = PlainSystem(plain_index(setup, docs, rebuild=args.rebuild))
             if not args.no_engine and (not groups or "engine" in groups or "base" in groups):
                 engines[setup] = EngineSystem(docs, Path(tmp), setup)
+        for alias, setup in INDEX_OF.items():
+            if alias != setup:
+                plain[alias] = plain[setup]
+                if setup in engines:
+                    engines[alias] = engines[setup]
         built = time.perf_counter()
         if args.check:
             texts = [q.text for n in ("lead", "lead3", "rare", "known") for q in sets["full"][n][:50]]
@@ -525,15 +544,17 @@ def main(argv=None) -> int:
         for name, group, run in systems:
             t0 = time.perf_counter()
             for setup, qname in SET_ORDER:
-                for q in sets[setup][qname]:
+                for q in sets[setup].get(qname, ()):
                     cells[(name, setup, qname)].add(score(run[setup](q.text), q.target))
             print(f"  {name}: {time.perf_counter() - t0:.1f}s", file=sys.stderr)
         took = time.perf_counter() - started
-    sizes = {label(s, n): len(sets[s][n]) for s, n in SET_ORDER}
+    sizes = {label(s, n): len(sets[s].get(n, ())) for s, n in SET_ORDER}
     print_table(systems, cells, sizes, args.markdown)
     print(f"\n{len(arts)} articles of {qsets.MIN_WORDS}+ words; queries per set: "
           + ", ".join(f"{k} {v}" for k, v in sizes.items())
           + f"; indexes ready in {built - started:.1f}s, total {took:.1f}s")
+    if args.calibrate:
+        print_calibration(cells)
     for pair in args.compare:
         a, _, b = pair.partition("|")
         print(f"\n{a} − {b}: MRR@10 difference per set [95% paired bootstrap interval]")
@@ -561,21 +582,39 @@ def paired_ci(a: list, b: list, iters: int = 2000) -> tuple[float, float, float]
     return float(d.mean()), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
 
 
+def print_calibration(cells) -> float:
+    """The p: sets beside the issue's held-out figures for the same systems; returns the RMSE."""
+    print("\np: (HeadlineModel headlines over the full index) against the issue's held-out set, MRR@10")
+    print(f"  {'system':45} {'p:head':>7} {'held-out':>8} {'p:head3':>8} {'held-out':>8}")
+    err = []
+    for name, (h1, h3) in HELD_OUT.items():
+        c1, c3 = cells.get((name, "para", "head")), cells.get((name, "para", "head3"))
+        if not c1 or not c1.rr or not c3 or not c3.rr:
+            continue
+        err += [(c1.mrr - h1) ** 2, (c3.mrr - h3) ** 2]
+        print(f"  {name:45} {c1.mrr:7.3f} {h1:8.3f} {c3.mrr:8.3f} {h3:8.3f}")
+    rmse = math.sqrt(sum(err) / len(err)) if err else float("nan")
+    print(f"  RMSE over {len(err)} cells: {rmse:.3f}")
+    return rmse
+
+
 def print_table(systems, cells, sizes, markdown: bool):
     cols = [label(s, n) for s, n in SET_ORDER]
-    head = ["system", "group"] + cols + ["mean", f"±{REF}"]
+    head = ["system", "group"] + cols + ["mean", "p:mean", f"±{REF}"]
     rows = []
     ref = [cells[(REF, s, n)].mrr for s, n in SET_ORDER]
     for name, group, _ in systems:
         vals = [cells[(name, s, n)] for s, n in SET_ORDER]
-        mean = sum(c.mrr for c in vals) / len(vals)
+        mean = sum(cells[(name, s, n)].mrr for s, n in MEAN_SETS) / len(MEAN_SETS)
+        pmean = sum(cells[(name, s, n)].mrr for s, n in PARA_SETS) / len(PARA_SETS)
         # on how many sets it beats / loses to the reference by more than 0.005
         up = sum(c.mrr > r + 0.005 for c, r in zip(vals, ref))
         down = sum(c.mrr < r - 0.005 for c, r in zip(vals, ref))
         rows.append([name, group] + [f"{c.mrr:.3f} {c.s1:.2f}/{c.s10:.2f}" for c in vals]
-                    + [f"{mean:.3f}", f"+{up} -{down}"])
-    print("cell = MRR@10 success@1/success@10; mean = mean MRR@10 over the sets; "
-          "u: = unseen setup (first sentence withheld from the index); "
+                    + [f"{mean:.3f}", f"{pmean:.3f}", f"+{up} -{down}"])
+    print("cell = MRR@10 success@1/success@10; mean = mean MRR@10 over the first nine sets, p:mean over "
+          "the p: sets; u: = unseen setup (first sentence withheld from the index); p: = another outlet's "
+          "kind of headline (querysets.HeadlineModel) over the full index; "
           f"±{REF} = sets where MRR is >0.005 above / below that reference")
     if markdown:
         print("| " + " | ".join(head) + " |")
