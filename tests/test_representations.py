@@ -137,6 +137,6 @@ def test_a_words_readings_score_as_their_best_plus_a_share_of_the_others(engine)
     assert expected["title"] == 0.0                       # no title
     mask = gen.mask([docnum])
     [(d, score)] = ranking.top(gen, plan.scoring, mask, 1)
-    # the body's best reading plus a share of the others, and the same in the lead, 0.25 times
+    # the body's best reading plus a share of the others, and the same in the lead, at its weight
     assert d == docnum and score == pytest.approx(expected["body"] + expected["lead"], rel=1e-12)
     assert score < everything
