@@ -37,9 +37,10 @@ class TextField:
 # ``lead``: the body's first sentence (``documents.lead_sentence``), for every document, titled
 # or not: news is written lead-first, so another outlet's headline is mostly restated there.
 # It is part of the body, so it only scores; its weight (a fraction of the body's) was set on
-# bench/eval: 0.25 on its first sets (RESULTS.md "A lead field"), 0.5 on the sets that model another
-# outlet's headlines (RESULTS.md "Another outlet's headlines").  A title the input gives keeps its ×2.5; a document
-# without one gets no title to score (indexer/schema.py ``indexed_title``).
+# bench/eval: 0.25 on its first sets (RESULTS.md "A lead field"), 0.5 on the sets that model
+# another outlet's headlines (RESULTS.md "Another outlet's headlines").  A title the input gives
+# keeps its ×2.5; a document without one gets no title to score (indexer/schema.py
+# ``indexed_title``).
 TEXT_FIELDS = (TextField("title", 2.5), TextField("body", 1.0),
                TextField("lead", 0.5, queried=False,
                          rule="lead-2: the first sentence, joined with the next ones to 4 words"))

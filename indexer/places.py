@@ -518,7 +518,7 @@ class _Scan:
             return False
         if self.cancelled(end - 1):
             return False
-        self.has(end + 2)
+        self.has(end + 2)         # read the (up to) three words after the name the test looks at
         if suffix == "" and any(w[2].startswith(_ANY_NOT_BEFORE) for w in self.words[end:end + 3]):
             return False  # "Токмок жана Жеңиш проспектилери", "Лейлек туюк көчөсү": a street
         t = self.text

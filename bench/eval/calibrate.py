@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import statistics
 import sys
 from dataclasses import replace
@@ -37,14 +36,12 @@ GRID = dict(length_scale=(0.8, 1.0), reinflect=(0.2, 0.35, 0.5), from_body=(0.15
 def fit(plain, arts, corpus, lengths, model) -> tuple[float, dict]:
     sets = qsets.para_sets(arts, corpus, model, lengths)
     variants = {v.name: v for v in rv.VARIANTS if v.name in rv.HELD_OUT}
-    got, err = {}, []
-    for name, (h1, h3) in rv.HELD_OUT.items():
+    got = {}
+    for name in rv.HELD_OUT:
         v = variants[name]
-        m1 = statistics.mean(rv.score(plain.run(v, q.text), q.target) for q in sets["head"])
-        m3 = statistics.mean(rv.score(plain.run(v, q.text), q.target) for q in sets["head3"])
-        got[name] = (m1, m3)
-        err += [(m1 - h1) ** 2, (m3 - h3) ** 2]
-    return math.sqrt(sum(err) / len(err)), got
+        got[name] = tuple(statistics.mean(rv.score(plain.run(v, q.text), q.target) for q in sets[s])
+                          for s in ("head", "head3"))
+    return rv.held_out_rmse(got), got
 
 
 def main(argv=None) -> int:

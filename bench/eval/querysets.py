@@ -86,13 +86,8 @@ def sentences(text: str) -> list[str]:
 
 
 def load_articles(path: Path = CORPUS) -> list[dict]:
-    arts = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            a = json.loads(line)
-            if len(a["body"].split()) >= MIN_WORDS:
-                arts.append(a)
-    return arts
+    """The evaluation corpus: the articles of ``MIN_WORDS``+ words."""
+    return [a for a in load_corpus(path) if len(a["body"].split()) >= MIN_WORDS]
 
 
 def make_docs(arts: list[dict], setup: str) -> list[Doc]:
@@ -185,12 +180,8 @@ class Paraphraser:
 
     def __init__(self, corpus: list[dict], lengths: list[int], model: HeadlineModel = PARA):
         self.model, self.lengths = model, lengths
-        self.others = [_content_words(a["body"]) for a in corpus]
-        self.others = [ws for ws in self.others if ws]
-        vocab = {w.lower() for ws in self.others for w in ws}
-        for a in corpus:
-            vocab.update(w.lower() for w in words(a["body"]) if len(w) >= 3)
-        self.sorted = sorted(vocab)
+        self.others = [ws for a in corpus if (ws := _content_words(a["body"]))]
+        self.sorted = sorted({w.lower() for a in corpus for w in words(a["body"]) if len(w) >= 3})
         self.by_stem: dict[str, list[str]] = {}
         for w in self.sorted:
             self.by_stem.setdefault(stem(w), []).append(w)

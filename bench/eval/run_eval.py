@@ -582,19 +582,25 @@ def paired_ci(a: list, b: list, iters: int = 2000) -> tuple[float, float, float]
     return float(d.mean()), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
 
 
+def held_out_rmse(got: dict[str, tuple[float, float]]) -> float:
+    """RMSE of {system: (whole headline, 3 words) MRR@10} against ``HELD_OUT`` (the systems given)."""
+    err = [(m - h) ** 2 for name, ms in got.items() for m, h in zip(ms, HELD_OUT[name])]
+    return math.sqrt(sum(err) / len(err)) if err else float("nan")
+
+
 def print_calibration(cells) -> float:
     """The p: sets beside the issue's held-out figures for the same systems; returns the RMSE."""
     print("\np: (HeadlineModel headlines over the full index) against the issue's held-out set, MRR@10")
     print(f"  {'system':45} {'p:head':>7} {'held-out':>8} {'p:head3':>8} {'held-out':>8}")
-    err = []
+    got = {}
     for name, (h1, h3) in HELD_OUT.items():
         c1, c3 = cells.get((name, "para", "head")), cells.get((name, "para", "head3"))
         if not c1 or not c1.rr or not c3 or not c3.rr:
             continue
-        err += [(c1.mrr - h1) ** 2, (c3.mrr - h3) ** 2]
+        got[name] = (c1.mrr, c3.mrr)
         print(f"  {name:45} {c1.mrr:7.3f} {h1:8.3f} {c3.mrr:8.3f} {h3:8.3f}")
-    rmse = math.sqrt(sum(err) / len(err)) if err else float("nan")
-    print(f"  RMSE over {len(err)} cells: {rmse:.3f}")
+    rmse = held_out_rmse(got)
+    print(f"  RMSE over {2 * len(got)} cells: {rmse:.3f}")
     return rmse
 
 
