@@ -190,7 +190,7 @@ for _c in FINAL_CLUSTERS:
 
 
 def _cut(stem: str, rule: Rule) -> str:
-    if rule.devoice and stem[-1] in DEVOICE and len(stem) >= 2 and stem[-2] in VOWELS:
+    if rule.devoice and stem not in PROTECTED and stem[-1] in DEVOICE and len(stem) >= 2 and stem[-2] in VOWELS:
         stem = stem[:-1] + DEVOICE[stem[-1]]
     return stem
 
@@ -317,8 +317,13 @@ def _rejoin(word: str, pair: str, letter: str):
 
 @lru_cache(maxsize=262_144)
 def _stem_step(word: str) -> str:
-    """One round of the fixpoint; cached, as the rounds of many words end on the same stems."""
-    return _final_devoice(_choose(word))
+    """One round of the fixpoint; cached, as the rounds of many words end on the same stems.
+    A protected root or a Russian dictionary noun is returned as written (штаб|дын → штаб,
+    психолог|дор → психолог, not штап, психолок)."""
+    stem = _choose(word)
+    if stem in PROTECTED or (len(stem) >= LOAN_MIN_LENGTH and is_russian_noun_base(stem)):
+        return stem
+    return _final_devoice(stem)
 
 
 def _stem_fixpoint(word: str) -> str:

@@ -10,7 +10,9 @@ texts may not be copied into the repository.  Both were written by the analyzer
 against, never rewritten by a test (for ``ky-5``, whose ``ANALYZER`` gives the same stems,
 rewriting changed the header line only; for ``ky-7``, which reads ӊ ѳ ɵ … as ң ө ү, the digests of
 the 25 articles and the vocabulary groups with such letters changed, and nothing else:
-``tests/test_letter_variants.py`` checks the corpus token by token):
+``tests/test_letter_variants.py`` checks the corpus token by token; for ``ky-8``, which protects
+frequent news nouns from being cut into shorter roots, the words and articles with those nouns changed,
+``tests/test_morphology.py`` checks them against their bare forms):
 
     .venv/bin/python -m tests.analyzer_fingerprint --write    # only on purpose, with a new ANALYZER_VERSION
 """
