@@ -42,7 +42,8 @@ from indexer.morphology import stem_word
 # ky-7: the letters that stand for ң ө ү read as them (data/lang/letter_variants.tsv).
 # ky-8: frequent news nouns protected (абал|ды, мыйзам|ын, жаран|ын: ky_protected_roots.tsv);
 #       a protected root or a Russian dictionary noun keeps its final б/г (штаб|дын, психолог|дор).
-ANALYZER_VERSION = "ky-8"
+# ky-9: the bare -а/-е converb cut after a listed verb stem (бар|а, кел|е, текшер|е: ky_verb_roots.tsv).
+ANALYZER_VERSION = "ky-9"
 
 # Each indexed word counts in its field three ways (bench/eval/RESULTS.md: the three summed beat
 # any one): its stem (unmarked, Whoosh's: what counting, phrases, ``корр*`` prefixes and

@@ -17,7 +17,9 @@ Every way of cutting a word is explored (they are few); the shortest stem that
 ends in a final state wins, a protected root (``ky_protected_roots.tsv``) first.
 Cuts that leave an impossible stem are refused: no vowel, a two-letter stem that
 is not a root (``ky_short_roots.tsv``), a final consonant pair Kyrgyz stems do
-not end in (``ky_final_clusters.tsv``).  A vowel-initial suffix undoes к/г, п/б
+not end in (``ky_final_clusters.tsv``); a suffix flagged ``verbroot`` (the bare
+-а/-е converb) only after a verb stem of ``ky_verb_roots.tsv``, alone or with a
+voice suffix.  A vowel-initial suffix undoes к/г, п/б
 voicing (аймагы → аймак).  The result is stemmed again until it no longer
 changes, so ``stem(stem(w)) == stem(w)``.
 
@@ -77,6 +79,9 @@ SHORT_ROOTS = frozenset(w.translate(FOLD) for w in lang.read_words("ky_short_roo
 # protected also as typed on a Russian keyboard (күнөө → куноо)
 PROTECTED = _PROTECTED | frozenset(w.translate(FOLD) for w in _PROTECTED)
 NAME_ENDINGS = tuple(row["ending"] for row in lang.read_table("ky_name_endings.tsv"))
+# verb stems a bare -а/-е converb may be cut from, compared folded (like SHORT_ROOTS)
+VERB_ROOTS = frozenset(w.translate(FOLD) for w in lang.read_words("ky_verb_roots.tsv"))
+VOICE_ENDINGS = tuple(e.translate(FOLD) for e in VERB_STEM_ENDINGS if e[0] in "ыиуүаеоө")
 EXCEPTIONS = {row["form"]: row["stem"] for row in lang.read_table("ky_stem_exceptions.tsv")}
 DEVOICE = {"г": "к", "б": "п"}
 HIGH_VOWELS = frozenset("ыиуү")
@@ -88,7 +93,7 @@ class Rule:
     """One variant of one suffix: cut ``text`` in state ``src`` → state ``dst``."""
 
     __slots__ = ("text", "src", "dst", "morph", "before", "harmony", "min_stem",
-                 "syll2", "verbstem", "notname", "devoice")
+                 "syll2", "verbstem", "verbroot", "notname", "devoice")
 
     def __init__(self, text, src, dst, morph, before, harmony, min_stem, flags):
         self.text = text
@@ -100,6 +105,7 @@ class Rule:
         self.min_stem = min_stem
         self.syll2 = "syll2" in flags
         self.verbstem = "verbstem" in flags
+        self.verbroot = "verbroot" in flags
         self.notname = "notname" in flags
         self.devoice = text[0] in VOWELS
 
@@ -181,7 +187,18 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
         return False
     if rule.verbstem and _syllables(stem) >= 2 and not stem.endswith(VERB_STEM_ENDINGS):
         return False
+    if rule.verbroot and not _is_verb_root(_cut(stem, rule)):
+        return False
     return True
+
+
+@lru_cache(maxsize=65_536)
+def _is_verb_root(stem: str) -> bool:
+    """A listed verb stem (ky_verb_roots.tsv), alone or with one voice suffix (сат|ыл, кел|иш)."""
+    folded = stem.translate(FOLD)
+    if folded in VERB_ROOTS:
+        return True
+    return any(folded.endswith(e) and folded[: -len(e)] in VERB_ROOTS for e in VOICE_ENDINGS)
 
 
 FINAL_CLUSTERS_LAST: dict[str, set[str]] = {}
@@ -514,7 +531,7 @@ def word_language(word: str) -> str:
 def clear_caches() -> None:
     """Empty the stemmer's caches (``analysis.clear_caches`` calls this)."""
     for fn in (_stem_once, word_language, russian_lemma, stem_kyrgyz, _stem_step, is_russian_noun_base,
-               _dictionary_parses):
+               _dictionary_parses, _is_verb_root):
         fn.cache_clear()
 
 

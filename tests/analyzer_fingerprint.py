@@ -12,7 +12,9 @@ rewriting changed the header line only; for ``ky-7``, which reads ӊ ѳ ɵ … a
 the 25 articles and the vocabulary groups with such letters changed, and nothing else:
 ``tests/test_letter_variants.py`` checks the corpus token by token; for ``ky-8``, which protects
 frequent news nouns from being cut into shorter roots, the words and articles with those nouns changed,
-``tests/test_morphology.py`` checks them against their bare forms):
+``tests/test_morphology.py`` checks them against their bare forms; for ``ky-9``, which cuts the bare
+-а/-е converb after a listed verb stem, the words ending so and the articles with them changed,
+``tests/test_morphology.py`` checks the converbs with their verbs):
 
     .venv/bin/python -m tests.analyzer_fingerprint --write    # only on purpose, with a new ANALYZER_VERSION
 """

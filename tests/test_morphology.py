@@ -64,14 +64,17 @@ DERIVED = {
     "баалуу": "баа", "жылдык": "жыл",
 }
 
-# Verb forms: past, participle, present-future, passive, verbal noun, negation, plural subject.
+# Verb forms: past, participle, present-future, passive, verbal noun, negation, plural subject,
+# the bare -а/-е converb (бере берет, ала албайт, кел|е жатат, бол|о турган).
 VERB_PARADIGMS = {
-    "бер": "берди берген берет берилди берилген берилет берүү берүүнү берүүгө бербейт беришти берип",
-    "ал": "алды алган алат алуу алууга алынды алынган албайт алышты алып",
-    "кел": "келди келген келет келүү келүүгө келбейт келишти келип",
-    "бол": "болду болгон болот болуу болууда болбойт болуп болушту",
-    "кур": "курду курган курат курулду курулган курулат куруу курулууда",
-    "өткөр": "өткөрдү өткөргөн өткөрөт өткөрүлдү өткөрүлгөн өткөрүү өткөрүлүүдө",
+    "бер": "берди берген берет берилди берилген берилет берүү берүүнү берүүгө бербейт беришти берип бере бериле",
+    "ал": "алды алган алат алуу алууга алынды алынган албайт алышты алып алына",
+    "кел": "келди келген келет келүү келүүгө келбейт келишти келип келе келише",
+    "бол": "болду болгон болот болуу болууда болбойт болуп болушту боло",
+    "кур": "курду курган курат курулду курулган курулат куруу курулууда кура курула",
+    "өткөр": "өткөрдү өткөргөн өткөрөт өткөрүлдү өткөрүлгөн өткөрүү өткөрүлүүдө өткөрө",
+    "текшер": "текшерди текшерген текшерет текшерилди текшерүү текшере текшериле",
+    "чык": "чыкты чыккан чыгат чыгуу чыгып чыга",
 }
 
 
@@ -114,6 +117,26 @@ def test_verb_stem_does_not_collapse_onto_a_short_noun_root():
     assert stem("түзөө") != stem("түзөт")
     # a stem of two syllables still loses the vowel the verbal noun assimilated
     assert stem("сактоо") == stem("сактады")
+
+
+def test_bare_converb_is_cut_only_after_a_listed_verb_stem():
+    # ky_verb_roots.tsv: бар|а, көр|ө, сат|ыл|а meet their verbs ...
+    assert stem("бара") == stem("барды") == "бар"
+    assert stem("сатыла") == stem("сатылды") == stem("сатты") == "сат"
+    assert stem("көрүнө") == stem("көрүндү") == stem("көрө") == "көр"
+    assert stem(fold("көрө")) == fold(stem("көрө"))
+    # ... while a noun in -а/-е keeps it, listed verb or not: бала, пара, чара, ата "father",
+    # жана "and", жаза "punishment", тике "direct", киреше "income", жапа "harm", токой "forest"
+    for noun, verb_form in (("бала", None), ("пара", None), ("чара", None), ("ата", "атты"),
+                            ("жана", "жанды"), ("жаза", "жазды"), ("тике", "тикти"),
+                            ("киреше", "кирди"), ("жапа", "жапты"), ("кесе", "кести"),
+                            ("өтө", "өттү"), ("токой", None), ("Токаев", None)):
+        assert stem(noun) == stem(noun.lower()) and len(stem(noun.lower())) >= len(noun) - 2, noun
+        if verb_form:
+            assert stem(noun) != stem(verb_form), (noun, verb_form)
+    assert stem("жазасы") == stem("жаза")
+    assert stem("ала") == "ала"  # Ала-Тоо, Ала-Бука: the place names, not ал|а
+    assert stem("токой") != stem("токтотту")
 
 
 def test_consonant_alternation_is_undone():
