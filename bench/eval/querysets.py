@@ -242,6 +242,20 @@ def para_sets(arts: list[dict], corpus: list[dict], model: HeadlineModel = PARA,
     return out
 
 
+def write_query_sets(sets: dict[str, dict[str, list[Query]]], path: Path) -> None:
+    """{setup: {set: [Query]}} as JSON, to score another analyzer on the same queries."""
+    data = {setup: {name: [[q.target, q.text] for q in qs] for name, qs in named.items()}
+            for setup, named in sets.items()}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def read_query_sets(path: Path) -> dict[str, dict[str, list[Query]]]:
+    """What ``write_query_sets`` wrote."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {setup: {name: [Query(name, target, text) for target, text in qs] for name, qs in named.items()}
+            for setup, named in data.items()}
+
+
 def load_corpus(path: Path = CORPUS) -> list[dict]:
     """Every article of the corpus (the paraphraser's vocabulary), short ones too."""
     with open(path, encoding="utf-8") as f:

@@ -499,6 +499,11 @@ def main(argv=None) -> int:
     ap.add_argument("--calibrate", action="store_true",
                     help="also compare the p: sets of the plain baselines with the issue's held-out table")
     ap.add_argument("--out", help="write every cell (and per-query reciprocal ranks) as JSON")
+    ap.add_argument("--save-queries", metavar="FILE",
+                    help="write the query sets as JSON (the p: sets depend on the analyzer's stem)")
+    ap.add_argument("--queries", metavar="FILE",
+                    help="read the query sets from a --save-queries file instead of drawing them: "
+                         "an analyzer change compared on the very same queries")
     args = ap.parse_args(argv)
     if not qsets.CORPUS.exists():
         print(f"error: corpus not found: {qsets.CORPUS}", file=sys.stderr)
@@ -506,7 +511,16 @@ def main(argv=None) -> int:
     groups = set(filter(None, args.only.split(",")))
     started = time.perf_counter()
     arts = qsets.load_articles()
-    sets = qsets.query_sets(arts, limit=args.limit or None)
+    if args.queries:
+        try:
+            sets = qsets.read_query_sets(Path(args.queries))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print(f"error: {args.queries}: not a query file written by --save-queries ({e})", file=sys.stderr)
+            return 2
+    else:
+        sets = qsets.query_sets(arts, limit=args.limit or None)
+    if args.save_queries:
+        qsets.write_query_sets(sets, Path(args.save_queries))
     variants = [v for v in VARIANTS if not groups or v.group in groups]
     systems = []  # (name, group, {setup: callable})
     cells: dict[tuple, Cell] = defaultdict(Cell)
