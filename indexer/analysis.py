@@ -43,7 +43,10 @@ from indexer.morphology import stem_word
 # ky-8: frequent news nouns protected (абал|ды, мыйзам|ын, жаран|ын: ky_protected_roots.tsv);
 #       a protected root or a Russian dictionary noun keeps its final б/г (штаб|дын, психолог|дор).
 # ky-9: the bare -а/-е converb cut after a listed verb stem (бар|а, кел|е, текшер|е: ky_verb_roots.tsv).
-ANALYZER_VERSION = "ky-9"
+# ky-10: the progressive passive read as the verb (сакта|л|ууда, not сакта|луу|да → сак); no voice
+#       suffix cut after the verbal noun -оо (каржыл|оо, as каржыла|ды); a Russian noun made a verb by -ла
+#       goes to the noun (реформа|ла|ды, модернизация|л|оо); диалог|у keeps its г; пайда, бүгүн, үст protected.
+ANALYZER_VERSION = "ky-10"
 
 # Each indexed word counts in its field three ways (bench/eval/RESULTS.md: the three summed beat
 # any one): its stem (unmarked, Whoosh's: what counting, phrases, ``корр*`` prefixes and

@@ -79,6 +79,7 @@ SHORT_ROOTS = frozenset(w.translate(FOLD) for w in lang.read_words("ky_short_roo
 # protected also as typed on a Russian keyboard (күнөө → куноо)
 PROTECTED = _PROTECTED | frozenset(w.translate(FOLD) for w in _PROTECTED)
 NAME_ENDINGS = tuple(row["ending"] for row in lang.read_table("ky_name_endings.tsv"))
+LOAN_NOUN_ENDINGS = tuple(row["ending"] for row in lang.read_table("ky_loan_noun_endings.tsv"))
 # verb stems a bare -а/-е converb may be cut from, compared folded (like SHORT_ROOTS)
 VERB_ROOTS = frozenset(w.translate(FOLD) for w in lang.read_words("ky_verb_roots.tsv"))
 VOICE_ENDINGS = tuple(e.translate(FOLD) for e in VERB_STEM_ENDINGS if e[0] in "ыиуүаеоө")
@@ -93,7 +94,7 @@ class Rule:
     """One variant of one suffix: cut ``text`` in state ``src`` → state ``dst``."""
 
     __slots__ = ("text", "src", "dst", "morph", "before", "harmony", "min_stem",
-                 "syll2", "verbstem", "verbroot", "notname", "devoice")
+                 "syll2", "verbstem", "verbroot", "notname", "loannoun", "devoice")
 
     def __init__(self, text, src, dst, morph, before, harmony, min_stem, flags):
         self.text = text
@@ -107,6 +108,7 @@ class Rule:
         self.verbstem = "verbstem" in flags
         self.verbroot = "verbroot" in flags
         self.notname = "notname" in flags
+        self.loannoun = "loannoun" in flags
         self.devoice = text[0] in VOWELS
 
     def __repr__(self):
@@ -180,7 +182,9 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
         return False
     if rule.harmony is not None and vowel not in rule.harmony:
         return False
-    if last not in VOWELS and stem[-2] not in VOWELS:
+    # (not for the verbal noun -оо/-өө: the stem it leaves lost its last vowel, камсызда|уу =
+    # камсыздоо → камсызд, so its final two consonants are no word's end)
+    if last not in VOWELS and stem[-2] not in VOWELS and rule.dst != "VO":
         if last not in FINAL_CLUSTERS_LAST.get(stem[-2], ()) and stem[-2] not in CLUSTER_FREE_FIRST:
             return False
     if rule.syll2 and _syllables(stem) < 2:
@@ -188,6 +192,9 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
     if rule.verbstem and _syllables(stem) >= 2 and not stem.endswith(VERB_STEM_ENDINGS):
         return False
     if rule.verbroot and not _is_verb_root(_cut(stem, rule)):
+        return False
+    if rule.loannoun and not (len(stem) >= LOAN_MIN_LENGTH
+                              and (stem.endswith(LOAN_NOUN_ENDINGS) or is_russian_noun_base(stem))):
         return False
     return True
 
@@ -207,7 +214,10 @@ for _c in FINAL_CLUSTERS:
 
 
 def _cut(stem: str, rule: Rule) -> str:
-    if rule.devoice and stem not in PROTECTED and stem[-1] in DEVOICE and len(stem) >= 2 and stem[-2] in VOWELS:
+    """The stem left by a vowel-initial suffix, its к/г, п/б voicing undone (аймаг|ы → аймак),
+    except in a protected root or a Russian dictionary noun (диалог|у, штаб|ы keep their letter)."""
+    if rule.devoice and stem not in PROTECTED and stem[-1] in DEVOICE and len(stem) >= 2 and stem[-2] in VOWELS \
+            and not (len(stem) >= LOAN_MIN_LENGTH and is_russian_noun_base(stem)):
         stem = stem[:-1] + DEVOICE[stem[-1]]
     return stem
 
@@ -276,7 +286,15 @@ def _choose(word: str) -> str:
             loan = min(loans, key=lambda c: len(c[0]))
             if len(loan[0]) < len(word) or _looks_loaned(loan[0]):
                 return loan[1]
-    best = min(out, key=lambda c: (len(c[0]), c[3]))
+    shortest = min(len(c[0]) for c in out)
+    tied = {c for c in out if len(c[0]) == shortest}
+    if len(tied) > 1 and len({c[1] for c in tied}) > 1:
+        # a nominal and a verbal reading of one stem (сакта|луу|да "with ...", сакта|л|ууда
+        # "being kept"): the nominal one wins unless the next round would cut its output
+        # further (сакта → сак|та, a locative after -луу cannot be), the verbal one's not
+        best = min(tied, key=lambda c: (len(_choose(c[1])) < len(c[1]), c[3]))
+    else:
+        best = min(out, key=lambda c: (len(c[0]), c[3]))
     stem = best[0]
     if len(stem) >= 3 and stem[-1] in HIGH_VOWELS and stem[-2] not in VOWELS:
         # облу|су or облус|у: a stem ending in consonant + high vowel is unlikely when the

@@ -14,7 +14,9 @@ the 25 articles and the vocabulary groups with such letters changed, and nothing
 frequent news nouns from being cut into shorter roots, the words and articles with those nouns changed,
 ``tests/test_morphology.py`` checks them against their bare forms; for ``ky-9``, which cuts the bare
 -а/-е converb after a listed verb stem, the words ending so and the articles with them changed,
-``tests/test_morphology.py`` checks the converbs with their verbs):
+``tests/test_morphology.py`` checks the converbs with their verbs; for ``ky-10``, which reads the
+progressive passive as the verb and Russian nouns made verbs by -ла as the noun, the words with those
+endings and the articles with them changed, ``tests/test_morphology.py`` checks them with their verbs and nouns):
 
     .venv/bin/python -m tests.analyzer_fingerprint --write    # only on purpose, with a new ANALYZER_VERSION
 """

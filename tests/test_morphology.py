@@ -106,6 +106,55 @@ def test_vowel_final_verb_stem_joins_its_verbal_noun():
     assert stem("иштеген") != stem("иштер") == "иш"
 
 
+def test_progressive_passive_joins_its_verb():
+    # сакта|л|ууда "is being kept" is the verb, not сакта|луу|да "with ..." cut again to сак|та
+    for forms in ("сакталууда сакталды сактоо сактады",
+                  "корголууда корголду коргоо коргойт",
+                  "сунушталууда сунушталды сунуштады",
+                  "изделүүдө изделди издейт",
+                  "айыпталууда айыпталды айыптады"):
+        stems = {f: stem(f) for f in forms.split()}
+        assert len(set(stems.values())) == 1, stems
+    assert stem("айыпталууда") != stem("ай")
+    # a noun with -луу keeps its noun: акча|луу, пайда|луу
+    assert stem("акчалуу") == stem("акча") and stem("пайдалуу") == stem("пайда") == "пайда"
+
+
+def test_verbal_noun_in_oo_is_not_cut_for_a_voice_suffix():
+    # каржыла+уу = каржылоо: its stem ends in the vowel the -оо took, not in a passive -ыл
+    assert stem("каржылоо") == stem("каржылоого") == stem("каржылады") == stem("каржыланды")
+    assert stem("жарыялоо") == stem("жарыялады")
+
+
+def test_russian_noun_made_a_verb_joins_the_noun():
+    # реформа|ла-, модернизация|ла-, экспорт|то-: every form of the verb meets the noun
+    for noun, forms in (("реформа", "реформалоо реформалады реформаланды"),
+                        ("модернизация", "модернизациялоо модернизациялаган модернизацияланып"),
+                        ("экспорт", "экспорттоо экспорттойт экспорттолгон")):
+        assert {stem(f) for f in forms.split()} == {stem(noun)} == {noun}, noun
+    # a Kyrgyz -ла verb keeps its own stem
+    assert stem("жарыялады") != stem("жарыя")
+
+
+def test_negated_verbal_noun_joins_its_verb():
+    # чык+ба+уу is written чыкпоо: the -оо took the negation's vowel
+    assert stem("чыкпоо") == stem("чыкпоого") == stem("чыкты") == "чык"
+    assert stem("ишенбөө") == stem("ишенди")
+    # a stem of the verbal noun may end in two consonants: камсызда+уу = камсыздоо
+    assert stem("камсыздоо") == stem("камсыздалды") == stem("камсыздайт")
+
+
+@pytest.mark.parametrize("word,root", [
+    ("коопсуздук", "коопсуз"), ("коопсуздугун", "коопсуз"), ("кооптуу", "кооп"),
+    ("камсыз", "камсыз"), ("Азаттыктын", "азат"), ("атайын", "атайын"), ("жумушчулар", "жумуш"),
+    ("жылуулук", "жылуу"), ("Түштүк", "түштүк"), ("түндүгү", "түндүк"), ("жалганчы", "жалган"),
+    ("бүгүн", "бүгүн"), ("үстүндө", "үст"), ("пайдасы", "пайда"),
+])
+def test_news_words_are_not_cut_into_other_roots(word, root):
+    # коопсуздук "security" is not кооп "danger" nor коо; түштүк "south" is not түш "noon"
+    assert stem(word) == root
+
+
 def test_verb_stem_does_not_collapse_onto_a_short_noun_root():
     # тоно- "rob": its forms meet each other, not the district Тоң typed as Тон (issue 13)
     robbery = {stem(w) for w in ("тоногондорду", "тоноо", "тонолгон", "тоноп", "тоноду")}
@@ -398,6 +447,8 @@ def test_case_forms_of_attested_nouns_share_their_stem(vocab):
 def test_protected_roots_and_russian_nouns_keep_their_final_consonant():
     assert {stem(w) for w in ("штаб", "штабдын", "штабынын")} == {"штаб"}
     assert {stem(w) for w in ("психолог", "психологдор", "психологго")} == {"психолог"}
+    # ... before a vowel-initial ending too (диалог|у, психолог|ун): no к for г there either
+    assert {stem(w) for w in ("диалог", "диалогу", "диалогунун", "психологун")} == {"диалог", "психолог"}
     assert stem("аймагы") == stem("аймак") == "аймак"  # a Kyrgyz root still alternates
 
 
