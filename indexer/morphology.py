@@ -94,7 +94,7 @@ class Rule:
     """One variant of one suffix: cut ``text`` in state ``src`` → state ``dst``."""
 
     __slots__ = ("text", "src", "dst", "morph", "before", "harmony", "min_stem",
-                 "syll2", "verbstem", "verbroot", "notname", "loannoun", "devoice")
+                 "syll2", "verbstem", "verbroot", "notname", "loannoun", "vowelgone", "devoice")
 
     def __init__(self, text, src, dst, morph, before, harmony, min_stem, flags):
         self.text = text
@@ -109,6 +109,7 @@ class Rule:
         self.verbroot = "verbroot" in flags
         self.notname = "notname" in flags
         self.loannoun = "loannoun" in flags
+        self.vowelgone = "vowelgone" in flags
         self.devoice = text[0] in VOWELS
 
     def __repr__(self):
@@ -182,9 +183,7 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
         return False
     if rule.harmony is not None and vowel not in rule.harmony:
         return False
-    # (not for the verbal noun -оо/-өө: the stem it leaves lost its last vowel, камсызда|уу =
-    # камсыздоо → камсызд, so its final two consonants are no word's end)
-    if last not in VOWELS and stem[-2] not in VOWELS and rule.dst != "VO":
+    if last not in VOWELS and stem[-2] not in VOWELS and not rule.vowelgone:
         if last not in FINAL_CLUSTERS_LAST.get(stem[-2], ()) and stem[-2] not in CLUSTER_FREE_FIRST:
             return False
     if rule.syll2 and _syllables(stem) < 2:
@@ -193,8 +192,8 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
         return False
     if rule.verbroot and not _is_verb_root(_cut(stem, rule)):
         return False
-    if rule.loannoun and not (len(stem) >= LOAN_MIN_LENGTH
-                              and (stem.endswith(LOAN_NOUN_ENDINGS) or is_russian_noun_base(stem))):
+    if rule.loannoun and not (_loan_noun(stem) or (len(stem) >= LOAN_MIN_LENGTH
+                                                    and stem.endswith(LOAN_NOUN_ENDINGS))):
         return False
     return True
 
@@ -217,7 +216,7 @@ def _cut(stem: str, rule: Rule) -> str:
     """The stem left by a vowel-initial suffix, its к/г, п/б voicing undone (аймаг|ы → аймак),
     except in a protected root or a Russian dictionary noun (диалог|у, штаб|ы keep their letter)."""
     if rule.devoice and stem not in PROTECTED and stem[-1] in DEVOICE and len(stem) >= 2 and stem[-2] in VOWELS \
-            and not (len(stem) >= LOAN_MIN_LENGTH and is_russian_noun_base(stem)):
+            and not _loan_noun(stem):
         stem = stem[:-1] + DEVOICE[stem[-1]]
     return stem
 
@@ -281,20 +280,20 @@ def _choose(word: str) -> str:
         # чемпион|у) wins over deeper cuts into it (заво, павильо, чемпио); the uncut word only
         # when spelled like a loanword: кур|ган is a participle, not the noun курган, and кол|дун
         # (көл|дүн typed without ө ү) is not the noun колдун
-        loans = [c for c in out if len(c[0]) >= LOAN_MIN_LENGTH and is_russian_noun_base(c[0])]
+        loans = [c for c in out if _loan_noun(c[0])]
         if loans:
             loan = min(loans, key=lambda c: len(c[0]))
             if len(loan[0]) < len(word) or _looks_loaned(loan[0]):
                 return loan[1]
     shortest = min(len(c[0]) for c in out)
-    tied = {c for c in out if len(c[0]) == shortest}
-    if len(tied) > 1 and len({c[1] for c in tied}) > 1:
+    tied = [c for c in out if len(c[0]) == shortest]
+    if len({c[1] for c in tied}) > 1:
         # a nominal and a verbal reading of one stem (сакта|луу|да "with ...", сакта|л|ууда
         # "being kept"): the nominal one wins unless the next round would cut its output
         # further (сакта → сак|та, a locative after -луу cannot be), the verbal one's not
-        best = min(tied, key=lambda c: (len(_choose(c[1])) < len(c[1]), c[3]))
+        best = min(tied, key=lambda c: (len(_stem_step(c[1])) < len(c[1]), c[3]))
     else:
-        best = min(out, key=lambda c: (len(c[0]), c[3]))
+        best = min(tied, key=lambda c: c[3])
     stem = best[0]
     if len(stem) >= 3 and stem[-1] in HIGH_VOWELS and stem[-2] not in VOWELS:
         # облу|су or облус|у: a stem ending in consonant + high vowel is unlikely when the
@@ -356,7 +355,7 @@ def _stem_step(word: str) -> str:
     A protected root or a Russian dictionary noun is returned as written (штаб|дын → штаб,
     психолог|дор → психолог, not штап, психолок)."""
     stem = _choose(word)
-    if stem in PROTECTED or (len(stem) >= LOAN_MIN_LENGTH and is_russian_noun_base(stem)):
+    if stem in PROTECTED or _loan_noun(stem):
         return stem
     return _final_devoice(stem)
 
@@ -469,6 +468,11 @@ def russian_lemma(word: str) -> str | None:
     if not scores:
         return None
     return min(scores, key=lambda lemma: (-scores[lemma], len(lemma), lemma))
+
+
+def _loan_noun(stem: str) -> bool:
+    """A Russian dictionary noun long enough to be kept whole as a loanword stem."""
+    return len(stem) >= LOAN_MIN_LENGTH and is_russian_noun_base(stem)
 
 
 @lru_cache(maxsize=262_144)
