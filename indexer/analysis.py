@@ -46,7 +46,11 @@ from indexer.morphology import stem_word
 # ky-10: the progressive passive read as the verb (сакта|л|ууда, not сакта|луу|да → сак); no voice
 #       suffix cut after the verbal noun -оо (каржыл|оо, as каржыла|ды); a Russian noun made a verb by -ла
 #       goes to the noun (реформа|ла|ды, модернизация|л|оо); диалог|у keeps its г; пайда, бүгүн, үст protected.
-ANALYZER_VERSION = "ky-10"
+# ky-11: the -кы adjective of time words (бүгүн|кү, кийин|ки), the future participle -ар after a listed
+#       verb (бол|ор|у|н), the negated verbal noun (бер|бе|ш|и), the 1st plural past after a vowel
+#       (сура|дык), the agent -чу only after a rounded vowel; place names of data/places/units.tsv and
+#       frequent nouns protected (Нарын, Өзгөн; айып "fine" was ай "month", башчы, элчи, тууган, колдон-).
+ANALYZER_VERSION = "ky-11"
 
 # Each indexed word counts in its field three ways (bench/eval/RESULTS.md: the three summed beat
 # any one): its stem (unmarked, Whoosh's: what counting, phrases, ``корр*`` prefixes and

@@ -87,14 +87,16 @@ EXCEPTIONS = {row["form"]: row["stem"] for row in lang.read_table("ky_stem_excep
 DEVOICE = {"г": "к", "б": "п"}
 HIGH_VOWELS = frozenset("ыиуү")
 GLIDES = {"ю": "йу"}  # (ё is normalized to е before stemming)
-GLIDE_VOWELS = VOWELS - {"и"}  # июн, июль: Russian, not и+й+у
+GLIDE_VOWELS = VOWELS - {"и"}
+ROUNDED = frozenset("оөуүюё")  # as typed on a Russian keyboard too: ө → о, ү → у
+ROUNDED_HIGH = frozenset("уү")  # июн, июль: Russian, not и+й+у
 
 
 class Rule:
     """One variant of one suffix: cut ``text`` in state ``src`` → state ``dst``."""
 
     __slots__ = ("text", "src", "dst", "morph", "before", "harmony", "min_stem",
-                 "syll2", "verbstem", "verbroot", "notname", "loannoun", "vowelgone", "devoice")
+                 "syll2", "verbstem", "verbroot", "rounded", "notname", "loannoun", "vowelgone", "devoice")
 
     def __init__(self, text, src, dst, morph, before, harmony, min_stem, flags):
         self.text = text
@@ -107,6 +109,8 @@ class Rule:
         self.syll2 = "syll2" in flags
         self.verbstem = "verbstem" in flags
         self.verbroot = "verbroot" in flags
+        # a rounded variant (у, ү) only after a rounded vowel
+        self.rounded = "rounded" in flags and any(c in ROUNDED_HIGH for c in text)
         self.notname = "notname" in flags
         self.loannoun = "loannoun" in flags
         self.vowelgone = "vowelgone" in flags
@@ -183,13 +187,16 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
         return False
     if rule.harmony is not None and vowel not in rule.harmony:
         return False
+    if rule.rounded and vowel not in ROUNDED:
+        return False
     if last not in VOWELS and stem[-2] not in VOWELS and not rule.vowelgone:
         if last not in FINAL_CLUSTERS_LAST.get(stem[-2], ()) and stem[-2] not in CLUSTER_FREE_FIRST:
             return False
     if rule.syll2 and _syllables(stem) < 2:
         return False
-    if rule.verbstem and _syllables(stem) >= 2 and not stem.endswith(VERB_STEM_ENDINGS):
-        return False
+    if rule.verbstem and _syllables(stem) >= 2 and not stem.endswith(VERB_STEM_ENDINGS) \
+            and not _is_verb_root(stem):
+        return False  # маалым|ат, кызм|ат are nouns; колдон|от, текшер|ет verbs
     if rule.verbroot and not _is_verb_root(_cut(stem, rule)):
         return False
     if rule.loannoun and not (_loan_noun(stem) or (len(stem) >= LOAN_MIN_LENGTH

@@ -155,6 +155,91 @@ def test_news_words_are_not_cut_into_other_roots(word, root):
     assert stem(word) == root
 
 
+def test_time_adjective_in_ky_joins_its_word():
+    # бүгүн|кү "today's", кийин|ки "next", чейин|ки, азыр|кы: the -кы of time words
+    for base, adjective in (("бүгүн", "бүгүнкү"), ("кийин", "кийинки"), ("чейин", "чейинки"),
+                            ("азыр", "азыркы"), ("мурун", "мурунку"), ("былтыр", "былтыркы")):
+        assert stem(adjective) == stem(base), adjective
+    assert stem("төмөнкүдөй") == stem("төмөнкү") == stem("төмөн")  # "as follows"
+    # the equative -дай after a participle: болгондой "as if", билдиргендей "as ... stated"
+    assert stem("болгондой") == stem("болгон") == "бол" and stem("билдиргендей") == stem("билдирди")
+    # ... but not after a noun: иш|тей reads as иште|й "working", сакта|й "keeping"
+    assert stem("иштей") == stem("иштеди") != stem("иш") and stem("сактай") == stem("сактады")
+    # a one-syllable stem is not cut (банк|ы, эрк|и), nor the protected nouns it would reach
+    assert stem("банкы") == "банк" and stem("эрки") != "эр"
+    assert stem("Жогорку") == "жогорку" != stem("жогору")  # Жогорку Кеңеш, not "up"
+    assert stem("акыркы") == "акыркы"
+
+
+def test_future_participle_and_negated_verbal_noun_join_their_verb():
+    # бол|ор|у|н "that it will be", кел|ер|и: the future participle with a possessive
+    assert stem("болорун") == stem("болору") == stem("болду") == "бол"
+    assert stem("келерин") == stem("келди") and stem("аларын") == stem("алды")
+    # only after a listed verb: -лар/-дар after another stem is the plural, орун басар "deputy" a noun
+    assert stem("бажычыларын") == stem("бажычылар") and stem("изоляторунда") == "изолятор"
+    assert stem("басары") == stem("басарынын") == "басар" != stem("басып")
+    # the negated verbal noun бер|бе|ш|и is the verb; a plain -ыш noun keeps its -ыш (as UD has it)
+    assert stem("бербеши") == stem("берди") and stem("колдобошу") == stem("колдоо")
+    assert stem("курулушу") == stem("курулуштун") == "курулуш" != stem("курулду")
+    assert stem("согушту") == "согуш"
+
+
+def test_first_plural_past_after_a_vowel():
+    assert stem("сурадык") == stem("сурады") and stem("баштадык") == stem("баштады")
+    assert stem("жарыяладык") == stem("жарыялады")
+    assert stem("кадык") != stem("ка") and stem("Садык") == "садык"  # one syllable left: not cut
+
+
+def test_agent_in_chu_needs_a_rounded_stem():
+    # a -чу after а is the participle -чу (сура|чу "who used to ask"), not the agent -чы
+    assert stem("сурачу") == stem("сурады")
+    assert stem("футболчу") == "футбол" and stem("сатуучу") == stem("сатуу")
+
+
+def test_passive_of_a_la_verb_takes_the_present():
+    # белгиле|н|ет, жарыяла|н|ат: a stem in -лан/-лен is a verb's; мөөнөт, салтанат stay nouns
+    assert stem("белгиленет") == stem("белгиленди") and stem("жарыяланат") == stem("жарыяланды")
+    for noun in ("мөөнөт", "салтанат", "чемпионат", "маалымат", "кызмат"):
+        assert stem(noun) == noun
+    assert stem("колдонот") == stem("колдонуу") == stem("колдонулган") == "колдон"
+
+
+@pytest.mark.parametrize("word,root", [
+    ("айып", "айып"), ("айыбы", "айып"), ("айыпка", "айып"), ("майыптыгы", "майып"),
+    ("элчилиги", "элчи"), ("элчиси", "элчи"), ("башчысы", "башчы"), ("туугандарына", "тууган"),
+    ("деңизге", "деңиз"), ("таштандылар", "таштанды"),
+])
+def test_ky11_news_nouns_are_not_cut_into_other_roots(word, root):
+    # айып "fine, guilt" was ай "month", элчилик "embassy" эл "people", башчы "head of" баш
+    assert stem(word) == root
+
+
+def _unit_names():
+    import csv
+    lines = [line for line in (ROOT / "data" / "places" / "units.tsv").open(encoding="utf-8")
+             if not line.startswith("#")]
+    names = set()
+    for row in csv.DictReader(lines, delimiter="\t"):
+        words = row["name_ky"].split()
+        if len(words) == 2 and "-" not in words[0]:
+            names.add(words[0])  # Нарын облусу, Өзгөн району, Балыкчы шаары
+    return sorted(names)
+
+
+# Биринчи (Биринчи май району) is the ordinal "first"; Беловодское a Russian adjective
+_UNIT_NAMES_CUT_ON_PURPOSE = {"Биринчи", "Беловодское"}
+
+
+def test_every_one_word_place_name_stems_to_itself():
+    # a place name read as a shorter word plus an ending would meet that word: Нар|ын, Өз|гөн
+    # "own", Пул|гон "money", Кемин as the Russian кем (data/lang/ky_protected_roots.tsv)
+    names = _unit_names()
+    assert len(names) > 45
+    wrong = {n: stem(n) for n in names if stem(n) != n.lower() and n not in _UNIT_NAMES_CUT_ON_PURPOSE}
+    assert not wrong, wrong
+    assert stem("Нарында") == stem("нарындагы") == "нарын" and stem("Өзгөндө") == "өзгөн"
+
+
 def test_verb_stem_does_not_collapse_onto_a_short_noun_root():
     # тоно- "rob": its forms meet each other, not the district Тоң typed as Тон (issue 13)
     robbery = {stem(w) for w in ("тоногондорду", "тоноо", "тонолгон", "тоноп", "тоноду")}
