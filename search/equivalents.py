@@ -13,7 +13,7 @@ from indexer.analysis import analyze, fold, normalize
 from indexer.lang import read_table
 
 EQUIV_WEIGHT = 0.5      # an equivalent ranks below the word as typed
-MIN_STEM = 3            # a one-word form stemmed shorter than this stands only in phrases (айып → ай)
+MIN_STEM = 3            # a one-word form stemmed shorter than this stands only in phrases (ай, the month)
 
 
 def _form_terms(form: str) -> tuple[str, ...] | None:
