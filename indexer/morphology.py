@@ -87,16 +87,15 @@ EXCEPTIONS = {row["form"]: row["stem"] for row in lang.read_table("ky_stem_excep
 DEVOICE = {"г": "к", "б": "п"}
 HIGH_VOWELS = frozenset("ыиуү")
 GLIDES = {"ю": "йу"}  # (ё is normalized to е before stemming)
-GLIDE_VOWELS = VOWELS - {"и"}
+GLIDE_VOWELS = VOWELS - {"и"}  # июн, июль: Russian, not и+й+у
 ROUNDED = frozenset("оөуүюё")  # as typed on a Russian keyboard too: ө → о, ү → у
-ROUNDED_HIGH = frozenset("уү")  # июн, июль: Russian, not и+й+у
 
 
 class Rule:
     """One variant of one suffix: cut ``text`` in state ``src`` → state ``dst``."""
 
     __slots__ = ("text", "src", "dst", "morph", "before", "harmony", "min_stem",
-                 "syll2", "verbstem", "verbroot", "rounded", "notname", "loannoun", "vowelgone", "devoice")
+                 "syll2", "verbstem", "verbroot", "notname", "loannoun", "vowelgone", "devoice")
 
     def __init__(self, text, src, dst, morph, before, harmony, min_stem, flags):
         self.text = text
@@ -109,8 +108,6 @@ class Rule:
         self.syll2 = "syll2" in flags
         self.verbstem = "verbstem" in flags
         self.verbroot = "verbroot" in flags
-        # a rounded variant (у, ү) only after a rounded vowel
-        self.rounded = "rounded" in flags and any(c in ROUNDED_HIGH for c in text)
         self.notname = "notname" in flags
         self.loannoun = "loannoun" in flags
         self.vowelgone = "vowelgone" in flags
@@ -143,6 +140,8 @@ def _load_rules():
             before = after & first_after if first_after is not None else after
             vowel = next((c for c in text if c in VOWELS), None)
             harmony = HARMONY.get(vowel) if vowel else None
+            if "rounded" in flags and vowel in ("у", "ү"):
+                harmony = harmony & ROUNDED  # a rounded variant only after a rounded vowel
             for src in row["from"].split(","):
                 rule = Rule(text, src, row["to"], row["morph"], before if before != any_letter else None,
                             harmony, int(row["min_stem"]), flags)
@@ -186,8 +185,6 @@ def _stem_ok(stem: str, rule: Rule) -> bool:
     if vowel is None:
         return False
     if rule.harmony is not None and vowel not in rule.harmony:
-        return False
-    if rule.rounded and vowel not in ROUNDED:
         return False
     if last not in VOWELS and stem[-2] not in VOWELS and not rule.vowelgone:
         if last not in FINAL_CLUSTERS_LAST.get(stem[-2], ()) and stem[-2] not in CLUSTER_FREE_FIRST:

@@ -215,15 +215,10 @@ def test_ky11_news_nouns_are_not_cut_into_other_roots(word, root):
 
 
 def _unit_names():
-    import csv
-    lines = [line for line in (ROOT / "data" / "places" / "units.tsv").open(encoding="utf-8")
-             if not line.startswith("#")]
-    names = set()
-    for row in csv.DictReader(lines, delimiter="\t"):
-        words = row["name_ky"].split()
-        if len(words) == 2 and "-" not in words[0]:
-            names.add(words[0])  # Нарын облусу, Өзгөн району, Балыкчы шаары
-    return sorted(names)
+    from indexer.places import UNITS
+    # Нарын облусу, Өзгөн району, Балыкчы шаары: the name before the level word
+    return sorted({name.split()[0] for name in UNITS
+                   if len(name.split()) == 2 and "-" not in name.split()[0]})
 
 
 # Биринчи (Биринчи май району) is the ordinal "first"; Беловодское a Russian adjective
